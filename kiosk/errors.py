@@ -1,0 +1,109 @@
+"""Domain errors: every expected failure, with a sentence for the person at the kiosk.
+
+Nothing here imports from the project, so every layer can raise and catch these.
+"""
+
+from __future__ import annotations
+
+
+class KioskError(Exception):
+    """An expected failure with a human message and a short title."""
+
+    title: str = "出错了 Error"
+
+    def __init__(self, message: str, *, title: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if title is not None:
+            self.title = title
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadInputError(KioskError):
+    """Input from a person or a file that cannot be accepted as it is."""
+
+    title = "输入有误 Bad input"
+
+
+class IdNumberError(BadInputError):
+    """A resident ID number that fails its format, date or check character."""
+
+    title = "身份证号有误 Bad ID number"
+
+
+class HomeError(KioskError):
+    """The kiosk's home folder is missing, unreadable or not initialised."""
+
+    title = "数据目录 Home folder"
+
+
+class ReplicaMissingError(HomeError):
+    """No replica has been installed in this home yet."""
+
+    title = "无本地库 No replica"
+
+
+class ReplicaError(KioskError):
+    """The installed replica cannot be read."""
+
+    title = "本地库 Replica"
+
+
+class TrustListError(KioskError):
+    """A trust list that cannot be accepted (signature, sequence, structure)."""
+
+    title = "信任列表 Trust list"
+
+
+class SyncError(KioskError):
+    """A sync that failed; the replica and trust list are unchanged."""
+
+    title = "同步失败 Sync failed"
+
+
+class BundleSignatureError(SyncError):
+    """A bundle whose manifest or trust list signature does not verify."""
+
+
+class BundleIntegrityError(SyncError):
+    """A bundle file that is missing, truncated or does not match its hash."""
+
+
+class RollbackError(SyncError):
+    """A bundle older than what is installed."""
+
+
+class SourceUnavailableError(SyncError):
+    """The sync source cannot be reached or does not serve a bundle."""
+
+
+class ExportError(KioskError):
+    """A registry export that cannot be published; names the file and line."""
+
+    title = "导出数据有误 Bad registry export"
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
+        super().__init__(where + message)
+        self.file = file
+        self.line = line
+
+
+class KeyFileError(BadInputError):
+    """A key file that cannot be read as the PEM the spec requires."""
+
+    title = "密钥文件 Key file"
+
+
+class CameraUnavailableError(KioskError):
+    """The camera is missing, busy or was unplugged."""
+
+    title = "摄像头不可用 Camera unavailable"
+
+
+class DecodeError(KioskError):
+    """A picture or video that cannot be read."""
+
+    title = "无法读取图像 Cannot read image"

@@ -1,0 +1,161 @@
+"""Build a replica database file from a registry export (the publisher's side).
+
+Rows are validated by kiosk.export and bulk-loaded with executemany into tables created from
+db/models.py; secondary indexes are created after the load, which is several times cheaper
+than maintaining them per row. The result is a finished database file that kiosks install by
+a verified file swap: nothing is rebuilt on the kiosk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+from db import models
+from kiosk import export as ex
+from kiosk.errors import ExportError
+
+T = TypeVar("T")
+BATCH = 20_000
+
+INSERT = {
+    "institution": "INSERT INTO institution VALUES (" + ",".join("?" * 15) + ")",
+    "practitioner": "INSERT INTO practitioner VALUES (" + ",".join("?" * 20) + ")",
+    "filing": "INSERT INTO filing VALUES (?,?,?,?,?,?)",
+    "photo": "INSERT INTO photo VALUES (?,?,?)",
+}
+
+
+def _batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def create_schema(conn: sqlite3.Connection, *, indexes: bool) -> None:
+    """Create the replica tables (and optionally their secondary indexes) from db/models."""
+    for model in models.REPLICA_TABLES:
+        conn.execute(model._schema._create_table().query()[0])  # noqa: SLF001 - peewee DDL
+        if indexes:
+            create_indexes(conn, model)
+
+
+def create_indexes(conn: sqlite3.Connection, model: Any) -> None:
+    """Create one table's secondary indexes as the models define them."""
+    for index in model._schema._create_indexes():  # noqa: SLF001
+        conn.execute(index.query()[0])
+
+
+def _insert(conn: sqlite3.Connection, table: str, rows: Iterable[tuple[int, tuple[Any, ...]]],
+            file: str) -> int:
+    """Insert (line, row) pairs in batches; a duplicate key names its line."""
+    count = 0
+    sql = INSERT[table]
+    for batch in _batches(rows):
+        try:
+            conn.executemany(sql, [row for _, row in batch])
+        except sqlite3.IntegrityError:
+            _find_duplicate(conn, table, batch, file)
+        count += len(batch)
+    return count
+
+
+def _find_duplicate(conn: sqlite3.Connection, table: str, batch: list[tuple[int, tuple[Any, ...]]],
+                    file: str) -> None:
+    conn.execute("SAVEPOINT dup")
+    for line, row in batch:
+        try:
+            conn.execute(INSERT[table], row)
+        except sqlite3.IntegrityError:
+            conn.execute("ROLLBACK TO dup")
+            raise ExportError("duplicate key (already listed earlier)", file=file, line=line) from None
+    conn.execute("ROLLBACK TO dup")
+    raise ExportError("duplicate key", file=file)
+
+
+def _practitioner_rows(export: Path, id_key: bytes, photos: list[tuple[str, str, bytes]]
+                       ) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    for line, row, photo in ex.practitioners(export, id_key):
+        if photo is not None:
+            photos.append((row[0], row[1], photo))
+        yield line, row
+
+
+def _checked_filings(conn: sqlite3.Connection, export: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    has_p = "SELECT 1 FROM practitioner WHERE kind = ? AND cert_no = ?"
+    has_i = "SELECT 1 FROM institution WHERE reg_no = ?"
+    for line, row in ex.filings(export):
+        if conn.execute(has_p, (row[0], row[1])).fetchone() is None:
+            raise ExportError(f"practitioner {row[1]} is not in this export",
+                              file="filings.ndjson", line=line)
+        if conn.execute(has_i, (row[2],)).fetchone() is None:
+            raise ExportError(f"institution {row[2]} is not in this export",
+                              file="filings.ndjson", line=line)
+        yield line, row
+
+
+def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
+    """Build a replica at `out` (which must not exist) from an export.
+
+    Returns:
+        The replica's meta values.
+
+    Raises:
+        ExportError: the first bad line, named by file and line; `out` is removed.
+    """
+    meta = ex.read_meta(export)
+    conn = sqlite3.connect(out, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA cache_size=-262144")
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("BEGIN")
+        create_schema(conn, indexes=False)
+        _insert(conn, "institution", ex.institutions(export), "institutions.ndjson")
+        photos: list[tuple[str, str, bytes]] = []
+        for batch in _batches(_practitioner_rows(export, id_key, photos)):
+            _insert(conn, "practitioner", batch, "practitioners.ndjson")
+            if photos:
+                conn.executemany(INSERT["photo"], photos)
+                photos.clear()
+        _insert(conn, "filing", _checked_filings(conn, export), "filings.ndjson")
+        for model in models.REPLICA_INDEXED:
+            create_indexes(conn, model)
+        values = {
+            "sequence": str(meta["sequence"]),
+            "exported_at": meta["exported_at"],
+            "jurisdiction": meta["jurisdiction"],
+            "id_hash_key": id_key.hex(),
+            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "counts": json.dumps(counts(conn)),
+        }
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", values.items())
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("ANALYZE")
+        return values
+    except BaseException:
+        conn.close()
+        out.unlink(missing_ok=True)
+        raise
+    finally:
+        conn.close()
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Record counts by type and status, kept in meta so status needs no full scan."""
+    result: dict[str, Any] = {}
+    for kind, status, n in conn.execute(
+        "SELECT 'I', status, count(*) FROM institution GROUP BY status UNION ALL "
+        "SELECT kind, status, count(*) FROM practitioner GROUP BY kind, status"
+    ):
+        name = {"I": "institutions", "P": "physicians", "N": "nurses"}[kind]
+        result.setdefault(name, {})[status] = n
+    result["filings"] = conn.execute("SELECT count(*) FROM filing").fetchone()[0]
+    return result

@@ -1,0 +1,179 @@
+"""Deltas between two consecutive replicas: computed by the publisher, applied by kiosks.
+
+A delta is a stream of JSON lines (zstd-compressed in the bundle): a header naming the
+sequences and the new meta, then per table the inserted rows, the changed rows with *only
+the columns that changed*, and the deleted keys. Applying one updates only what changed,
+so index upkeep is limited to the indexed columns that really moved.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from kiosk.errors import BundleIntegrityError, RollbackError
+
+# table: (columns in order, number of leading key columns)
+TABLES: dict[str, tuple[tuple[str, ...], int]] = {
+    "institution": (("reg_no", "name", "category", "address", "region", "legal_rep", "principal",
+                     "subjects", "valid_from", "valid_until", "status", "authority",
+                     "authority_name", "issued_on", "version"), 1),
+    "practitioner": (("kind", "cert_no", "id_hash", "id_mask", "name", "sex", "birth_month",
+                      "level", "category", "scope", "title", "location", "institution",
+                      "valid_until", "status", "authority", "authority_name", "issued_on",
+                      "photo", "version"), 2),
+    "filing": (("kind", "cert_no", "institution", "scope", "filed_on", "valid_until"), 3),
+    "photo": (("kind", "cert_no", "jpeg"), 2),
+}
+# Apply order: parents before children for inserts; deletions run first, children first.
+ORDER = ("institution", "practitioner", "filing", "photo")
+
+
+def _enc(v: Any) -> Any:
+    return {"$b": base64.b64encode(v).decode("ascii")} if isinstance(v, bytes) else v
+
+
+def _dec(v: Any) -> Any:
+    return base64.b64decode(v["$b"]) if isinstance(v, dict) else v
+
+
+def _q(name: str) -> str:
+    return '"' + name + '"'
+
+
+def diff(old: Path, new: Path) -> Iterator[dict[str, Any]]:
+    """Yield the delta records turning replica `old` into replica `new` (header excluded)."""
+    conn = sqlite3.connect(new)
+    try:
+        conn.execute("ATTACH DATABASE ? AS old", (f"file:{old}?mode=ro",))
+    except sqlite3.Error:
+        conn.close()
+        raise
+    try:
+        for table in ORDER:
+            yield from _diff_table(conn, table)
+    finally:
+        conn.close()
+
+
+def _diff_table(conn: sqlite3.Connection, table: str) -> Iterator[dict[str, Any]]:
+    cols, nkey = TABLES[table]
+    keys, rest = cols[:nkey], cols[nkey:]
+    on = " AND ".join(f"o.{_q(k)} = n.{_q(k)}" for k in keys)
+    t = _q(table)
+    for row in conn.execute(
+        f"SELECT n.* FROM main.{t} n WHERE NOT EXISTS (SELECT 1 FROM old.{t} o WHERE {on})"
+    ):
+        yield {"t": table, "op": "ins", "row": [_enc(v) for v in row]}
+    differs = " OR ".join(f"o.{_q(c)} IS NOT n.{_q(c)}" for c in rest) or "0"
+    select_n = ", ".join(f"n.{_q(c)}" for c in cols)
+    select_o = ", ".join(f"o.{_q(c)}" for c in rest)
+    for row in conn.execute(
+        f"SELECT {select_n}, {select_o} FROM main.{t} n JOIN old.{t} o ON {on} WHERE {differs}"
+    ):
+        new_vals, old_vals = row[: len(cols)], row[len(cols) :]
+        changed = {
+            c: _enc(v) for c, v, o in zip(rest, new_vals[nkey:], old_vals, strict=True) if v != o
+        }
+        yield {"t": table, "op": "upd", "key": list(new_vals[:nkey]), "set": changed}
+    for row in conn.execute(
+        f"SELECT {', '.join('o.' + _q(k) for k in keys)} FROM old.{t} o "
+        f"WHERE NOT EXISTS (SELECT 1 FROM main.{t} n WHERE {on})"
+    ):
+        yield {"t": table, "op": "del", "key": list(row)}
+
+
+def write(records: Iterable[dict[str, Any]], header: dict[str, Any], fh: IO[bytes]) -> dict[str, int]:
+    """Write a delta as JSON lines; returns counts per operation."""
+    fh.write(json.dumps(header, ensure_ascii=False).encode() + b"\n")
+    counts: dict[str, int] = defaultdict(int)
+    for rec in records:
+        counts[rec["op"]] += 1
+        fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
+    return dict(counts)
+
+
+def read(fh: IO[bytes]) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
+    """Read a delta's header and its records (lazily)."""
+    try:
+        header = json.loads(fh.readline())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise BundleIntegrityError(f"增量文件损坏 (delta header unreadable: {err})") from None
+
+    def records() -> Iterator[dict[str, Any]]:
+        for line in fh:
+            try:
+                yield json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+                raise BundleIntegrityError(f"增量文件损坏 (delta record unreadable: {err})") from None
+
+    return header, records()
+
+
+def apply(conn: sqlite3.Connection, header: dict[str, Any], records: Iterable[dict[str, Any]]) -> None:
+    """Apply one delta inside the caller's open transaction.
+
+    Raises:
+        RollbackError: the replica is not at the delta's starting sequence.
+        BundleIntegrityError: a record that does not fit the replica.
+    """
+    (seq,) = conn.execute("SELECT value FROM meta WHERE key = 'sequence'").fetchone()
+    if int(seq) != header["from"]:
+        raise RollbackError(
+            f"增量起点 {header['from']} 与本地库 {seq} 不符 (delta starts at {header['from']}, replica is at {seq})"
+        )
+    updates: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = defaultdict(list)
+    deletes: dict[str, list[list[Any]]] = defaultdict(list)
+    inserts: dict[str, list[list[Any]]] = defaultdict(list)
+    try:
+        for rec in records:
+            table, op = rec["t"], rec["op"]
+            if table not in TABLES:
+                raise KeyError(table)
+            if op == "ins":
+                inserts[table].append([_dec(v) for v in rec["row"]])
+            elif op == "del":
+                deletes[table].append(rec["key"])
+            elif op == "upd":
+                cols = tuple(sorted(rec["set"]))
+                updates[(table, cols)].append([_dec(rec["set"][c]) for c in cols] + rec["key"])
+            else:
+                raise KeyError(op)
+        for table in reversed(ORDER):
+            _delete(conn, table, deletes.get(table, []))
+        for (table, cols), rows in updates.items():
+            _update(conn, table, cols, rows)
+        for table in ORDER:
+            cols, _ = TABLES[table]
+            if inserts.get(table):
+                conn.executemany(
+                    f"INSERT INTO {_q(table)} VALUES ({','.join('?' * len(cols))})", inserts[table]
+                )
+    except (KeyError, TypeError, ValueError, sqlite3.IntegrityError) as err:
+        raise BundleIntegrityError(f"增量与本地库不符 (delta does not fit the replica: {err})") from None
+    conn.executemany(
+        "INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in header["meta"].items()]
+    )
+
+
+def _where(table: str) -> str:
+    cols, nkey = TABLES[table]
+    return " AND ".join(f"{_q(k)} = ?" for k in cols[:nkey])
+
+
+def _delete(conn: sqlite3.Connection, table: str, keys: list[list[Any]]) -> None:
+    if keys:
+        conn.executemany(f"DELETE FROM {_q(table)} WHERE {_where(table)}", keys)
+
+
+def _update(conn: sqlite3.Connection, table: str, cols: tuple[str, ...], rows: list[list[Any]]) -> None:
+    allowed = set(TABLES[table][0])
+    if not set(cols) <= allowed:
+        raise KeyError(f"unknown column in {table}")
+    sets = ", ".join(f"{_q(c)} = ?" for c in cols)
+    conn.executemany(f"UPDATE {_q(table)} SET {sets} WHERE {_where(table)}", rows)

@@ -1,0 +1,55 @@
+"""The kiosk's own database (audit, settings): opened with WAL, never touched by sync.
+
+The audit insert runs on every verification and look-up, so it is one raw INSERT on a
+plain sqlite3 connection (no ORM import on the CLI's cold path); the schema comes from
+db/models.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from kiosk.errors import HomeError
+
+SCHEMA_VERSION = 1
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    from db import models
+
+    for model in models.LOCAL_TABLES:
+        conn.execute(model._schema._create_table().query()[0])  # noqa: SLF001 - peewee DDL
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def open_local(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the local database."""
+    try:
+        conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            _create(conn)
+    except sqlite3.Error as err:
+        raise HomeError(f"本地数据库无法打开 (local database unusable: {err})") from err
+    return conn
+
+
+def audit(conn: sqlite3.Connection, action: str, *, subject: str = "", outcome: str = "",
+          detail: str = "", operator: str = "") -> None:
+    """Record one look-up or verification; never pass a clear ID number as subject."""
+    conn.execute(
+        "INSERT INTO audit_entry (at, operator, action, subject, outcome, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"), operator, action,
+         subject, outcome, detail),
+    )
+
+
+def audit_count(conn: sqlite3.Connection, action: str | None = None) -> int:
+    """How many audit entries there are (of one action)."""
+    if action is None:
+        return int(conn.execute("SELECT count(*) FROM audit_entry").fetchone()[0])
+    return int(conn.execute("SELECT count(*) FROM audit_entry WHERE action = ?", (action,)).fetchone()[0])

@@ -1,0 +1,145 @@
+"""The tables, defined once: the replica (replaced or updated by sync) and the kiosk's own
+local database (audit, settings, operators), which no sync ever touches.
+
+Both databases are deferred (`SqliteDatabase(None)`); callers `init` them on a file. Hot-path
+reads do not go through these models (see db/replica.py and BENCHMARKS.md): the models own
+the schema, bulk builds and the local database.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    BlobField,
+    BooleanField,
+    CompositeKey,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+    TextField,
+)
+
+replica_db = SqliteDatabase(None)
+local_db = SqliteDatabase(None)
+
+
+class ReplicaModel(Model):
+    """Base of the replica tables."""
+
+    class Meta:
+        database = replica_db
+        table_settings = ["WITHOUT ROWID"]
+        legacy_table_names = False
+
+
+class Meta(ReplicaModel):
+    """Key/value facts about the publication: sequence, exported_at, id_hash_key …"""
+
+    key = TextField(primary_key=True)
+    value = TextField()
+
+
+class Institution(ReplicaModel):
+    """医疗机构执业许可证 records."""
+
+    reg_no = TextField(primary_key=True)
+    name = TextField(index=True)
+    category = TextField()
+    address = TextField()
+    region = TextField()
+    legal_rep = TextField(null=True)
+    principal = TextField()
+    subjects = TextField()  # JSON array
+    valid_from = TextField(null=True)
+    valid_until = TextField()
+    status = TextField()
+    authority = TextField()
+    authority_name = TextField()
+    issued_on = TextField()
+    version = IntegerField()
+
+
+class Practitioner(ReplicaModel):
+    """Physicians ('P') and nurses ('N'); the ID number only as keyed hash and mask."""
+
+    kind = TextField()
+    cert_no = TextField()
+    id_hash = BlobField(index=True)
+    id_mask = TextField()
+    name = TextField(index=True)
+    sex = TextField()
+    birth_month = TextField()
+    level = TextField(null=True)
+    category = TextField(null=True)
+    scope = TextField(null=True)  # JSON array
+    title = TextField(null=True)
+    location = TextField()
+    institution = TextField(index=True)
+    valid_until = TextField(null=True)
+    status = TextField()
+    authority = TextField()
+    authority_name = TextField()
+    issued_on = TextField()
+    photo = BooleanField(default=False)
+    version = IntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("kind", "cert_no")
+
+
+class Filing(ReplicaModel):
+    """多机构执业备案: a practitioner's additional institutions."""
+
+    kind = TextField()
+    cert_no = TextField()
+    institution = TextField(index=True)
+    scope = TextField(null=True)  # JSON array
+    filed_on = TextField()
+    valid_until = TextField(null=True)
+
+    class Meta:
+        primary_key = CompositeKey("kind", "cert_no", "institution")
+
+
+class Photo(ReplicaModel):
+    """Face photos, apart from the records so that record pages stay small."""
+
+    kind = TextField()
+    cert_no = TextField()
+    jpeg = BlobField()
+
+    class Meta:
+        primary_key = CompositeKey("kind", "cert_no")
+
+
+REPLICA_TABLES: list[type[Model]] = [Meta, Institution, Practitioner, Filing, Photo]
+# Secondary indexes, created after a bulk load (cheaper than maintaining them row by row).
+REPLICA_INDEXED = {Institution, Practitioner, Filing}
+
+
+class LocalModel(Model):
+    """Base of the kiosk's own tables."""
+
+    class Meta:
+        database = local_db
+        legacy_table_names = False
+
+
+class AuditEntry(LocalModel):
+    """One look-up or verification: who, when, what, with what outcome. No clear ID numbers."""
+
+    at = TextField()
+    operator = TextField(default="")
+    action = TextField()  # verify | lookup | sync | …
+    subject = TextField(default="")  # masked or hashed, never in clear
+    outcome = TextField(default="")
+    detail = TextField(default="")
+
+
+class Setting(LocalModel):
+    """Kiosk settings edited on the kiosk (survive every sync)."""
+
+    key = TextField(primary_key=True)
+    value = TextField()
+
+
+LOCAL_TABLES: list[type[Model]] = [AuditEntry, Setting]

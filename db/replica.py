@@ -1,0 +1,190 @@
+"""Read-only queries on the installed replica, in raw SQL, returning domain dataclasses.
+
+Raw sqlite3 rather than peewee on the hot path: building a peewee expression costs more than
+the indexed lookup itself (bench/queries.py measures both). One connection per Replica,
+guarded by a lock, so Textual thread workers can share it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from kiosk.domain import Filing, Institution, Practitioner, ReplicaInfo
+from kiosk.errors import ReplicaError
+
+KIND_CODE = {"physician": "P", "nurse": "N"}
+KIND_NAME = {"P": "physician", "N": "nurse"}
+
+_P_COLS = (
+    "p.kind, p.cert_no, p.id_mask, p.name, p.sex, p.birth_month, p.level, p.category, p.scope, "
+    "p.title, p.location, p.institution, i.name, p.valid_until, p.status, p.authority, "
+    "p.authority_name, p.issued_on, p.version, p.photo, p.id_hash"
+)
+_P_FROM = "practitioner p LEFT JOIN institution i ON i.reg_no = p.institution"
+_I_COLS = (
+    "reg_no, name, category, address, region, legal_rep, principal, subjects, valid_from, "
+    "valid_until, status, authority, authority_name, issued_on, version"
+)
+PAGE = 20
+
+
+def _tuple(text: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(text)) if text else ()
+
+
+def _institution(row: tuple[Any, ...]) -> Institution:
+    r = list(row)
+    r[7] = _tuple(r[7])
+    return Institution(*r)
+
+
+class Replica:
+    """An open, read-only replica file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._conn = sqlite3.connect(
+                f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=5.0
+            )
+            self._conn.execute("PRAGMA cache_size=-16000")
+            self._conn.execute("PRAGMA mmap_size=0")
+            rows = self._conn.execute("SELECT key, value FROM meta").fetchall()
+        except sqlite3.Error as err:
+            raise ReplicaError(f"本地库无法读取 (the replica cannot be read: {err})") from err
+        self._lock = threading.Lock()
+        self.meta: dict[str, str] = dict(rows)
+        try:
+            self.id_hash_key = bytes.fromhex(self.meta["id_hash_key"])
+        except (KeyError, ValueError) as err:
+            raise ReplicaError("本地库缺少元数据 (the replica has no metadata)") from err
+
+    def close(self) -> None:
+        """Close the connection (before the file is swapped)."""
+        self._conn.close()
+
+    def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        try:
+            with self._lock:
+                return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as err:
+            raise ReplicaError(f"本地库查询失败 (replica query failed: {err})") from err
+
+    def info(self) -> ReplicaInfo:
+        """Sequence, export time, jurisdiction and record counts."""
+        from kiosk.timeutil import parse_instant
+
+        m = self.meta
+        return ReplicaInfo(
+            sequence=int(m["sequence"]),
+            exported_at=parse_instant(m["exported_at"]),
+            jurisdiction=m.get("jurisdiction", ""),
+            built_at=m.get("built_at", ""),
+            counts=json.loads(m.get("counts", "{}")),
+        )
+
+    def _practitioners(self, rows: list[tuple[Any, ...]], with_filings: bool) -> list[Practitioner]:
+        out = []
+        for r in rows:
+            filings = self.filings(r[0], r[1]) if with_filings else ()
+            out.append(
+                Practitioner(
+                    kind=KIND_NAME[r[0]], cert_no=r[1], id_mask=r[2], name=r[3], sex=r[4],
+                    birth_month=r[5], level=r[6], category=r[7], scope=_tuple(r[8]), title=r[9],
+                    location=r[10], institution=r[11], institution_name=r[12],
+                    valid_until=r[13], status=r[14], authority=r[15], authority_name=r[16],
+                    issued_on=r[17], version=r[18], has_photo=bool(r[19]),
+                    filings=tuple(filings), id_hash=r[20],
+                )
+            )
+        return out
+
+    def practitioner(self, kind: str, cert_no: str) -> Practitioner | None:
+        """The physician or nurse with this certificate number, with filings."""
+        rows = self._all(
+            f"SELECT {_P_COLS} FROM {_P_FROM} WHERE p.kind = ? AND p.cert_no = ?",
+            (KIND_CODE.get(kind, kind), cert_no),
+        )
+        found = self._practitioners(rows, True)
+        return found[0] if found else None
+
+    def by_cert_no(self, cert_no: str) -> list[Practitioner]:
+        """Physicians and nurses holding this certificate number (either kind)."""
+        rows = self._all(
+            f"SELECT {_P_COLS} FROM {_P_FROM} WHERE p.kind IN ('P', 'N') AND p.cert_no = ?",
+            (cert_no,),
+        )
+        return self._practitioners(rows, True)
+
+    def by_id_hash(self, id_hash: bytes) -> list[Practitioner]:
+        """Every registration of the person with this keyed ID hash."""
+        rows = self._all(f"SELECT {_P_COLS} FROM {_P_FROM} WHERE p.id_hash = ?", (id_hash,))
+        return self._practitioners(rows, True)
+
+    def by_name(self, name: str, *, limit: int = PAGE, offset: int = 0) -> list[Practitioner]:
+        """Practitioners whose name is or starts with `name` (2-character names too)."""
+        rows = self._all(
+            f"SELECT {_P_COLS} FROM {_P_FROM} WHERE p.name >= ? AND p.name < ? "
+            "ORDER BY p.name, p.kind, p.cert_no LIMIT ? OFFSET ?",
+            (name, name + "\U0010ffff", limit, offset),
+        )
+        return self._practitioners(rows, False)
+
+    def filings(self, kind: str, cert_no: str) -> list[Filing]:
+        """The multi-site filings of one practitioner."""
+        rows = self._all(
+            "SELECT f.institution, i.name, f.scope, f.filed_on, f.valid_until FROM filing f "
+            "LEFT JOIN institution i ON i.reg_no = f.institution "
+            "WHERE f.kind = ? AND f.cert_no = ? ORDER BY f.filed_on",
+            (KIND_CODE.get(kind, kind), cert_no),
+        )
+        return [Filing(r[0], r[1], _tuple(r[2]), r[3], r[4]) for r in rows]
+
+    def institution(self, reg_no: str) -> Institution | None:
+        """The institution with this registration number."""
+        rows = self._all(f"SELECT {_I_COLS} FROM institution WHERE reg_no = ?", (reg_no,))
+        return _institution(rows[0]) if rows else None
+
+    def institutions_by_name(self, name: str, *, limit: int = PAGE) -> list[Institution]:
+        """Institutions whose name is or starts with `name`."""
+        rows = self._all(
+            f"SELECT {_I_COLS} FROM institution WHERE name >= ? AND name < ? "
+            "ORDER BY name LIMIT ?",
+            (name, name + "\U0010ffff", limit),
+        )
+        return [_institution(r) for r in rows]
+
+    def photo(self, kind: str, cert_no: str) -> bytes | None:
+        """The practitioner's face photo, if the replica holds one."""
+        rows = self._all(
+            "SELECT jpeg FROM photo WHERE kind = ? AND cert_no = ?",
+            (KIND_CODE.get(kind, kind), cert_no),
+        )
+        return rows[0][0] if rows else None
+
+    def staff(self, reg_no: str, *, limit: int = 500) -> list[Practitioner]:
+        """Practitioners registered at an institution: main registrations and filings."""
+        rows = self._all(
+            f"SELECT {_P_COLS} FROM {_P_FROM} WHERE p.institution = ? "
+            f"UNION ALL SELECT {_P_COLS} FROM filing f JOIN practitioner p "
+            "ON p.kind = f.kind AND p.cert_no = f.cert_no "
+            "LEFT JOIN institution i ON i.reg_no = p.institution WHERE f.institution = ? LIMIT ?",
+            (reg_no, reg_no, limit),
+        )
+        return self._practitioners(rows, False)
+
+    def stats(self) -> list[tuple[str, str, str, str, int]]:
+        """Counts by approving authority, record type and status (按审批机关统计)."""
+        return [
+            (r[0], r[1], r[2], r[3], r[4])
+            for r in self._all(
+                "SELECT authority, authority_name, 'I', status, count(*) FROM institution "
+                "GROUP BY authority, status UNION ALL "
+                "SELECT authority, authority_name, kind, status, count(*) FROM practitioner "
+                "GROUP BY authority, kind, status ORDER BY 1, 3, 4"
+            )
+        ]

@@ -1,0 +1,147 @@
+"""The installed replica on disk: a versioned file named by an atomic CURRENT pointer.
+
+    replica/CURRENT              the file name of the installed replica
+    replica/replica-<seq>.db     the replica itself (rollback-journal mode)
+
+A snapshot is installed under a new name and CURRENT is switched by rename, so a crash at any
+moment leaves the old or the new replica; a reader holding the old file keeps reading the old
+inode, and no journal or WAL file is ever shared between two databases.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from kiosk.errors import BundleIntegrityError, ReplicaError, SyncError
+
+POINTER = "CURRENT"
+
+
+def current(replica_dir: Path) -> Path | None:
+    """The installed replica file, or None when nothing is installed."""
+    try:
+        name = (replica_dir / POINTER).read_text("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    path = replica_dir / name
+    if not name or "/" in name or not path.is_file():
+        return None
+    return path
+
+
+def installed_sequence(replica_dir: Path) -> int | None:
+    """The installed replica's sequence, or None."""
+    path = current(replica_dir)
+    if path is None:
+        return None
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            return int(conn.execute("SELECT value FROM meta WHERE key='sequence'").fetchone()[0])
+    except (sqlite3.Error, TypeError, ValueError) as err:
+        raise ReplicaError(f"本地库无法读取 (the installed replica cannot be read: {err})") from err
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _point(replica_dir: Path, name: str) -> None:
+    tmp = replica_dir / (POINTER + ".tmp")
+    with tmp.open("w", encoding="ascii") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, replica_dir / POINTER)
+    _fsync_dir(replica_dir)
+
+
+def _remove_db(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def clean(replica_dir: Path) -> None:
+    """Remove leftovers of interrupted installs: partial files and replicas not in use."""
+    keep = current(replica_dir)
+    for path in replica_dir.glob("replica-*"):
+        base = Path(str(path).removesuffix("-journal").removesuffix(".part"))
+        if keep is None or base != keep:
+            path.unlink(missing_ok=True)
+
+
+def install_snapshot(
+    replica_dir: Path, write: Callable[[IO[bytes]], None], sequence: int
+) -> Path:
+    """Install a snapshot: `write` fills the new file, which is then synced and switched to.
+
+    Raises:
+        SyncError: the disk is full or the new file is not a readable replica; nothing changed.
+    """
+    replica_dir.mkdir(parents=True, exist_ok=True)
+    old = current(replica_dir)
+    name = f"replica-{sequence:08d}.db"
+    if old is not None and old.name == name:
+        name = f"replica-{sequence:08d}-{os.getpid()}.db"
+    part = replica_dir / (name + ".part")
+    try:
+        with part.open("wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _check_readable(part, sequence)
+        os.replace(part, replica_dir / name)
+        _point(replica_dir, name)
+    except OSError as err:
+        part.unlink(missing_ok=True)
+        raise SyncError(f"写入本地库失败：{err.strerror}（磁盘已满？）(cannot write the replica: {err.strerror})") from err
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    if old is not None:
+        _remove_db(old)
+    return replica_dir / name
+
+
+def _check_readable(path: Path, sequence: int) -> None:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            seq = int(conn.execute("SELECT value FROM meta WHERE key='sequence'").fetchone()[0])
+    except (sqlite3.Error, TypeError, ValueError) as err:
+        raise BundleIntegrityError(f"快照不是有效的本地库 (the snapshot is not a replica: {err})") from err
+    if seq != sequence:
+        raise BundleIntegrityError(f"快照序号 {seq} 与清单 {sequence} 不符 (snapshot sequence mismatch)")
+
+
+def apply_deltas(
+    replica_dir: Path, deltas: Iterable[tuple[dict[str, Any], Iterable[dict[str, Any]]]],
+    apply: Callable[[sqlite3.Connection, dict[str, Any], Iterable[dict[str, Any]]], None],
+) -> None:
+    """Apply deltas to the installed replica in one transaction: all of them or none."""
+    path = current(replica_dir)
+    if path is None:
+        raise ReplicaError("没有可更新的本地库 (no replica to update)")
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA cache_size=-65536")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for header, records in deltas:
+                apply(conn, header, records)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    except sqlite3.OperationalError as err:
+        raise SyncError(f"更新本地库失败 (cannot update the replica: {err})") from err
+    finally:
+        conn.close()

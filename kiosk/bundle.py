@@ -1,0 +1,168 @@
+"""Sync bundles: the signed manifest that names every file with its SHA-256.
+
+A bundle folder, served as plain files by any static server, CDN or object store:
+
+    manifest.json            this publication (sequence, exported_at, files, deltas)
+    manifest.json.sig        {"kid": publisher kid, "sig": base64 Ed25519 over manifest.json}
+    trustlist.json(.sig)     the trust list, root-signed
+    snapshot-<seq>.db.zst    the full replica, a finished SQLite file
+    delta-<from>-<to>.ndjson.zst   one per consecutive pair of publications
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from kiosk.domain import TrustList
+from kiosk.errors import BundleIntegrityError, BundleSignatureError
+from kiosk.keys import PrivateKey, kid_bytes, kid_text, public_from_spki, sign, spki_der, verify
+from kiosk.timeutil import parse_instant
+from kiosk.trust import usable_at
+
+FORMAT = "yanzhao-bundle/1"
+MANIFEST = "manifest.json"
+MANIFEST_SIG = "manifest.json.sig"
+TRUST = "trustlist.json"
+TRUST_SIG = "trustlist.json.sig"
+MAX_MANIFEST = 1 << 20
+MAX_TRUST = 4 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """A file of the bundle with its size and hash."""
+
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaRef:
+    """A delta from one sequence to the next."""
+
+    from_seq: int
+    to_seq: int
+    file: FileRef
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """A verified manifest."""
+
+    sequence: int
+    exported_at: dt.datetime
+    jurisdiction: str
+    published_at: str
+    trust_sequence: int
+    trust: FileRef
+    trust_sig: FileRef
+    snapshot: FileRef
+    deltas: tuple[DeltaRef, ...]
+    raw: dict[str, Any]
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def file_ref(path: Path) -> dict[str, Any]:
+    """The manifest entry of a file in the bundle folder."""
+    return {"name": path.name, "size": path.stat().st_size, "sha256": sha256_file(path)}
+
+
+def sign_manifest(doc: dict[str, Any], key: PrivateKey) -> tuple[bytes, bytes]:
+    """Serialise and sign a manifest: (manifest.json bytes, manifest.json.sig bytes)."""
+    data = (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    sig = {
+        "kid": kid_text(kid_bytes(spki_der(key.public_key()))),
+        "sig": base64.b64encode(sign(key, data)).decode("ascii"),
+    }
+    return data, (json.dumps(sig) + "\n").encode("ascii")
+
+
+def _ref(raw: Any) -> FileRef:
+    name = raw["name"]
+    if not isinstance(name, str) or "/" in name or "\\" in name or name.startswith("."):
+        raise ValueError(f"bad file name {name!r}")
+    if type(raw["size"]) is not int or raw["size"] < 0:
+        raise ValueError("bad size")
+    digest = raw["sha256"]
+    if not isinstance(digest, str) or len(digest) != 64:
+        raise ValueError("bad sha256")
+    bytes.fromhex(digest)
+    return FileRef(name, raw["size"], digest)
+
+
+def looks_like_html(data: bytes) -> bool:
+    """A captive portal or error page instead of a bundle file."""
+    head = data[:512].lstrip().lower()
+    return head.startswith((b"<!doctype", b"<html", b"<head", b"<?xml"))
+
+
+def verify_manifest(data: bytes, sig_data: bytes, trust: TrustList, now: dt.datetime) -> Manifest:
+    """Check the publisher signature against the trust list, then parse.
+
+    Raises:
+        BundleSignatureError: unknown, revoked or wrong-role key; bad signature.
+        BundleIntegrityError: a manifest that is not one.
+    """
+    if looks_like_html(data) or looks_like_html(sig_data):
+        raise BundleIntegrityError(
+            "同步源返回的是网页而不是数据包（可能需要先登录网络）(the source returned a web page, not a bundle)"
+        )
+    try:
+        sig_doc = json.loads(sig_data)
+        kid, sig = sig_doc["kid"], base64.b64decode(sig_doc["sig"], validate=True)
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise BundleSignatureError("数据包签名文件损坏 (manifest signature file unreadable)") from None
+    key = trust.key(kid) if isinstance(kid, str) else None
+    if key is None or key.role != "publisher":
+        raise BundleSignatureError("数据包发布密钥不在信任列表中 (publisher key not in the trust list)")
+    if not usable_at(key, now):
+        raise BundleSignatureError("数据包发布密钥已吊销或不在有效期 (publisher key revoked or expired)")
+    if not verify(public_from_spki(key.spki), sig, data):
+        raise BundleSignatureError("数据包签名无效 (bundle manifest signature does not verify)")
+    try:
+        doc = json.loads(data)
+        if doc.get("format") != FORMAT:
+            raise ValueError(f"format {doc.get('format')!r}")
+        jurisdiction = doc["jurisdiction"]
+        if key.authority not in ("000000", jurisdiction):
+            raise BundleSignatureError(
+                "发布密钥无权发布该辖区数据 (publisher key not authorised for this jurisdiction)"
+            )
+        return Manifest(
+            sequence=int(doc["sequence"]),
+            exported_at=parse_instant(doc["exported_at"]),
+            jurisdiction=jurisdiction,
+            published_at=str(doc.get("published_at", "")),
+            trust_sequence=int(doc["trust_list"]["sequence"]),
+            trust=_ref(doc["trust_list"]["file"]),
+            trust_sig=_ref(doc["trust_list"]["sig"]),
+            snapshot=_ref(doc["snapshot"]),
+            deltas=tuple(DeltaRef(int(d["from"]), int(d["to"]), _ref(d["file"])) for d in doc["deltas"]),
+            raw=doc,
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        raise BundleIntegrityError(f"数据包清单格式错误 (manifest malformed: {err})") from None
+
+
+def read_limited(fh: IO[bytes], limit: int) -> bytes:
+    """Read at most `limit` bytes, refusing anything larger."""
+    data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise BundleIntegrityError("文件过大 (file larger than expected)")
+    return data

@@ -1,0 +1,287 @@
+"""The headless commands of cli.md. Each returns its exit status; output goes to `out`.
+
+Imports are deferred to the command that needs them, so `verify` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from kiosk.errors import HomeError, IdNumberError, KioskError, ReplicaError
+
+EXIT_OK, EXIT_WARNING, EXIT_INVALID, EXIT_UNCHECKED, EXIT_USAGE = 0, 1, 2, 3, 64
+VERDICT_EXIT = {"valid": EXIT_OK, "warning": EXIT_WARNING, "invalid": EXIT_INVALID}
+
+
+@dataclass(frozen=True, slots=True)
+class Io:
+    """Where a command writes."""
+
+    out: TextIO = sys.stdout
+    err: TextIO = sys.stderr
+
+    def json(self, doc: Any) -> None:
+        self.out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+
+    def fail(self, err: KioskError | str) -> None:
+        self.err.write(f"yanzhao: {err}\n")
+
+
+def _home(option: str | None) -> Any:
+    from kiosk.home import Home, resolve
+
+    return Home(resolve(option)).require()
+
+
+def init(home_opt: str | None, root_keys: list[str], io: Io) -> int:
+    """init --root-key PUB.pem …"""
+    from kiosk.home import init as do_init
+    from kiosk.home import resolve
+
+    home = do_init(resolve(home_opt), [Path(p) for p in root_keys])
+    io.say(f"已初始化 initialised {home.path} ({len(list(home.roots_dir.glob('*.pem')))} root key(s) pinned)")
+    return EXIT_OK
+
+
+def publish(registry: str, trust_list: str, key: str, out_dir: str, io: Io) -> int:
+    """publish --registry … --trust-list … --publisher-key … --out …"""
+    from kiosk.publish import publish as do_publish
+
+    pub = do_publish(Path(registry), Path(trust_list), Path(key), Path(out_dir))
+    io.say(f"published sequence {pub.sequence}: {pub.snapshot}"
+           + (f", delta {pub.delta}" if pub.delta else ""))
+    return EXIT_OK
+
+
+def sync(home_opt: str | None, source: str, io: Io) -> int:
+    """sync SOURCE, with a progress bar on a terminal."""
+    from kiosk.sync import sync as do_sync
+
+    home = _home(home_opt)
+    progress = _progress_bar(io)
+    try:
+        result = do_sync(home, source, progress=progress.update if progress else None)
+    finally:
+        if progress:
+            progress.close()
+    _audit(home, "sync", subject=source, outcome="ok", detail=f"{result.method} {result.to_sequence}")
+    if not result.changed:
+        io.say(f"已是最新 already up to date (sequence {result.to_sequence})")
+    else:
+        io.say(f"同步完成 synced by {result.method}: sequence {result.from_sequence} → {result.to_sequence}"
+               f" ({result.downloaded} bytes)")
+    return EXIT_OK
+
+
+class _Bar:
+    def __init__(self, io: Io) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                                 console=Console(file=io.err), transient=True)
+        self.progress.start()
+        self.tasks: dict[str, Any] = {}
+
+    def update(self, name: str, done: int, total: int) -> None:
+        if name not in self.tasks:
+            self.tasks[name] = self.progress.add_task(name, total=total)
+        self.progress.update(self.tasks[name], completed=done)
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def _progress_bar(io: Io) -> _Bar | None:
+    return _Bar(io) if io.err.isatty() else None
+
+
+def _audit(home: Any, action: str, **fields: str) -> None:
+    from db.local import audit, open_local
+
+    try:
+        conn = open_local(home.local_db)
+        try:
+            audit(conn, action, **fields)
+        finally:
+            conn.close()
+    except (KioskError, OSError):
+        pass  # the audit must not stop a verification; the TUI shows its health
+
+
+def verify(home_opt: str | None, payload: str | None, image: str | None, institution: str | None,
+           id_number: str | None, at: str | None, as_json: bool, io: Io) -> int:
+    """verify (--payload | --image) …"""
+    from kiosk import idnum, present
+    from kiosk.timeutil import parse_cli_time, utcnow
+    from kiosk.verify import Context, verify_payload
+
+    try:
+        when = parse_cli_time(at) if at else utcnow()
+    except ValueError:
+        io.fail(f"--at: 不是 ISO 8601 时间 (not an ISO 8601 time: {at})")
+        return EXIT_USAGE
+    id18 = idnum.normalise(id_number) if id_number else None  # IdNumberError → 64
+    home = _home(home_opt)
+    if image is not None:
+        payload = _payload_from_image(image)
+    trust = home.trust_list()
+    replica = home.replica()
+    config = home.config()
+    import datetime as dt
+
+    ctx = Context(at=when, institution=institution, id_number=id18,
+                  max_age=dt.timedelta(days=config.max_replica_age_days))
+    result = verify_payload(payload or "", ctx, trust, replica)
+    doc = present.verification(result)
+    subject = result.credential.licence.no if result.credential else ""
+    _audit(home, "verify", subject=subject, outcome=result.verdict.value,
+           detail=",".join(result.codes))
+    if as_json:
+        io.json(doc)
+    else:
+        _print_verdict(doc, io)
+    return VERDICT_EXIT[result.verdict.value]
+
+
+def _payload_from_image(image: str) -> str:
+    from scanner.files import decode_path
+
+    texts = decode_path(Path(image))
+    if not texts:
+        raise _Unchecked(f"图像中没有找到二维码 (no QR code found in {image})")
+    return next((t for t in texts if t.startswith("YZ1:")), texts[0])
+
+
+class _Unchecked(KioskError):
+    """The check could not be made (exit 3)."""
+
+
+def _print_verdict(doc: dict[str, Any], io: Io) -> None:
+    from kiosk.domain import Verdict
+    from kiosk.messages import VERDICT_LABELS
+
+    zh, en = VERDICT_LABELS[Verdict(doc["verdict"])]
+    io.say(f"{zh} {en.upper()}")
+    cred = doc["credential"]
+    if cred:
+        io.say(f"  {cred.get('name', '')}  {cred.get('type', '')} {cred.get('no', '')}")
+    for r in doc["reasons"]:
+        io.say(f"  - {r['code']}: {r['message']}")
+
+
+def lookup(home_opt: str | None, id_number: str | None, cert_no: str | None, name: str | None,
+           as_json: bool, io: Io) -> int:
+    """lookup (--id-number | --cert-no | --name)"""
+    from kiosk import idnum, present
+
+    id18 = idnum.normalise(id_number) if id_number is not None else None
+    home = _home(home_opt)
+    replica = home.replica()
+    if replica is None:
+        from kiosk.errors import ReplicaMissingError
+
+        raise ReplicaMissingError("本机没有注册库：请先同步 (no replica installed: run sync first)")
+    if id18 is not None:
+        found = replica.by_id_hash(idnum.keyed_hash(id18, replica.id_hash_key))
+        subject = idnum.mask(id18)
+    elif cert_no is not None:
+        found, subject = replica.by_cert_no(cert_no), cert_no
+    else:
+        found, subject = replica.by_name((name or "").strip()), (name or "")
+    _audit(home, "lookup", subject=subject, outcome=str(len(found)))
+    results = [present.practitioner(p) for p in found]
+    if as_json:
+        io.json({"results": results})
+    elif not results:
+        io.say("未找到 nothing found")
+    for p in results if not as_json else ():
+        io.say(f"{p['name']}  {p['kind']} {p['cert_no']}  {p['id_number']}  {p['status']}  "
+               f"{p.get('institution_name') or p['institution']}")
+    return EXIT_OK if results else 1
+
+
+def status(home_opt: str | None, as_json: bool, io: Io) -> int:
+    """status: replica sequence, build time, age, counts, trust list sequence."""
+    from kiosk.timeutil import utcnow
+
+    home = _home(home_opt)
+    replica = home.replica()
+    trust = home.trust_list()
+    now = utcnow()
+    doc: dict[str, Any] = {"home": str(home.path), "replica": None, "trust_list": None}
+    if replica is not None:
+        info = replica.info()
+        age = now - info.exported_at
+        doc["replica"] = {
+            "sequence": info.sequence,
+            "exported_at": info.exported_at.isoformat(),
+            "built_at": info.built_at,
+            "age_seconds": int(age.total_seconds()),
+            "age_days": round(age.total_seconds() / 86400, 2),
+            "stale": age.days >= home.config().max_replica_age_days,
+            "jurisdiction": info.jurisdiction,
+            "counts": info.counts,
+        }
+    if trust is not None:
+        doc["trust_list"] = {"sequence": trust.sequence, "issued_at": trust.issued_at,
+                             "keys": len(trust.keys)}
+    if as_json:
+        io.json(doc)
+    else:
+        r, t = doc["replica"], doc["trust_list"]
+        io.say(f"home: {doc['home']}")
+        io.say("replica: none (run sync)" if r is None else
+               f"replica: sequence {r['sequence']}, exported {r['exported_at']} "
+               f"({r['age_days']} days ago{', STALE' if r['stale'] else ''}), counts {json.dumps(r['counts'], ensure_ascii=False)}")
+        io.say("trust list: none" if t is None else f"trust list: sequence {t['sequence']}, {t['keys']} keys")
+    return EXIT_OK
+
+
+def decode(files: list[str], as_json: bool, io: Io) -> int:
+    """decode FILE… with the kiosk's scanner pipeline."""
+    from scanner.cli import decode_command
+
+    return decode_command(files, as_json, io.out)
+
+
+def run_guarded(command: str, fn: Any, io: Io) -> int:
+    """Run a command, turning expected failures into a sentence and an exit status."""
+    try:
+        return int(fn())
+    except IdNumberError as err:
+        io.fail(err)
+        return EXIT_USAGE
+    except (_Unchecked, HomeError, ReplicaError) as err:
+        io.fail(err)
+        return EXIT_UNCHECKED if command in ("verify", "status") else 2
+    except KioskError as err:
+        io.fail(err)
+        return EXIT_UNCHECKED if command == "verify" else 2
+    except KeyboardInterrupt:
+        io.fail("已中断 interrupted")
+        return 130
+
+
+def demo(home_opt: str | None, if_missing: bool, practitioners: int, io: Io) -> int:
+    """demo: build the demo world into the home (by default ./demo-home)."""
+    from kiosk.launch import DEFAULT_DEMO_HOME
+    from seed.demo import build, is_fresh
+
+    import os
+
+    path = Path(home_opt or os.environ.get("YANZHAO_HOME") or DEFAULT_DEMO_HOME)
+    if if_missing and is_fresh(path):
+        io.say(f"演示数据已就绪 demo world ready in {path}")
+        return EXIT_OK
+    world = build(path, practitioners=practitioners)
+    io.say(f"演示数据已生成 demo world built in {path}: {world['cases']} credentials, "
+           f"{world['seconds']} s")
+    return EXIT_OK

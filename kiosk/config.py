@@ -1,0 +1,56 @@
+"""Kiosk configuration: a dataclass loaded once from the home's config.json and passed down."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Settings an admin may change; unknown keys in the file are ignored."""
+
+    max_replica_age_days: int = 7
+    """REPLICA_STALE when the registry export is older than this."""
+    card_timeout_s: int = 20
+    """Seconds before the verdict card clears itself (privacy for the next person)."""
+    camera: str = "0"
+    """Camera index or device path; empty for no camera."""
+    decoder_order: tuple[str, ...] = ("zxing", "zbar", "opencv")
+    """QR decoders, in the order tried."""
+    language: str = "zh"
+    """'zh' (Simplified Chinese) or 'en'."""
+    sync_source: str = ""
+    """The folder or URL synced last."""
+
+
+def load(path: Path) -> Config:
+    """Read config.json; a missing or damaged file gives the defaults."""
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return Config()
+    if not isinstance(raw, dict):
+        return Config()
+    known = {f.name: f for f in dataclasses.fields(Config)}
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        field = known.get(name)
+        if field is None:
+            continue
+        default = getattr(Config(), name)
+        if isinstance(default, tuple) and isinstance(value, list):
+            values[name] = tuple(str(v) for v in value)
+        elif isinstance(value, type(default)) and not isinstance(value, bool):
+            values[name] = value
+    return Config(**values)
+
+
+def save(path: Path, config: Config) -> None:
+    """Write config.json atomically."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(dataclasses.asdict(config), ensure_ascii=False, indent=2), "utf-8")
+    tmp.replace(path)

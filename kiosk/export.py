@@ -1,0 +1,211 @@
+"""Strict reading of a registry export (registry-export.md).
+
+Each reader yields rows ready for the replica, and raises `ExportError` naming the file and
+line of the first bad record. ID numbers leave here only as keyed hash and mask.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kiosk import idnum
+from kiosk.errors import ExportError
+from kiosk.timeutil import parse_instant
+
+_DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_CODE = re.compile(r"\d{6}")
+_NO = re.compile(r"[\x21-\x7e]{1,40}")
+MAX_PHOTO_BYTES = 64 * 1024
+
+INSTITUTION_STATUS = frozenset({"active", "suspended", "cancelled"})
+PRACTITIONER_STATUS = frozenset({"active", "filed", "cancelled", "suspended"})
+KINDS = {"physician": "P", "nurse": "N"}
+
+
+class _Bad(ValueError):
+    pass
+
+
+def _text(r: dict[str, Any], k: str, *, optional: bool = False, limit: int = 200) -> str | None:
+    v = r.get(k)
+    if v is None:
+        if optional:
+            return None
+        raise _Bad(f"'{k}' is required")
+    if not isinstance(v, str) or not v.strip() or len(v) > limit:
+        raise _Bad(f"'{k}' must be non-empty text of at most {limit} characters")
+    return v
+
+
+def _no(r: dict[str, Any], k: str) -> str:
+    v = r.get(k)
+    if not isinstance(v, str) or not _NO.fullmatch(v):
+        raise _Bad(f"'{k}' must be 1 to 40 printable characters")
+    return v
+
+
+def _date(r: dict[str, Any], k: str, *, optional: bool = False) -> str | None:
+    v = _text(r, k, optional=optional)
+    if v is not None and not _DATE.fullmatch(v):
+        raise _Bad(f"'{k}' must be a date YYYY-MM-DD")
+    return v
+
+
+def _code(r: dict[str, Any], k: str) -> str:
+    v = r.get(k)
+    if not isinstance(v, str) or not _CODE.fullmatch(v):
+        raise _Bad(f"'{k}' must be a 6-digit division code")
+    return v
+
+
+def _list(r: dict[str, Any], k: str, *, optional: bool = False) -> str | None:
+    v = r.get(k)
+    if v is None and optional:
+        return None
+    if not isinstance(v, list) or not v or not all(isinstance(x, str) and x for x in v):
+        raise _Bad(f"'{k}' must be a non-empty array of text")
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+
+
+def _version(r: dict[str, Any]) -> int:
+    v = r.get("version")
+    if type(v) is not int or v < 0:
+        raise _Bad("'version' must be a non-negative integer")
+    return v
+
+
+def _status(r: dict[str, Any], allowed: frozenset[str]) -> str:
+    v = r.get("status")
+    if v not in allowed:
+        raise _Bad(f"'status' must be one of {', '.join(sorted(allowed))}")
+    return v  # type: ignore[return-value]
+
+
+def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        fh = path.open("rb")
+    except OSError as err:
+        raise ExportError(f"cannot read ({err.strerror})", file=path.name) from None
+    with fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+                raise ExportError(f"not a JSON object ({err})", file=path.name, line=n) from None
+            if not isinstance(obj, dict):
+                raise ExportError("not a JSON object", file=path.name, line=n)
+            yield n, obj
+
+
+def read_meta(export: Path) -> dict[str, Any]:
+    """meta.json: sequence, exported_at, jurisdiction, checked."""
+    path = export / "meta.json"
+    try:
+        meta = json.loads(path.read_bytes())
+    except OSError:
+        raise ExportError("missing or unreadable", file="meta.json") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ExportError(f"not JSON ({err})", file="meta.json") from None
+    if not isinstance(meta, dict) or type(meta.get("sequence")) is not int or meta["sequence"] < 0:
+        raise ExportError("'sequence' must be a non-negative integer", file="meta.json")
+    try:
+        parse_instant(meta.get("exported_at"))  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        raise ExportError("'exported_at' must be an ISO 8601 time with a zone", file="meta.json") from None
+    if not isinstance(meta.get("jurisdiction"), str) or not _CODE.fullmatch(meta["jurisdiction"]):
+        raise ExportError("'jurisdiction' must be a 6-digit division code", file="meta.json")
+    return meta
+
+
+def institutions(export: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(line, row) for institution table rows."""
+    path = export / "institutions.ndjson"
+    for n, r in _lines(path):
+        try:
+            row = (
+                _no(r, "reg_no"), _text(r, "name"), _text(r, "category"), _text(r, "address"),
+                _code(r, "region"), _text(r, "legal_rep", optional=True), _text(r, "principal"),
+                _list(r, "subjects"), _date(r, "valid_from", optional=True),
+                _date(r, "valid_until"), _status(r, INSTITUTION_STATUS), _code(r, "authority"),
+                _text(r, "authority_name"), _date(r, "issued_on"), _version(r),
+            )
+        except _Bad as err:
+            raise ExportError(str(err), file=path.name, line=n) from None
+        yield n, row
+
+
+def practitioners(
+    export: Path, id_key: bytes
+) -> Iterator[tuple[int, tuple[Any, ...], bytes | None]]:
+    """(line, row, photo bytes or None) for practitioner table rows."""
+    path = export / "practitioners.ndjson"
+    for n, r in _lines(path):
+        try:
+            kind = KINDS.get(r.get("kind"))  # type: ignore[arg-type]
+            if kind is None:
+                raise _Bad("'kind' must be 'physician' or 'nurse'")
+            raw_id = r.get("id_number")
+            why = idnum.problem(raw_id) if isinstance(raw_id, str) else "'id_number' is required"
+            if why:
+                raise _Bad(f"'id_number': {why}")
+            id18 = raw_id.strip().upper()  # type: ignore[union-attr]
+            sex = r.get("sex")
+            if sex not in ("M", "F"):
+                raise _Bad("'sex' must be 'M' or 'F'")
+            bm = _text(r, "birth_month")
+            if not _MONTH.fullmatch(bm or ""):
+                raise _Bad("'birth_month' must be YYYY-MM")
+            physician = kind == "P"
+            photo = _photo(export, r.get("photo")) if r.get("photo") is not None else None
+            row = (
+                kind, _no(r, "cert_no"), idnum.keyed_hash(id18, id_key), idnum.mask(id18),
+                _text(r, "name"), sex, bm,
+                _text(r, "level", optional=not physician), _text(r, "category", optional=not physician),
+                _list(r, "scope", optional=not physician), _text(r, "title", optional=True),
+                _text(r, "location"), _no(r, "institution"),
+                _date(r, "valid_until", optional=physician), _status(r, PRACTITIONER_STATUS),
+                _code(r, "authority"), _text(r, "authority_name"), _date(r, "issued_on"),
+                photo is not None, _version(r),
+            )
+        except _Bad as err:
+            raise ExportError(str(err), file=path.name, line=n) from None
+        yield n, row, photo
+
+
+def _photo(export: Path, name: object) -> bytes:
+    if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
+        raise _Bad("'photo' must be a relative path under photos/")
+    path = export / "photos" / name.removeprefix("photos/")
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise _Bad(f"'photo' file {name} is missing") from None
+    if len(data) > MAX_PHOTO_BYTES or not (data[:3] == b"\xff\xd8\xff" or data[8:12] == b"WEBP"):
+        raise _Bad(f"'photo' {name} must be a JPEG or WebP of at most {MAX_PHOTO_BYTES} bytes")
+    return data
+
+
+def filings(export: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(line, row) for filing table rows; references are checked by the builder."""
+    path = export / "filings.ndjson"
+    if not path.exists():
+        raise ExportError("missing", file=path.name)
+    for n, r in _lines(path):
+        try:
+            kind = KINDS.get(r.get("kind"))  # type: ignore[arg-type]
+            if kind is None:
+                raise _Bad("'kind' must be 'physician' or 'nurse'")
+            row = (
+                kind, _no(r, "cert_no"), _no(r, "institution"), _list(r, "scope", optional=True),
+                _date(r, "filed_on"), _date(r, "valid_until", optional=True),
+            )
+        except _Bad as err:
+            raise ExportError(str(err), file=path.name, line=n) from None
+        yield n, row

@@ -1,0 +1,193 @@
+"""Where bundles come from: a folder, or any static HTTP(S) server, CDN or object store.
+
+Every network call has a timeout; downloads are bounded by the size the signed manifest
+states, resume with a Range request after an interruption, and are verified by SHA-256
+before anything uses them. A portal page or an error page is recognised and refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from kiosk.bundle import FileRef, looks_like_html
+from kiosk.errors import BundleIntegrityError, SourceUnavailableError
+
+Progress = Callable[[str, int, int], None]
+CHUNK = 1 << 20
+TIMEOUT_S = 20.0
+
+
+class Source(Protocol):
+    """A bundle location."""
+
+    label: str
+
+    def read_small(self, name: str, limit: int) -> bytes:
+        """A small file (manifest, signature, trust list), at most `limit` bytes."""
+        ...
+
+    def fetch(self, ref: FileRef, dest: Path, progress: Progress | None) -> None:
+        """Download `ref` to `dest`, resuming a partial `dest`, and verify its hash."""
+        ...
+
+
+def _verify(dest: Path, ref: FileRef) -> None:
+    size = dest.stat().st_size
+    if size != ref.size:
+        dest.unlink(missing_ok=True)
+        raise BundleIntegrityError(
+            f"{ref.name} 文件不完整 ({ref.name} has {size} bytes, the manifest says {ref.size})"
+        )
+    h = hashlib.sha256()
+    with dest.open("rb") as fh:
+        while block := fh.read(CHUNK):
+            h.update(block)
+    if h.hexdigest() != ref.sha256:
+        dest.unlink(missing_ok=True)
+        raise BundleIntegrityError(f"{ref.name} 校验失败，文件已损坏 ({ref.name}: SHA-256 mismatch)")
+
+
+class FolderSource:
+    """A bundle folder on a disk, USB stick or network mount."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.label = str(path)
+        if not path.is_dir():
+            raise SourceUnavailableError(f"找不到同步目录 {path} (no such bundle folder)")
+
+    def read_small(self, name: str, limit: int) -> bytes:
+        try:
+            with (self.path / name).open("rb") as fh:
+                data = fh.read(limit + 1)
+        except OSError as err:
+            raise SourceUnavailableError(
+                f"同步目录中缺少 {name} (the bundle folder has no readable {name}: {err.strerror})"
+            ) from None
+        if len(data) > limit:
+            raise BundleIntegrityError(f"{name} 过大 ({name} is larger than allowed)")
+        return data
+
+    def fetch(self, ref: FileRef, dest: Path, progress: Progress | None) -> None:
+        src = self.path / ref.name
+        try:
+            with src.open("rb") as fin, dest.open("wb") as fout:
+                done = 0
+                while block := fin.read(CHUNK):
+                    done += len(block)
+                    if done > ref.size:
+                        break
+                    fout.write(block)
+                    if progress:
+                        progress(ref.name, done, ref.size)
+        except FileNotFoundError:
+            raise BundleIntegrityError(f"同步目录中缺少 {ref.name} (missing from the bundle)") from None
+        except OSError as err:
+            raise SourceUnavailableError(f"读取 {ref.name} 失败 ({err.strerror})") from None
+        _verify(dest, ref)
+
+
+class HttpSource:
+    """A bundle folder served over HTTP(S) as plain files."""
+
+    def __init__(self, url: str, *, timeout: float = TIMEOUT_S, deadline_s: float = 3600.0) -> None:
+        self.base = url if url.endswith("/") else url + "/"
+        self.label = url
+        self.timeout = timeout
+        self.deadline_s = deadline_s
+
+    def _open(self, name: str, start: int = 0):  # type: ignore[no-untyped-def]
+        req = urllib.request.Request(urllib.parse.urljoin(self.base, urllib.parse.quote(name)))
+        req.add_header("User-Agent", "yanzhao-kiosk/1")
+        if start:
+            req.add_header("Range", f"bytes={start}-")
+        try:
+            return urllib.request.urlopen(req, timeout=self.timeout)  # noqa: S310 - http(s) only
+        except urllib.error.HTTPError as err:
+            if err.code == 404:
+                raise BundleIntegrityError(f"服务器上缺少 {name} (HTTP 404 for {name})") from None
+            raise SourceUnavailableError(f"服务器返回错误 {err.code} (HTTP {err.code} for {name})") from None
+        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as err:
+            reason = getattr(err, "reason", err)
+            raise SourceUnavailableError(
+                f"无法连接同步服务器 (cannot reach {self.label}: {reason})"
+            ) from None
+
+    def read_small(self, name: str, limit: int) -> bytes:
+        with self._open(name) as resp:
+            try:
+                data = resp.read(limit + 1)
+            except (socket.timeout, TimeoutError, OSError) as err:
+                raise SourceUnavailableError(f"下载 {name} 超时 (timed out reading {name}: {err})") from None
+        if len(data) > limit:
+            if looks_like_html(data):
+                raise BundleIntegrityError("同步源返回的是网页而不是数据包 (the source returned a web page)")
+            raise BundleIntegrityError(f"{name} 过大 ({name} is larger than allowed)")
+        return data
+
+    def fetch(self, ref: FileRef, dest: Path, progress: Progress | None) -> None:
+        start = dest.stat().st_size if dest.exists() else 0
+        if start > ref.size:
+            dest.unlink()
+            start = 0
+        if start < ref.size:
+            self._download(ref, dest, start, progress)
+        _verify(dest, ref)
+
+    def _download(self, ref: FileRef, dest: Path, start: int, progress: Progress | None) -> None:
+        began = time.monotonic()
+        with self._open(ref.name, start) as resp:
+            if start and resp.status != 206:
+                start = 0  # the server ignored Range: start over
+            with dest.open("r+b" if start else "wb") as fh:
+                fh.seek(start)
+                fh.truncate()
+                done = start
+                while done < ref.size:
+                    if time.monotonic() - began > self.deadline_s:
+                        raise SourceUnavailableError("下载超时 (download took too long)")
+                    try:
+                        block = resp.read(min(CHUNK, ref.size - done))
+                    except (socket.timeout, TimeoutError, OSError) as err:
+                        raise SourceUnavailableError(
+                            f"下载中断，可再次同步续传 (download interrupted: {err}; sync again to resume)"
+                        ) from None
+                    if not block:
+                        break
+                    if done == 0 and looks_like_html(block):
+                        raise BundleIntegrityError("同步源返回的是网页而不是数据包 (the source returned a web page)")
+                    fh.write(block)
+                    done += len(block)
+                    if progress:
+                        progress(ref.name, done, ref.size)
+                fh.flush()
+                os.fsync(fh.fileno())
+        if done < ref.size:
+            raise SourceUnavailableError(
+                f"下载不完整，可再次同步续传 ({ref.name}: {done} of {ref.size} bytes; sync again to resume)"
+            )
+
+
+def open_source(source: str) -> Source:
+    """A Source for a folder path or an http(s) URL."""
+    scheme = urllib.parse.urlsplit(source).scheme.lower()
+    if scheme in ("http", "https"):
+        return HttpSource(source)
+    if scheme and len(scheme) > 1:
+        raise SourceUnavailableError(f"不支持的同步地址 {source} (only folders and http(s) URLs)")
+    return FolderSource(Path(source))
+
+
+def copy_file(src: Path, dst: Path) -> None:
+    """Copy a file (used for baselines in benchmarks and by tests)."""
+    shutil.copyfile(src, dst)

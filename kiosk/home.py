@@ -1,0 +1,139 @@
+"""The kiosk's data folder: pinned roots, trust list, replica, local database, config.
+
+    roots/root-N.pem   pinned root public keys (init --root-key), never from the network
+    trust/             trustlist.json + .sig as last synced
+    replica/           the installed replica (db/store.py)
+    staging/           sync downloads in progress (resumable)
+    kiosk.db           operators, audit, settings: survives every sync
+    config.json        settings (kiosk/config.py)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk import trust as trustlist
+from kiosk.config import Config, load
+from kiosk.domain import TrustList
+from kiosk.errors import HomeError, KeyFileError, TrustListError
+from kiosk.keys import PublicKey, load_public_pem, public_pem, read_public
+
+if TYPE_CHECKING:
+    from db.replica import Replica
+
+ENV = "YANZHAO_HOME"
+
+
+class Home:
+    """Paths and loaders of one kiosk home."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.roots_dir = path / "roots"
+        self.trust_dir = path / "trust"
+        self.replica_dir = path / "replica"
+        self.staging = path / "staging"
+        self.local_db = path / "kiosk.db"
+        self.config_path = path / "config.json"
+
+    @property
+    def initialised(self) -> bool:
+        """True when init has pinned at least one root."""
+        return any(self.roots_dir.glob("*.pem"))
+
+    def require(self) -> Home:
+        """Return self, or raise HomeError when init has not been run here."""
+        if not self.initialised:
+            raise HomeError(
+                f"数据目录未初始化：请先运行 init --root-key (home {self.path} is not initialised: run init)"
+            )
+        return self
+
+    def config(self) -> Config:
+        """The kiosk's settings."""
+        return load(self.config_path)
+
+    def roots(self) -> list[PublicKey]:
+        """The pinned root public keys."""
+        keys = []
+        for pem in sorted(self.roots_dir.glob("*.pem")):
+            try:
+                keys.append(load_public_pem(pem.read_bytes(), what=pem.name))
+            except (OSError, KeyFileError) as err:
+                raise HomeError(f"根密钥 {pem.name} 无法读取 (pinned root {pem.name} unreadable)") from err
+        if not keys:
+            raise HomeError("未固定根密钥：请运行 init --root-key (no pinned root key: run init)")
+        return keys
+
+    def trust_list(self) -> TrustList | None:
+        """The installed trust list, verified again under the pinned roots; None if absent."""
+        data_path = self.trust_dir / "trustlist.json"
+        if not data_path.exists():
+            return None
+        try:
+            data = data_path.read_bytes()
+            sig = (self.trust_dir / "trustlist.json.sig").read_bytes()
+        except OSError as err:
+            raise TrustListError(f"信任列表无法读取 (installed trust list unreadable: {err})") from err
+        return trustlist.parse(data, sig, self.roots())
+
+    def install_trust(self, data: bytes, sig: bytes) -> None:
+        """Replace the installed trust list (both files), each by atomic rename."""
+        self.trust_dir.mkdir(parents=True, exist_ok=True)
+        for name, content in (("trustlist.json.sig.new", sig), ("trustlist.json.new", data)):
+            tmp = self.trust_dir / name
+            with tmp.open("wb") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+        # Data last: a crash between the two renames leaves the old list failing its signature
+        # check only until the next sync, never a forged list accepted.
+        os.replace(self.trust_dir / "trustlist.json.sig.new", self.trust_dir / "trustlist.json.sig")
+        os.replace(self.trust_dir / "trustlist.json.new", self.trust_dir / "trustlist.json")
+
+    def replica(self) -> Replica | None:
+        """The installed replica opened read-only, or None when none is installed."""
+        from db import store
+        from db.replica import Replica
+
+        path = store.current(self.replica_dir)
+        return None if path is None else Replica(path)
+
+
+def init(path: Path, root_keys: list[Path]) -> Home:
+    """Create the home and pin root public keys (adds to those already pinned).
+
+    Raises:
+        KeyFileError: a root key file that is not an Ed25519 PEM public key.
+    """
+    from kiosk.keys import alg_name
+
+    keys = [read_public(p) for p in root_keys]
+    for p, key in zip(root_keys, keys, strict=True):
+        if alg_name(key) != "Ed25519":
+            raise KeyFileError(f"根密钥必须是 Ed25519 ({p.name}: root keys are Ed25519)")
+    home = Home(path)
+    for d in (home.roots_dir, home.trust_dir, home.replica_dir, home.staging):
+        d.mkdir(parents=True, exist_ok=True)
+    existing = {pem.read_bytes() for pem in home.roots_dir.glob("*.pem")}
+    n = len(existing)
+    for key in keys:
+        data = public_pem(key)
+        if data not in existing:
+            n += 1
+            (home.roots_dir / f"root-{n}.pem").write_bytes(data)
+            existing.add(data)
+    from db.local import open_local
+
+    open_local(home.local_db).close()
+    return home
+
+
+def resolve(option: str | None) -> Path:
+    """The home folder: --home wins over YANZHAO_HOME; one of them is required."""
+    value = option or os.environ.get(ENV)
+    if not value:
+        raise HomeError("请用 --home 或 YANZHAO_HOME 指定数据目录 (give --home DIR or set YANZHAO_HOME)")
+    return Path(value).expanduser()

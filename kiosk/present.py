@@ -1,0 +1,75 @@
+"""Plain dict views of domain values for JSON output (CLI, reports). Never a clear ID number."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from kiosk.domain import Credential, Institution, Practitioner, TrustKey, Verification
+from kiosk.keys import kid_text
+
+
+def _clean(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items() if v not in (None, (), [])}
+
+
+def credential(c: Credential | None) -> dict[str, Any] | None:
+    """The credential's claims, without the ID binding or photo bytes."""
+    if c is None:
+        return None
+    lic = c.licence
+    d = dataclasses.asdict(lic)
+    for hidden in ("id_hash", "id_salt", "photo"):
+        d.pop(hidden, None)
+    d["has_photo"] = lic.photo is not None
+    d["id_bound"] = lic.id_hash is not None
+    d["iss"] = c.iss
+    d["iat"] = dt.datetime.fromtimestamp(c.iat, dt.timezone.utc).isoformat()
+    if c.exp is not None:
+        d["exp"] = dt.datetime.fromtimestamp(c.exp, dt.timezone.utc).isoformat()
+    d["kid"] = None if c.kid is None else kid_text(c.kid)
+    if lic.org is not None:
+        d["org"] = {"no": lic.org.no, "name": lic.org.name}
+    d["sites"] = [_clean({"no": s.no, "name": s.name, "until": s.until}) for s in lic.sites]
+    return _clean(d)
+
+
+def practitioner(p: Practitioner) -> dict[str, Any]:
+    """A practitioner record as the replica holds it, ID number masked."""
+    d = dataclasses.asdict(p)
+    d.pop("id_hash", None)
+    d["id_number"] = d.pop("id_mask")
+    d["filings"] = [_clean(dataclasses.asdict(f)) for f in p.filings]
+    return _clean(d) | {"filings": d["filings"]}
+
+
+def institution(i: Institution) -> dict[str, Any]:
+    """An institution record."""
+    return _clean(dataclasses.asdict(i))
+
+
+def key(k: TrustKey | None) -> dict[str, Any] | None:
+    """The signing key as the trust list describes it."""
+    if k is None:
+        return None
+    return {"kid": k.kid, "authority": k.authority, "authority_name": k.authority_name,
+            "alg": k.alg, "role": k.role}
+
+
+def verification(v: Verification) -> dict[str, Any]:
+    """verify --json, exactly as cli.md describes it."""
+    registry: dict[str, Any] | None = None
+    if v.practitioner is not None:
+        registry = practitioner(v.practitioner)
+    elif v.institution is not None:
+        registry = institution(v.institution)
+    if registry is not None and v.main_institution is not None:
+        registry["main_institution"] = institution(v.main_institution)
+    return {
+        "verdict": v.verdict.value,
+        "reasons": [{"code": r.code, "message": r.message} for r in v.reasons],
+        "credential": credential(v.credential),
+        "registry": registry,
+        "key": key(v.key),
+    }

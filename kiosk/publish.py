@@ -1,0 +1,172 @@
+"""`publish`: a registry export → a signed bundle (snapshot, and a delta from the previous one).
+
+The whole publication is built in a temporary folder inside the bundle folder and only then
+moved into place, manifest last, so a reader (or a crash) never sees a half-published bundle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import zstandard
+
+from db import build, delta
+from kiosk import bundle
+from kiosk.errors import ExportError, KeyFileError, TrustListError
+from kiosk.keys import kid_bytes, kid_text, read_private, spki_der
+from kiosk.trust import usable_at
+
+KEEP_DELTAS = 30
+ZSTD_LEVEL = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """What publish wrote."""
+
+    sequence: int
+    snapshot: str
+    delta: str | None
+    counts: dict[str, Any]
+
+
+def _compress(src: Path, dst: Path) -> None:
+    cctx = zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=-1, write_checksum=True)
+    with src.open("rb") as fin, dst.open("wb") as fout:
+        cctx.copy_stream(fin, fout, size=src.stat().st_size)
+
+
+def decompress(src: Path, dst: Path) -> None:
+    """Decompress a .zst file."""
+    with src.open("rb") as fin, dst.open("wb") as fout:
+        zstandard.ZstdDecompressor().copy_stream(fin, fout)
+
+
+def _check_trust(trust_path: Path, key_kid: str) -> tuple[bytes, bytes, int]:
+    sig_path = trust_path.with_name(trust_path.name + ".sig")
+    try:
+        data, sig = trust_path.read_bytes(), sig_path.read_bytes()
+        doc = json.loads(data)
+        seq = int(doc["sequence"])
+    except OSError as err:
+        raise TrustListError(f"无法读取信任列表 {err.filename} (cannot read the trust list or its .sig)") from None
+    except (ValueError, KeyError, TypeError):
+        raise TrustListError("信任列表格式错误 (trust list malformed)") from None
+    entry = next((k for k in doc.get("keys", []) if k.get("kid") == key_kid), None)
+    if entry is None or entry.get("role") != "publisher":
+        raise KeyFileError("发布密钥不在信任列表的 publisher 中 (publisher key is not in the trust list)")
+    return data, sig, seq
+
+
+def _previous(out: Path) -> dict[str, Any] | None:
+    path = out / bundle.MANIFEST
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_bytes())
+    except ValueError:
+        raise ExportError("existing manifest.json in the bundle folder is unreadable") from None
+
+
+def publish(export: Path, trust_path: Path, key_path: Path, out: Path) -> Publication:
+    """Publish an export into the bundle folder `out`.
+
+    Raises:
+        ExportError, TrustListError, KeyFileError: nothing in `out` is changed.
+    """
+    key = read_private(key_path)
+    kid = kid_text(kid_bytes(spki_der(key.public_key())))
+    trust_data, trust_sig, trust_seq = _check_trust(trust_path, kid)
+    meta = build.ex.read_meta(export)
+    out.mkdir(parents=True, exist_ok=True)
+    prev = _previous(out)
+    if prev is not None and meta["sequence"] <= int(prev["sequence"]):
+        raise ExportError(
+            f"sequence {meta['sequence']} is not after the published {prev['sequence']}", file="meta.json"
+        )
+    work = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
+    try:
+        return _publish(export, key, trust_data, trust_sig, trust_seq, meta, prev, out, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _publish(export: Path, key: Any, trust_data: bytes, trust_sig: bytes, trust_seq: int,
+             meta: dict[str, Any], prev: dict[str, Any] | None, out: Path, work: Path) -> Publication:
+    seq = meta["sequence"]
+    prev_db: Path | None = None
+    id_key = secrets.token_bytes(32)
+    if prev is not None:
+        prev_db = work / "previous.db"
+        decompress(out / prev["snapshot"]["name"], prev_db)
+        with sqlite3.connect(prev_db) as conn:
+            id_key = bytes.fromhex(
+                conn.execute("SELECT value FROM meta WHERE key = 'id_hash_key'").fetchone()[0]
+            )
+    db_path = work / "replica.db"
+    values = build.build(export, db_path, id_key=id_key)
+    snap = work / f"snapshot-{seq:08d}.db.zst"
+    _compress(db_path, snap)
+    deltas = [d for d in (prev or {}).get("deltas", []) if (out / d["file"]["name"]).exists()]
+    delta_name = None
+    if prev_db is not None and prev is not None:
+        delta_name = f"delta-{int(prev['sequence']):08d}-{seq:08d}.ndjson.zst"
+        header = {"from": int(prev["sequence"]), "to": seq, "meta": values}
+        cctx = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
+        with (work / delta_name).open("wb") as raw, cctx.stream_writer(raw) as fh:
+            delta.write(delta.diff(prev_db, db_path), header, fh)
+        deltas.append({"from": header["from"], "to": seq, "file": bundle.file_ref(work / delta_name)})
+    deltas = deltas[-KEEP_DELTAS:]
+    (work / bundle.TRUST).write_bytes(trust_data)
+    (work / bundle.TRUST_SIG).write_bytes(trust_sig)
+    doc = {
+        "format": bundle.FORMAT,
+        "sequence": seq,
+        "exported_at": meta["exported_at"],
+        "jurisdiction": meta["jurisdiction"],
+        "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "trust_list": {
+            "sequence": trust_seq,
+            "file": bundle.file_ref(work / bundle.TRUST),
+            "sig": bundle.file_ref(work / bundle.TRUST_SIG),
+        },
+        "snapshot": bundle.file_ref(snap),
+        "deltas": deltas,
+        "counts": json.loads(values["counts"]),
+    }
+    manifest, manifest_sig = bundle.sign_manifest(doc, key)
+    for name in [snap.name, delta_name, bundle.TRUST, bundle.TRUST_SIG]:
+        if name:
+            os.replace(work / name, out / name)
+    _write_atomic(out / bundle.MANIFEST_SIG, manifest_sig, work)
+    _write_atomic(out / bundle.MANIFEST, manifest, work)
+    keep = {snap.name, bundle.TRUST, bundle.TRUST_SIG, bundle.MANIFEST, bundle.MANIFEST_SIG}
+    keep |= {d["file"]["name"] for d in deltas}
+    for stale in out.glob("snapshot-*.db.zst"):
+        if stale.name not in keep:
+            stale.unlink()
+    for stale in out.glob("delta-*.ndjson.zst"):
+        if stale.name not in keep:
+            stale.unlink()
+    return Publication(seq, snap.name, delta_name, doc["counts"])
+
+
+def _write_atomic(path: Path, data: bytes, work: Path) -> None:
+    tmp = work / (path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+__all__ = ["Publication", "publish", "decompress", "usable_at"]

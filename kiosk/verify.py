@@ -1,0 +1,225 @@
+"""Verification of one YZ1 credential: codec, trust list, signature, then the replica.
+
+Cryptographic checks stop at the first failure; registry and context checks all run, so
+every reason that applies is shown (credential-qr.md). Pure: the clock, trust list and
+replica are arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from kiosk import codec, idnum
+from kiosk.domain import (
+    Credential,
+    Filing,
+    Institution,
+    Practitioner,
+    Reason,
+    ReplicaInfo,
+    TrustKey,
+    TrustList,
+    Verdict,
+    Verification,
+)
+from kiosk.keys import COSE_ALG_NAME, kid_text, public_from_spki, verify
+from kiosk.messages import reason_class, reason_text
+from kiosk.scope import scope_within
+from kiosk.timeutil import china_date
+from kiosk.trust import is_revoked
+
+SKEW = dt.timedelta(minutes=5)
+DEFAULT_MAX_AGE = dt.timedelta(days=7)
+
+
+class RegistryView(Protocol):
+    """What the verifier needs from a replica (db.replica.Replica provides it)."""
+
+    id_hash_key: bytes
+
+    def info(self) -> ReplicaInfo: ...
+    def practitioner(self, kind: str, cert_no: str) -> Practitioner | None: ...
+    def institution(self, reg_no: str) -> Institution | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the officer adds to a scan."""
+
+    at: dt.datetime
+    institution: str | None = None  # reg_no of the inspected institution
+    id_number: str | None = None  # already normalised
+    max_age: dt.timedelta = DEFAULT_MAX_AGE
+    lang: str = "zh"
+
+
+class _Reasons:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.items: list[Reason] = []
+
+    def add(self, code: str, **params: object) -> None:
+        if all(r.code != code for r in self.items):
+            self.items.append(Reason(code, reason_class(code), reason_text(code, self.lang, **params)))
+
+    def verdict(self) -> Verdict:
+        kinds = {r.verdict for r in self.items}
+        return Verdict.INVALID if Verdict.INVALID in kinds else (
+            Verdict.WARNING if kinds else Verdict.VALID)
+
+
+def _check_crypto(cred: Credential, trust: TrustList | None, out: _Reasons) -> TrustKey | None:
+    """Key lookup, signature, revocation, key validity, issuer. Stops at the first failure."""
+    key = trust.key(kid_text(cred.kid)) if (trust and cred.kid is not None) else None
+    if key is None or key.role != "issuer":
+        out.add("UNKNOWN_KEY")
+        return None
+    if COSE_ALG_NAME[cred.alg] != key.alg or not verify(
+        public_from_spki(key.spki), cred.signature, cred.signed_bytes
+    ):
+        out.add("BAD_SIGNATURE")
+        return key
+    iat = dt.datetime.fromtimestamp(cred.iat, dt.timezone.utc)
+    if is_revoked(key):
+        out.add("KEY_REVOKED")
+    elif not key.not_before <= iat <= key.not_after:
+        out.add("KEY_NOT_VALID_AT_ISSUE")
+    elif cred.iss != key.authority:
+        out.add("ISSUER_MISMATCH")
+    return key
+
+
+def verify_payload(
+    text: str, ctx: Context, trust: TrustList | None, replica: RegistryView | None
+) -> Verification:
+    """Verify one QR payload; never raises for anything the payload contains."""
+    out = _Reasons(ctx.lang)
+    try:
+        cred = codec.decode(text)
+    except codec.UnsupportedAlgError:
+        out.add("UNSUPPORTED_ALG")
+        return Verification(Verdict.INVALID, tuple(out.items), None, None)
+    except codec.FormatError as err:
+        out.add("BAD_FORMAT", detail=str(err))
+        return Verification(Verdict.INVALID, tuple(out.items), None, None)
+    key = _check_crypto(cred, trust, out)
+    if out.items:
+        return Verification(Verdict.INVALID, tuple(out.items), cred, key)
+    return _check_registry(cred, key, ctx, replica, out)
+
+
+def _check_registry(
+    cred: Credential, key: TrustKey | None, ctx: Context, replica: RegistryView | None,
+    out: _Reasons,
+) -> Verification:
+    lic = cred.licence
+    today = china_date(ctx.at)
+    if dt.datetime.fromtimestamp(cred.iat, dt.timezone.utc) > ctx.at + SKEW:
+        out.add("NOT_YET_VALID")
+    if cred.exp is not None and cred.exp <= ctx.at.timestamp():
+        out.add("EXPIRED", until=china_date(dt.datetime.fromtimestamp(cred.exp, dt.timezone.utc)))
+
+    person: Practitioner | None = None
+    inst: Institution | None = None
+    main: Institution | None = None
+    inspected: Institution | None = None
+    info = replica.info() if replica is not None else None
+    if replica is None or info is None:
+        out.add("NO_REPLICA")
+        record_until = None
+    else:
+        if ctx.at - info.exported_at > ctx.max_age:
+            out.add("REPLICA_STALE", days=(ctx.at - info.exported_at).days)
+        if ctx.at < info.exported_at - SKEW:
+            out.add("CLOCK_SUSPECT")
+        if lic.type == "I":
+            inst = replica.institution(lic.no)
+            record = inst
+        else:
+            person = replica.practitioner("physician" if lic.type == "P" else "nurse", lic.no)
+            record = person
+        if record is None:
+            issued = dt.datetime.fromtimestamp(cred.iat, dt.timezone.utc)
+            out.add("NOT_IN_REGISTRY" if issued < info.exported_at else "REPLICA_BEHIND")
+            record_until = None
+        else:
+            _compare(lic.version, lic.name, record.version, record.name, out)
+            _status(record.status, out)
+            record_until = record.valid_until
+        if person is not None:
+            main = replica.institution(person.institution)
+            if main is not None and (
+                main.status in ("suspended", "cancelled") or main.valid_until < today
+            ):
+                out.add("INSTITUTION_INVALID")
+        if ctx.institution and lic.type != "I":
+            inspected = replica.institution(ctx.institution)
+
+    until = record_until if record_until is not None else (
+        lic.valid_until if lic.type in ("N", "I") else None)
+    if until is not None and until < today:
+        out.add("EXPIRED", until=until)
+    if ctx.id_number and lic.type != "I":
+        _check_id(cred, ctx.id_number, person, replica, out)
+    if ctx.institution and lic.type != "I":
+        _check_here(cred, ctx, person, inspected, today, out)
+    return Verification(
+        out.verdict(), tuple(out.items), cred, key, person, inst, main, inspected
+    )
+
+
+def _compare(v: int, name: str, rv: int, rname: str, out: _Reasons) -> None:
+    if v < rv:
+        out.add("SUPERSEDED", old=v, new=rv)
+    elif v > rv:
+        out.add("REPLICA_BEHIND")
+    elif name != rname:
+        out.add("DATA_MISMATCH")
+
+
+def _status(status: str, out: _Reasons) -> None:
+    code = {"cancelled": "CANCELLED", "filed": "FILED", "suspended": "SUSPENDED"}.get(status)
+    if code:
+        out.add(code)
+
+
+def _check_id(
+    cred: Credential, id18: str, person: Practitioner | None, replica: RegistryView | None,
+    out: _Reasons,
+) -> None:
+    lic = cred.licence
+    if lic.id_hash is not None and lic.id_salt is not None:
+        if idnum.credential_hash(id18, lic.id_salt) != lic.id_hash:
+            out.add("ID_MISMATCH")
+            return
+    if person is not None and replica is not None:
+        if idnum.keyed_hash(id18, replica.id_hash_key) != person.id_hash:
+            out.add("ID_MISMATCH")
+
+
+def _current(f: Filing, today: str) -> bool:
+    return f.valid_until is None or f.valid_until >= today
+
+
+def _check_here(
+    cred: Credential, ctx: Context, person: Practitioner | None, inspected: Institution | None,
+    today: str, out: _Reasons,
+) -> None:
+    lic = cred.licence
+    here = ctx.institution
+    if person is not None:
+        registered = person.institution == here or any(
+            f.institution == here and _current(f, today) for f in person.filings
+        )
+        scopes = person.scope
+    else:
+        registered = (lic.org is not None and lic.org.no == here) or any(
+            s.no == here and (s.until is None or s.until >= today) for s in lic.sites
+        )
+        scopes = lic.scope
+    if not registered:
+        out.add("NOT_REGISTERED_HERE")
+    if lic.type == "P" and inspected is not None and not scope_within(scopes, inspected.subjects):
+        out.add("SCOPE_OUTSIDE_SUBJECTS")

@@ -1,0 +1,96 @@
+"""Yanzhao (验照): composition root. `python main.py` starts the kiosk; commands run headless.
+
+Only argparse is imported up front: each command imports what it needs, so `verify` from a
+cold process stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+from kiosk import cli
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 64 (EX_USAGE) on wrong usage, as cli.md requires."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(cli.EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of cli.md, plus `demo` (build the demo world)."""
+    p = _Parser(prog="yanzhao", description="验照 Yanzhao: offline e-licence verification kiosk")
+    p.add_argument("--home", help="the kiosk's data folder (or YANZHAO_HOME)")
+    p.add_argument("--demo", action="store_true", help="start the TUI on the built-in demo world")
+    p.add_argument("--kiosk", action="store_true", help="lock the TUI (no quit) until an admin unlocks")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    def cmd(name: str, help_text: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_text)
+        sp.add_argument("--home", default=argparse.SUPPRESS, help="the kiosk's data folder")
+        return sp
+
+    sp = cmd("init", "create the home and pin root public key(s)")
+    sp.add_argument("--root-key", action="append", required=True, metavar="PUB.pem")
+    sp = cmd("publish", "turn a registry export into a signed bundle")
+    sp.add_argument("--registry", required=True, metavar="EXPORT_DIR")
+    sp.add_argument("--trust-list", required=True, metavar="trustlist.json")
+    sp.add_argument("--publisher-key", required=True, metavar="KEY.pem")
+    sp.add_argument("--out", required=True, metavar="BUNDLE_DIR")
+    sp = cmd("sync", "update the replica and trust list from a bundle folder or URL")
+    sp.add_argument("source", metavar="SOURCE")
+    sp = cmd("verify", "verify one credential")
+    g = sp.add_mutually_exclusive_group(required=True)
+    g.add_argument("--payload", metavar="TEXT")
+    g.add_argument("--image", metavar="FILE")
+    sp.add_argument("--institution", metavar="REG_NO")
+    sp.add_argument("--id-number", metavar="ID")
+    sp.add_argument("--at", metavar="TIME")
+    sp.add_argument("--json", action="store_true")
+    sp = cmd("lookup", "find practitioners in the replica")
+    g = sp.add_mutually_exclusive_group(required=True)
+    g.add_argument("--id-number", metavar="ID")
+    g.add_argument("--cert-no", metavar="NO")
+    g.add_argument("--name", metavar="NAME")
+    sp.add_argument("--json", action="store_true")
+    sp = cmd("status", "replica and trust list status")
+    sp.add_argument("--json", action="store_true")
+    sp = cmd("decode", "read QR codes from pictures or videos")
+    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.add_argument("--json", action="store_true")
+    sp = cmd("demo", "build the demo world into the home")
+    sp.add_argument("--if-missing", action="store_true", help="only when it is missing or old")
+    sp.add_argument("--practitioners", type=int, default=2000)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python main.py` and the `yanzhao` console script."""
+    args = build_parser().parse_args(argv)
+    io = cli.Io()
+    home = args.home
+    c = args.command
+    if c is None:
+        from kiosk.launch import launch
+
+        return cli.run_guarded("tui", lambda: launch(home, demo=args.demo, kiosk=args.kiosk), io)
+    actions = {
+        "init": lambda: cli.init(home, args.root_key, io),
+        "publish": lambda: cli.publish(args.registry, args.trust_list, args.publisher_key, args.out, io),
+        "sync": lambda: cli.sync(home, args.source, io),
+        "verify": lambda: cli.verify(home, args.payload, args.image, args.institution,
+                                     args.id_number, args.at, args.json, io),
+        "lookup": lambda: cli.lookup(home, args.id_number, args.cert_no, args.name, args.json, io),
+        "status": lambda: cli.status(home, args.json, io),
+        "decode": lambda: cli.decode(args.files, args.json, io),
+        "demo": lambda: cli.demo(home, args.if_missing, args.practitioners, io),
+    }
+    return cli.run_guarded(c, actions[c], io)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

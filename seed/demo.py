@@ -1,0 +1,120 @@
+"""The demo world: keys, trust list, a provincial registry, a bundle, a synced home, and a QR
+image of a credential for every verdict and reason code, listed in demo/credentials.ndjson.
+
+Built in seconds; `make run` rebuilds it when it is missing or older than REBUILD_AFTER so
+its verdicts (which depend on today's date) stay as listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from seed import keys as keytool
+from seed.demo_cases import Cast, build_cases
+from seed.registry import generate
+
+REBUILD_AFTER = dt.timedelta(days=3)
+MARKER = "world.json"
+JURISDICTION = "410000"
+
+
+def is_fresh(home: Path) -> bool:
+    """True when a demo world exists here and is recent enough."""
+    try:
+        world = json.loads((home / "demo" / MARKER).read_text("utf-8"))
+        built = dt.datetime.fromisoformat(world["built_at"])
+    except (OSError, ValueError, KeyError):
+        return False
+    return dt.datetime.now(dt.timezone.utc) - built < REBUILD_AFTER
+
+
+def _prepare(home: Path) -> None:
+    if home.exists() and any(home.iterdir()):
+        if not (home / "demo" / MARKER).exists():
+            from kiosk.errors import HomeError
+
+            raise HomeError(f"{home} 不是演示目录，拒绝覆盖 (not a demo home: refusing to overwrite it)")
+        shutil.rmtree(home)
+    home.mkdir(parents=True, exist_ok=True)
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    with path.open("rb") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _write(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
+    from kiosk import trust
+
+    def iso(d: dt.datetime) -> str:
+        return d.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    made = {name: keytool.generate(alg) for name, alg in [
+        ("root", "Ed25519"), ("issuer-henan", "Ed25519"), ("issuer-nanyang", "ES256"),
+        ("issuer-revoked", "Ed25519"), ("issuer-retired", "Ed25519"), ("issuer-unlisted", "Ed25519"),
+        ("publisher", "Ed25519"),
+    ]}
+    for name, key in made.items():
+        keytool.write_pair(key, folder, name)
+    start, end = iso(now - dt.timedelta(days=3 * 365)), iso(now + dt.timedelta(days=5 * 365))
+    entries = [
+        trust.entry(made["issuer-henan"].public_key(), role="issuer", authority="410000",
+                    authority_name="河南省卫生健康委员会", not_before=start, not_after=end),
+        trust.entry(made["issuer-nanyang"].public_key(), role="issuer", authority="411300",
+                    authority_name="南阳市卫生健康委员会", not_before=start, not_after=end),
+        trust.entry(made["issuer-revoked"].public_key(), role="issuer", authority="410000",
+                    authority_name="河南省卫生健康委员会", not_before=start, not_after=end,
+                    revoked_at=iso(now - dt.timedelta(days=10))),
+        trust.entry(made["issuer-retired"].public_key(), role="issuer", authority="410000",
+                    authority_name="河南省卫生健康委员会", not_before=start,
+                    not_after=iso(now - dt.timedelta(days=30))),
+        trust.entry(made["publisher"].public_key(), role="publisher", authority="000000",
+                    authority_name="国家卫生健康委员会 电子化注册数据发布", not_before=start, not_after=end),
+    ]
+    data, sig = trust.build(1, iso(now), entries, made["root"])
+    (folder.parent / "trustlist.json").write_bytes(data)
+    (folder.parent / "trustlist.json.sig").write_text(sig, "ascii")
+    return made
+
+
+def build(home: Path, *, practitioners: int = 2000, seed: int = 2026) -> dict[str, Any]:
+    """Build the demo world into `home` (replacing an older demo world there)."""
+    from kiosk import home as homes
+    from kiosk.publish import publish
+    from kiosk.sync import sync
+
+    began = time.monotonic()
+    _prepare(home)
+    demo = home / "demo"
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    exported_at = now - dt.timedelta(hours=1)
+    made = _keys(demo / "keys", now)
+    export = demo / "export"
+    generate(export, seed=seed, practitioners=practitioners, jurisdiction=JURISDICTION,
+             sequence=1, exported_at=exported_at.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat())
+    tables = {n: _read(export / f"{n}.ndjson") for n in ("institutions", "practitioners", "filings")}
+    cast = Cast.pick(tables, today=now.date())
+    cast.stage(tables, now.date())
+    for name, rows in tables.items():
+        _write(export / f"{name}.ndjson", rows)
+    publish(export, demo / "trustlist.json", demo / "keys" / "publisher.pem", demo / "bundle")
+    h = homes.init(home, [demo / "keys" / "root.pub.pem"])
+    sync(h, str(demo / "bundle"))
+    bare = homes.init(demo / "no-replica-home", [demo / "keys" / "root.pub.pem"])
+    bare.install_trust((demo / "trustlist.json").read_bytes(), (demo / "trustlist.json.sig").read_bytes())
+    cases = build_cases(cast, made, tables, demo, now=now, exported_at=exported_at)
+    world = {"built_at": now.isoformat(), "practitioners": practitioners, "seed": seed,
+             "cases": len(cases), "seconds": round(time.monotonic() - began, 2)}
+    (demo / MARKER).write_text(json.dumps(world, ensure_ascii=False, indent=2), "utf-8")
+    return world

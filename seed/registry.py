@@ -157,16 +157,23 @@ class InstitutionIndex:
     def pick_near(self, rng: random.Random, i: int, nurse: bool) -> int:
         """Another institution in the same province as `i` (or `i` itself if it is alone)."""
         p = bisect.bisect_right(self.bounds, i) - 1
-        lo, hi = self.bounds[p], self.bounds[p + 1]
-        if hi - lo < 2:
-            return i
-        cum = self.cum_nurse if nurse else self.cum_phys
-        base = cum[lo - 1] if lo else 0.0
         for _ in range(8):
-            j = bisect.bisect_right(cum, base + rng.random() * (cum[hi - 1] - base), lo, hi - 1)
+            j = self._pick_range(rng, p, nurse)
             if j != i:
                 return j
-        return lo if i != lo else lo + 1
+        return i
+
+    def pick_in(self, rng: random.Random, province: str, nurse: bool) -> int:
+        """An institution in a province ("41"), or anywhere when the province has none."""
+        if province in self.provinces:
+            return self._pick_range(rng, self.provinces.index(province), nurse)
+        return self.pick(rng, nurse)
+
+    def _pick_range(self, rng: random.Random, p: int, nurse: bool) -> int:
+        lo, hi = self.bounds[p], self.bounds[p + 1]
+        cum = self.cum_nurse if nurse else self.cum_phys
+        base = cum[lo - 1] if lo else 0.0
+        return bisect.bisect_right(cum, base + rng.random() * (cum[hi - 1] - base), lo, hi - 1)
 
 
 class World:

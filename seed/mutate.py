@@ -25,9 +25,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seed import photos
-from seed.registry import CATEGORIES, SCOPE_CATEGORY, TITLES, InstitutionIndex, World, add_years
+from seed.registry import (
+    CATEGORIES,
+    SCOPE_CATEGORY,
+    TITLES,
+    InstitutionIndex,
+    World,
+    add_years,
+    dumps,
+    iso,
+    write_meta,
+)
 from seed.registry import _Sink as Sink
-from seed.registry import dumps, iso, write_meta
 
 _KIND = re.compile(rb'"kind":\s*"(\w+)"')
 _CERT = re.compile(rb'"cert_no":\s*"([^"]*)"')
@@ -129,10 +138,16 @@ def next_export(
     state.practitioners(prev_dir, out_dir, additions)
     state.filings(prev_dir, out_dir)
     return MutationCounts(
-        sequence=seq, institutions=state.n_inst, practitioners=state.n_pract,
-        filings=state.n_filings, changed_institutions=inst_changes,
-        changed_practitioners=pract_changes, deleted=deletes, added=additions,
-        dropped_filings=state.dropped, photos=state.n_photos,
+        sequence=seq,
+        institutions=state.n_inst,
+        practitioners=state.n_pract,
+        filings=state.n_filings,
+        changed_institutions=inst_changes,
+        changed_practitioners=pract_changes,
+        deleted=deletes,
+        added=additions,
+        dropped_filings=state.dropped,
+        photos=state.n_photos,
         change_kinds=dict(sorted(state.kinds.items())),
     )
 
@@ -140,7 +155,9 @@ def next_export(
 class _State:
     """The streaming passes of one mutation and what they carry between files."""
 
-    def __init__(self, world: World, rng: random.Random, deleted: set[int], changed: set[int]) -> None:
+    def __init__(
+        self, world: World, rng: random.Random, deleted: set[int], changed: set[int]
+    ) -> None:
         self.world, self.rng = world, rng
         self.deleted_at, self.changed_at = deleted, changed
         self.index = InstitutionIndex(world)
@@ -183,15 +200,21 @@ class _State:
             if extra:
                 rec["subjects"] = [*rec["subjects"], rng.choice(extra)]  # type: ignore[misc]
         elif kind == "status":
-            rec["status"] = "active" if rec["status"] == "suspended" else rng.choice(
-                ("suspended", "suspended", "cancelled"))
+            rec["status"] = (
+                "active"
+                if rec["status"] == "suspended"
+                else rng.choice(("suspended", "suspended", "cancelled"))
+            )
         elif kind == "renewal":
             rec["valid_from"] = rec["issued_on"] = w.today_iso
             until = _dt.date.fromisoformat(add_years(w.today_iso, cat["years"])).toordinal() - 1
             rec["valid_until"] = iso(until)
         else:
-            rec["name"] = str(rec["name"]).replace("医院", "总医院", 1) if "医院" in str(
-                rec["name"]) else w.names.surname(rng) + str(rec["name"])
+            rec["name"] = (
+                str(rec["name"]).replace("医院", "总医院", 1)
+                if "医院" in str(rec["name"])
+                else w.names.surname(rng) + str(rec["name"])
+            )
         rec["version"] = int(rec["version"]) + 1  # type: ignore[call-overload]
         self.kinds["institution:" + kind] += 1
 
@@ -242,8 +265,11 @@ class _State:
         if kind == "renewal" and not nurse or kind == "scope" and nurse:
             kind = "title"
         if kind == "status":
-            rec["status"] = rng.choice(("filed", "suspended", "cancelled", "filed")) if rec[
-                "status"] == "active" else "active"
+            rec["status"] = (
+                rng.choice(("filed", "suspended", "cancelled", "filed"))
+                if rec["status"] == "active"
+                else "active"
+            )
         elif kind == "institution":
             prov = str(rec["authority"])[:2]
             rec["institution"] = self.index.reg_nos[self.index.pick_in(rng, prov, nurse)]
@@ -280,8 +306,13 @@ class _State:
     def _widen_scope(self, rec: dict[str, object]) -> None:
         scope = list(rec.get("scope") or [])  # type: ignore[call-overload]
         cat = rec.get("category")
-        options = [s for s, c in SCOPE_CATEGORY.items() if c == cat and s not in scope
-                   and not s.endswith(("蒙医专业", "藏医专业", "维医专业", "傣医专业"))]
+        options = [
+            s
+            for s, c in SCOPE_CATEGORY.items()
+            if c == cat
+            and s not in scope
+            and not s.endswith(("蒙医专业", "藏医专业", "维医专业", "傣医专业"))
+        ]
         if options and len(scope) < 3:
             scope.append(self.rng.choice(options))
         rec["scope"] = scope
@@ -295,8 +326,12 @@ class _State:
             reg_no = self.index.reg_nos[self.index.pick_in(self.rng, prov, rec["kind"] == "nurse")]
         if reg_no == rec["institution"]:
             return None
-        return {"cert_no": rec["cert_no"], "kind": rec["kind"], "institution": reg_no,
-                "filed_on": self.world.today_iso}
+        return {
+            "cert_no": rec["cert_no"],
+            "kind": rec["kind"],
+            "institution": reg_no,
+            "filed_on": self.world.today_iso,
+        }
 
     def filings(self, prev: Path, out: Path) -> None:
         """Copy filings of present practitioners; add the new ones."""
@@ -304,8 +339,10 @@ class _State:
         wanted = {(str(f["kind"]), str(f["cert_no"])) for f in self.new_filings}
         taken: set[tuple[str, str, str]] = set()
         for line in _lines(prev / "filings.ndjson"):
-            key = (_KIND.search(line).group(1).decode(),  # type: ignore[union-attr]
-                   _CERT.search(line).group(1).decode())  # type: ignore[union-attr]
+            key = (
+                _KIND.search(line).group(1).decode(),  # type: ignore[union-attr]
+                _CERT.search(line).group(1).decode(),
+            )  # type: ignore[union-attr]
             if key in self.deleted or (key in self.moved and self.moved[key].encode() in line):
                 self.dropped += 1
                 continue
@@ -333,8 +370,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sequence", type=int, default=None)
     p.add_argument("--exported-at", default=None)
     a = p.parse_args(argv)
-    counts = next_export(a.prev, a.out, seed=a.seed, changes=a.changes, deletes=a.deletes,
-                         additions=a.additions, sequence=a.sequence, exported_at=a.exported_at)
+    counts = next_export(
+        a.prev,
+        a.out,
+        seed=a.seed,
+        changes=a.changes,
+        deletes=a.deletes,
+        additions=a.additions,
+        sequence=a.sequence,
+        exported_at=a.exported_at,
+    )
     print(json.dumps(counts.__dict__, ensure_ascii=False))
     return 0
 

@@ -34,12 +34,16 @@ def draw_face(rng_or_seed: random.Random | int, width: int = 96, height: int = 1
     cy = int(h * rng.uniform(0.40, 0.46))
     fw, fh = int(w * rng.uniform(0.24, 0.30)), int(h * rng.uniform(0.25, 0.30))
     # Shoulders and neck.
-    cv2.ellipse(img, (cx, h + h // 12), (int(w * 0.48), h // 3), 0, 180, 360, rng.choice(_CLOTHES), -1)
+    cv2.ellipse(
+        img, (cx, h + h // 12), (int(w * 0.48), h // 3), 0, 180, 360, rng.choice(_CLOTHES), -1
+    )
     cv2.rectangle(img, (cx - fw // 3, cy + fh // 2), (cx + fw // 3, cy + fh + h // 12), skin, -1)
     # Hair behind the head: long or short.
     long_hair = rng.random() < 0.5
     hair_h = int(fh * (1.6 if long_hair else 1.05))
-    cv2.ellipse(img, (cx, cy - fh // 6 + (hair_h - fh) // 2), (fw + w // 24, hair_h), 0, 0, 360, hair, -1)
+    cv2.ellipse(
+        img, (cx, cy - fh // 6 + (hair_h - fh) // 2), (fw + w // 24, hair_h), 0, 0, 360, hair, -1
+    )
     cv2.ellipse(img, (cx, cy), (fw, fh), 0, 0, 360, skin, -1)
     # Fringe.
     cv2.ellipse(img, (cx, cy - fh // 2), (fw, fh // 2), 0, 180, 360, hair, -1)
@@ -47,14 +51,24 @@ def draw_face(rng_or_seed: random.Random | int, width: int = 96, height: int = 1
     dx = fw // 2
     for sx in (-1, 1):
         ex = cx + sx * dx
-        cv2.ellipse(img, (ex, eye_y), (max(2, fw // 7), max(1, fh // 14)), 0, 0, 360, (255, 255, 255), -1)
+        cv2.ellipse(
+            img, (ex, eye_y), (max(2, fw // 7), max(1, fh // 14)), 0, 0, 360, (255, 255, 255), -1
+        )
         cv2.circle(img, (ex, eye_y), max(1, fw // 12), (30, 25, 20), -1)
-        cv2.line(img, (ex - fw // 6, eye_y - fh // 6), (ex + fw // 6, eye_y - fh // 5), hair, max(1, w // 64))
+        cv2.line(
+            img,
+            (ex - fw // 6, eye_y - fh // 6),
+            (ex + fw // 6, eye_y - fh // 5),
+            hair,
+            max(1, w // 64),
+        )
     shade = tuple(int(c * 0.8) for c in skin)
     cv2.line(img, (cx, eye_y + fh // 10), (cx - fw // 12, eye_y + fh // 3), shade, max(1, w // 96))
     mouth_y = cy + int(fh * 0.62)
     smile = rng.randint(0, fh // 10 + 1)
-    cv2.ellipse(img, (cx, mouth_y), (fw // 3, max(1, smile)), 0, 0, 180, (90, 90, 180), max(1, w // 64))
+    cv2.ellipse(
+        img, (cx, mouth_y), (fw // 3, max(1, smile)), 0, 0, 180, (90, 90, 180), max(1, w // 64)
+    )
     if rng.random() < 0.2:  # glasses
         for sx in (-1, 1):
             cv2.circle(img, (cx + sx * dx, eye_y), fw // 4, (40, 40, 40), 1)

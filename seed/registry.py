@@ -46,27 +46,18 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 _CODES = json.loads((Path(__file__).parent / "data" / "categories.json").read_text("utf-8"))
 CATEGORIES: list[dict[str, Any]] = _CODES["categories"]
-SCOPE_CATEGORY = {s: "临床" for s in (
-    "内科专业 外科专业 妇产科专业 儿科专业 眼耳鼻咽喉科专业 皮肤病与性病专业 精神卫生专业 职业病专业 "
-    "医学影像和放射治疗专业 医学检验、病理专业 全科医学专业 急救医学专业 康复医学专业 预防保健专业 "
-    "特种医学与军事医学专业 计划生育技术服务专业").split()}
-SCOPE_CATEGORY |= {"口腔专业": "口腔", "公共卫生类别专业": "公共卫生"}
-SCOPE_CATEGORY |= {s: "中医" for s in ("中医专业", "中西医结合专业", "蒙医专业", "藏医专业", "维医专业", "傣医专业")}
-# 执业证书 category digits (DOMAIN §3.2); 民族医 share 中医's "42".
+_WORDS = json.loads((Path(__file__).parent / "data" / "words.json").read_text("utf-8"))
+SCOPE_CATEGORY: dict[str, str] = _WORDS["scope_category"]
+# 执业证书 category digits (DOMAIN §3.2); 民族医 share 中医's "41".
 CATEGORY_DIGITS = {"临床": "10", "口腔": "20", "公共卫生": "30", "中医": "41"}
-_ETHNIC_PROVINCES = {"蒙医专业": "15 21 22 23 63 65", "藏医专业": "54 63 51 62 53",
-                     "维医专业": "65", "傣医专业": "53"}
-_ORDINALS = Weighted(list("一二三四五六七八九"), [30, 25, 15, 10, 7, 5, 4, 2, 2])
-_TOWNS = ("城关 新华 解放 人民 建设 东风 红旗 和平 七一 光明 胜利 文化 西关 东关 南关 北关 石桥 柳林 长安 "
-          "新城 河西 河东 站前 东城 西城 南湖 北湖 青山 白沙 桥头 三里 十里 金山 双河 龙泉 古城 花园 朝阳 "
-          "友谊 永安 兴隆 太平 安乐 平安 大营 黄土 杨柳 马头 白庙 龙王 梨园 枣林 清河 石佛 官庄 高桥").split()
-_VILLAGE_TAILS = "庄 家 营 湾 集 屯 寨 坡 岗 店 楼 沟 洼 寺 桥".split()
-_BRANDS = ("仁和 博爱 济民 惠民 同仁 华康 佳美 德馨 康泰 安康 益康 瑞康 美德 仁爱 普济 天佑 恒安 春晖 百草 "
-           "杏林 济世 正和 明德 瑞祥 永康 福康 嘉和 和睦 九州 华夏 阳光 精诚 圣心 长青 欣悦 悦康").split()
-_ROADS = ("建设 人民 解放 中山 文化 新华 胜利 和平 光明 工农 团结 民主 友谊 长江 黄河 滨河 迎宾 花园 育才 "
-          "健康 振兴 幸福 府前 东风 红旗 车站 新兴 青年 工业 体育").split()
-_ROAD_TAILS = Weighted("路 大道 街 中路 东路 西路 南路 北路".split(), [40, 8, 15, 10, 8, 8, 6, 5])
-_WORKS = "纺织厂 机械厂 钢铁公司 电力公司 煤矿 化工厂 水泥厂 职业技术学院 中学 实验小学 汽车制造厂 电厂".split()
+_ETHNIC_PROVINCES: dict[str, str] = _WORDS["ethnic_provinces"]
+_ORDINALS: Weighted[str] = Weighted.of(_WORDS["ordinals"])
+_TOWNS: list[str] = _WORDS["towns"]
+_VILLAGE_TAILS: list[str] = _WORDS["village_tails"]
+_BRANDS: list[str] = _WORDS["brands"]
+_ROADS: list[str] = _WORDS["roads"]
+_ROAD_TAILS: Weighted[str] = Weighted.of(_WORDS["road_tails"])
+_WORKS: list[str] = _WORDS["works"]
 _PUBLIC_ECON = Weighted(["11", "12"], [90, 10])
 _PRIVATE_ECON = Weighted(["17", "15", "16", "19", "13"], [60, 25, 5, 5, 5])
 _INST_STATUS = Weighted(["active", "expired", "suspended", "cancelled"], [90, 4, 3, 3])
@@ -74,7 +65,9 @@ _VERSIONS = Weighted([1, 2, 3, 4, 5, 6], [80, 12, 5, 1.5, 1, 0.5])
 _ASSISTANT = {"village": 0.6, "township": 0.35, "clinic": 0.25, "community": 0.15}
 _NURSE_SHARE = 5.6 / 10.4
 _PHYS_STATUS = Weighted(["active", "filed", "cancelled", "suspended"], [915, 40, 30, 15])
-_NURSE_STATUS = Weighted(["active", "lapsed", "filed", "cancelled", "suspended"], [895, 40, 20, 40, 5])
+_NURSE_STATUS = Weighted(
+    ["active", "lapsed", "filed", "cancelled", "suspended"], [895, 40, 20, 40, 5]
+)
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -88,13 +81,27 @@ def _ages(buckets: dict[int, float]) -> Weighted[int]:
 _PHYS_AGES = _ages({22: 0.2, 25: 8, 30: 14, 35: 16, 40: 15, 45: 14, 50: 13, 55: 10, 60: 6, 65: 3})
 _NURSE_AGES = _ages({22: 8, 25: 20, 30: 20, 35: 15, 40: 11, 45: 9, 50: 8, 55: 4, 60: 1.5, 65: 0.5})
 _TITLE_BANDS = (30, 35, 40, 50, 200)
-_PHYS_TITLES = [Weighted([0, 1, 2, 3, 4], w) for w in (
-    [5, 95, 0, 0, 0], [0, 55, 45, 0, 0], [0, 25, 60, 15, 0], [0, 10, 45, 35, 10], [0, 8, 35, 35, 22])]
-_NURSE_TITLES = [Weighted([0, 1, 2, 3, 4], w) for w in (
-    [60, 40, 0, 0, 0], [10, 50, 40, 0, 0], [3, 35, 55, 7, 0], [1, 25, 55, 16, 3], [1, 20, 52, 21, 6])]
-TITLES = {"西": ("医士", "医师", "主治医师", "副主任医师", "主任医师"),
-          "中": ("中医士", "中医师", "主治中医师", "副主任中医师", "主任中医师"),
-          "护": ("护士", "护师", "主管护师", "副主任护师", "主任护师")}
+_PHYS_TITLES = [
+    Weighted([0, 1, 2, 3, 4], w)
+    for w in (
+        [5, 95, 0, 0, 0],
+        [0, 55, 45, 0, 0],
+        [0, 25, 60, 15, 0],
+        [0, 10, 45, 35, 10],
+        [0, 8, 35, 35, 22],
+    )
+]
+_NURSE_TITLES = [
+    Weighted([0, 1, 2, 3, 4], w)
+    for w in (
+        [60, 40, 0, 0, 0],
+        [10, 50, 40, 0, 0],
+        [3, 35, 55, 7, 0],
+        [1, 25, 55, 16, 3],
+        [1, 20, 52, 21, 6],
+    )
+]
+TITLES: dict[str, list[str]] = _WORDS["titles"]
 
 
 def org_check(body8: str) -> str:
@@ -188,8 +195,9 @@ class World:
         counties = self.div.in_jurisdiction(jurisdiction)
         per_prov = Counter(c.code[:2] for c in counties)
         self.counties = counties
-        self.county_weights = [POPULATION[c.code[:2]] / per_prov[c.code[:2]] * county_weight(c)
-                               for c in counties]
+        self.county_weights = [
+            POPULATION[c.code[:2]] / per_prov[c.code[:2]] * county_weight(c) for c in counties
+        ]
         self.province_share = {p: POPULATION[p] for p in sorted(per_prov)}
         all_counties = list(self.div.counties.values())
         self.id_pool: dict[str, Weighted[str]] = {}
@@ -199,9 +207,10 @@ class World:
             self.id_pool[prov] = Weighted([c.code for c in ok], [county_weight(c) for c in ok])
         every = [c for c in all_counties if c.start <= divisions.ID_CODE_LAST_START]
         n_all = Counter(c.code[:2] for c in every)
-        self.id_national = Weighted([c.code for c in every],
-                                    [POPULATION[c.code[:2]] / n_all[c.code[:2]] * county_weight(c)
-                                     for c in every])
+        self.id_national = Weighted(
+            [c.code for c in every],
+            [POPULATION[c.code[:2]] / n_all[c.code[:2]] * county_weight(c) for c in every],
+        )
         self.cat_pick = Weighted(list(range(len(CATEGORIES))), [c["share"] for c in CATEGORIES])
         self.scope_pick = {k: Weighted.of(v) for k, v in _CODES["scopes"].items() if k != "_doc"}
         self.scope_same: dict[tuple[str, str], Weighted[str]] = {}
@@ -221,13 +230,18 @@ class World:
         provs = list(self.province_share)
         total = sum(self.province_share.values())
         quotas = [int(n * self.province_share[p] / total) for p in provs]
-        order = sorted(range(len(provs)), key=lambda k: -(n * self.province_share[provs[k]] / total
-                                                           - quotas[k]))
+        order = sorted(
+            range(len(provs)),
+            key=lambda k: -(n * self.province_share[provs[k]] / total - quotas[k]),
+        )
         for k in order[: n - sum(quotas)]:
             quotas[k] += 1
         for prov, quota in zip(provs, quotas, strict=True):
-            own = [(c, w) for c, w in zip(self.counties, self.county_weights, strict=True)
-                   if c.code[:2] == prov]
+            own = [
+                (c, w)
+                for c, w in zip(self.counties, self.county_weights, strict=True)
+                if c.code[:2] == prov
+            ]
             pick = Weighted([c.code for c, _ in own], [w for _, w in own])
             for _ in range(quota):
                 rec, cat, weight = self.institution(rng, pick.pick(rng), self.cat_pick.pick(rng))
@@ -255,20 +269,34 @@ class World:
         reg_no = self._org_code(rng, region, public) + region + econ + c["code"] + mgmt
         div = self.div
         county = div.counties[region].name
-        pref = (div.province_name(region) if region[:2] in divisions.MUNICIPALITIES
-                else div.prefecture_name(region) or county)
+        pref = (
+            div.province_name(region)
+            if region[:2] in divisions.MUNICIPALITIES
+            else div.prefecture_name(region) or county
+        )
         person = self.names.full(rng, "M" if rng.random() < 0.6 else "F", rng.randint(1955, 1995))
         town = rng.choice(_TOWNS)
         village = self.names.singles.pick(rng) + rng.choice(_VILLAGE_TAILS)
         brand = rng.choice(_BRANDS)
         name = rng.choice(c["names"]).format(
-            pref=pref, county=county, town=town, village=village, brand=brand, person=person,
-            company=pref + brand + rng.choice(_WORKS), n=_ORDINALS.pick(rng))
+            pref=pref,
+            county=county,
+            town=town,
+            village=village,
+            brand=brand,
+            person=person,
+            company=pref + brand + rng.choice(_WORKS),
+            n=_ORDINALS.pick(rng),
+        )
         if c["code"] == "D600":
             address = div.address_prefix(region) + town + "镇" + village + "村"
         else:
-            address = (div.address_prefix(region) + rng.choice(_ROADS) + _ROAD_TAILS.pick(rng)
-                       + f"{rng.randint(1, 999)}号")
+            address = (
+                div.address_prefix(region)
+                + rng.choice(_ROADS)
+                + _ROAD_TAILS.pick(rng)
+                + f"{rng.randint(1, 999)}号"
+            )
         p_share = 0.6 if c["cls"] == "医院" else 0.3
         subjects = list(c["core"]) + [s for s in c["opt"] if rng.random() < p_share]
         status = _INST_STATUS.pick(rng)
@@ -282,15 +310,33 @@ class World:
             valid_from = iso(self.today - rng.randint(0, years * 365 - 40))
             valid_until = iso(_dt.date.fromisoformat(add_years(valid_from, years)).toordinal() - 1)
         authority = self._authority(rng, region, c["auth"])
-        legal_rep = None if rng.random() < 0.15 else (
-            person if c["cls"] in ("诊所", "村卫生室") or rng.random() < 0.5
-            else self.names.full(rng, "M" if rng.random() < 0.6 else "F", rng.randint(1955, 1990)))
+        legal_rep = (
+            None
+            if rng.random() < 0.15
+            else (
+                person
+                if c["cls"] in ("诊所", "村卫生室") or rng.random() < 0.5
+                else self.names.full(
+                    rng, "M" if rng.random() < 0.6 else "F", rng.randint(1955, 1990)
+                )
+            )
+        )
         rec: dict[str, object] = {
-            "reg_no": reg_no, "name": name, "category": c["cls"], "address": address,
-            "region": region, "legal_rep": legal_rep, "principal": person, "subjects": subjects,
-            "valid_from": valid_from, "valid_until": valid_until, "status": status,
-            "authority": authority, "authority_name": div.authority_name(authority),
-            "issued_on": valid_from, "version": _VERSIONS.pick(rng),
+            "reg_no": reg_no,
+            "name": name,
+            "category": c["cls"],
+            "address": address,
+            "region": region,
+            "legal_rep": legal_rep,
+            "principal": person,
+            "subjects": subjects,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "status": status,
+            "authority": authority,
+            "authority_name": div.authority_name(authority),
+            "issued_on": valid_from,
+            "version": _VERSIONS.pick(rng),
         }
         if legal_rep is None:
             del rec["legal_rep"]
@@ -307,7 +353,9 @@ class World:
 
     # -- practitioners ------------------------------------------------------------------
 
-    def practitioner(self, rng: random.Random, index: InstitutionIndex) -> tuple[dict[str, object], int]:
+    def practitioner(
+        self, rng: random.Random, index: InstitutionIndex
+    ) -> tuple[dict[str, object], int]:
         """One practitioner record (without photo and version) and its institution index."""
         nurse = rng.random() < _NURSE_SHARE
         i = index.pick(rng, nurse)
@@ -323,8 +371,9 @@ class World:
         body = f"{area}{birth.year:04d}{birth.month:02d}{birth.day:02d}"
         body += f"{2 * rng.randrange(1, 498) + (sex == 'M'):03d}"
         r = rng.random()
-        authority = (self.div.prefecture_of(region) if r < 0.6 else region if r < 0.85
-                     else prov + "0000")
+        authority = (
+            self.div.prefecture_of(region) if r < 0.6 else region if r < 0.85 else prov + "0000"
+        )
         rec: dict[str, object] = {"kind": "nurse" if nurse else "physician", "cert_no": ""}
         rec["id_number"] = body + check_char(body)
         rec["name"] = self.names.full(rng, sex, birth.year)
@@ -427,14 +476,22 @@ class World:
         return f"photos/{cert[-2:]}/{kind}{cert}.jpg"
 
     def filings(
-        self, rng: random.Random, index: InstitutionIndex, rec: dict[str, object], i: int,
+        self,
+        rng: random.Random,
+        index: InstitutionIndex,
+        rec: dict[str, object],
+        i: int,
         fraction: float,
     ) -> list[dict[str, object]]:
         """Multi-site filings of one practitioner at institutions other than the main one."""
         nurse = rec["kind"] == "nurse"
         if rng.random() >= (fraction * 0.4 if nurse else fraction):
             return []
-        n = 1 if nurse and rng.random() < 0.85 else 1 + int(rng.random() < 0.4) + int(rng.random() < 0.35)
+        n = (
+            1
+            if nurse and rng.random() < 0.85
+            else 1 + int(rng.random() < 0.4) + int(rng.random() < 0.35)
+        )
         seen = {i}
         out: list[dict[str, object]] = []
         for _ in range(n):
@@ -443,8 +500,11 @@ class World:
                 continue
             seen.add(j)
             filed = iso(self.today - rng.randint(1, 1500))
-            f: dict[str, object] = {"cert_no": rec["cert_no"], "kind": rec["kind"],
-                                    "institution": index.reg_nos[j]}
+            f: dict[str, object] = {
+                "cert_no": rec["cert_no"],
+                "kind": rec["kind"],
+                "institution": index.reg_nos[j],
+            }
             if not nurse and rng.random() < 0.6:
                 f["scope"] = [rec["scope"][0]]  # type: ignore[index]
             f["filed_on"] = filed
@@ -634,9 +694,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--filings-fraction", type=float, default=0.1)
     a = p.parse_args(argv)
     counts = generate(
-        a.out, seed=a.seed, practitioners=a.practitioners, institutions=a.institutions,
-        jurisdiction=a.jurisdiction, sequence=a.sequence, exported_at=a.exported_at,
-        photo_fraction=a.photo_fraction, filings_fraction=a.filings_fraction,
+        a.out,
+        seed=a.seed,
+        practitioners=a.practitioners,
+        institutions=a.institutions,
+        jurisdiction=a.jurisdiction,
+        sequence=a.sequence,
+        exported_at=a.exported_at,
+        photo_fraction=a.photo_fraction,
+        filings_fraction=a.filings_fraction,
     )
     print(json.dumps(counts.__dict__ | {"practitioners": counts.practitioners}, ensure_ascii=False))
     return 0

@@ -17,8 +17,8 @@ import pytest
 
 from kiosk.idnum import is_valid
 from seed import photos
-from seed.mutate import next_export
 from seed.mutate import main as mutate_main
+from seed.mutate import next_export
 from seed.registry import generate, main, org_check
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -173,8 +173,10 @@ def test_status_mixes(people: list[dict[str, Any]], institutions: list[dict[str,
     assert set(ps) == {"active", "filed", "cancelled", "suspended"}
     assert ps["active"] > 0.85 * len(people)
     today = TODAY.isoformat()
-    assert any(p["kind"] == "nurse" and p["status"] == "active" and p["valid_until"] < today
-               for p in people)
+    assert any(
+        p["kind"] == "nurse" and p["status"] == "active" and p["valid_until"] < today
+        for p in people
+    )
     inst = Counter(i["status"] for i in institutions)
     assert set(inst) == {"active", "suspended", "cancelled"}
     assert any(i["status"] == "active" and i["valid_until"] < today for i in institutions)
@@ -253,10 +255,36 @@ def test_mutate_counts_and_versions(export: Path, tmp_path: Path) -> None:
 
 def test_cli_entries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`python -m seed.registry` and `python -m seed.mutate` entry points work."""
-    assert main(["--out", str(tmp_path / "a"), "--seed", "1", "--practitioners", "100",
-                 "--photo-fraction", "0"]) == 0
-    assert mutate_main([str(tmp_path / "a"), str(tmp_path / "b"), "--seed", "2",
-                        "--changes", "5", "--deletes", "3"]) == 0
+    assert (
+        main(
+            [
+                "--out",
+                str(tmp_path / "a"),
+                "--seed",
+                "1",
+                "--practitioners",
+                "100",
+                "--photo-fraction",
+                "0",
+            ]
+        )
+        == 0
+    )
+    assert (
+        mutate_main(
+            [
+                str(tmp_path / "a"),
+                str(tmp_path / "b"),
+                "--seed",
+                "2",
+                "--changes",
+                "5",
+                "--deletes",
+                "3",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out.splitlines()
     assert json.loads(out[0])["practitioners"] == 100
     assert json.loads(out[1])["practitioners"] == 97
@@ -278,7 +306,13 @@ def test_memory_stays_bounded(tmp_path: Path) -> None:
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     root = Path(__file__).resolve().parent.parent
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
-                          text=True, check=True, cwd=root, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+        timeout=120,
+    )
     peak_kib = int(done.stdout.split()[-1])
     assert peak_kib < 250 * 1024

@@ -1,0 +1,188 @@
+"""The command line of cli.md, driven as other programs drive it: subprocesses, JSON, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk import idnum
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k != "YANZHAO_HOME"} | (env or {})
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
+                          text=True, timeout=120, env=full_env, cwd=ROOT)
+
+
+EXIT = {"valid": 0, "warning": 1, "invalid": 2}
+
+
+def _args(case: dict[str, Any], home: Path) -> list[str]:
+    ctx = case.get("context", {})
+    target = home / ctx["home"] if "home" in ctx else home
+    args = ["verify", "--home", str(target), "--payload", case["payload"], "--json"]
+    for opt, key in (("--institution", "institution"), ("--id-number", "id_number"), ("--at", "at")):
+        if key in ctx:
+            args += [opt, ctx[key]]
+    return args
+
+
+def test_verify_json_and_exit_status_for_a_sample_of_cases(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    wanted = {"valid": 0, "SUPERSEDED": 0, "NO_REPLICA": 0, "BAD_FORMAT": 0, "KEY_REVOKED": 0, "FILED": 0}
+    for case in demo_cases:
+        key = case["codes"][0] if case["codes"] else "valid"
+        if key not in wanted or wanted[key]:
+            continue
+        wanted[key] = 1
+        proc = run(*_args(case, demo_world))
+        assert proc.returncode == EXIT[case["expect"]], (case["label"], proc.stderr)
+        doc = json.loads(proc.stdout)
+        assert set(doc) == {"verdict", "reasons", "credential", "registry", "key"}
+        assert doc["verdict"] == case["expect"]
+        assert [r["code"] for r in doc["reasons"]] == case["codes"]
+        if key == "BAD_FORMAT":
+            assert doc["credential"] is None and doc["key"] is None and doc["registry"] is None
+        if key == "valid":
+            assert doc["registry"]["status"] == "active"
+            assert doc["key"]["authority"] == doc["credential"]["iss"]
+            assert "*" in doc["registry"]["id_number"]
+        if key == "NO_REPLICA":
+            assert doc["registry"] is None
+    assert all(wanted.values())
+
+
+def test_verify_image(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+    case = demo_cases[1]
+    proc = run("verify", "--home", str(demo_world), "--image", str(demo_world / case["image"]), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["verdict"] == "valid"
+
+
+def test_verify_image_without_code_exits_3(demo_world: Path, tmp_path: Path) -> None:
+    import numpy as np
+    import cv2
+
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((200, 200), 255, np.uint8))
+    proc = run("verify", "--home", str(demo_world), "--image", str(blank))
+    assert proc.returncode == 3
+    assert "Traceback" not in proc.stderr and proc.stderr.strip()
+
+
+def test_verify_without_home_exits_3(tmp_path: Path) -> None:
+    proc = run("verify", "--home", str(tmp_path / "nowhere"), "--payload", "YZ1:x")
+    assert proc.returncode == 3
+    assert "init" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["verify"],
+        ["verify", "--payload", "x", "--image", "y"],
+        ["lookup"],
+        ["frobnicate"],
+        ["verify", "--payload", "x", "--at", "yesterday"],
+    ],
+)
+def test_wrong_usage_exits_64(args: list[str], demo_world: Path) -> None:
+    proc = run(*args, "--home", str(demo_world)) if args[0] != "frobnicate" else run(*args)
+    assert proc.returncode == 64, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_home_option_before_or_after_and_environment(demo_world: Path) -> None:
+    before = run("--home", str(demo_world), "status", "--json")
+    after = run("status", "--json", "--home", str(demo_world))
+    env = run("status", "--json", env={"YANZHAO_HOME": str(demo_world)})
+    assert before.returncode == after.returncode == env.returncode == 0
+    docs = [json.loads(p.stdout) for p in (before, after, env)]
+    assert docs[0]["replica"]["sequence"] == docs[1]["replica"]["sequence"] == docs[2]["replica"]["sequence"] == 1
+    assert docs[0]["trust_list"]["sequence"] == 1
+    assert docs[0]["replica"]["counts"]["physicians"]["active"] > 0
+    assert docs[0]["replica"]["stale"] is False
+
+
+def _holder(demo_world: Path) -> dict[str, Any]:
+    line = (demo_world / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8").readline()
+    return json.loads(line)
+
+
+def test_lookup_by_id_number_masks_it(demo_world: Path) -> None:
+    person = _holder(demo_world)
+    proc = run("lookup", "--home", str(demo_world), "--id-number", person["id_number"].lower(), "--json")
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(proc.stdout)["results"]
+    assert [r["cert_no"] for r in results] == [person["cert_no"]]
+    assert results[0]["id_number"] == idnum.mask(person["id_number"])
+    assert person["id_number"] not in proc.stdout
+
+
+def test_lookup_by_cert_no_and_name(demo_world: Path) -> None:
+    person = _holder(demo_world)
+    by_cert = run("lookup", "--home", str(demo_world), "--cert-no", person["cert_no"], "--json")
+    assert json.loads(by_cert.stdout)["results"][0]["name"] == person["name"]
+    by_name = run("lookup", "--home", str(demo_world), "--name", person["name"], "--json")
+    assert person["cert_no"] in {r["cert_no"] for r in json.loads(by_name.stdout)["results"]}
+
+
+def test_lookup_two_character_name(demo_world: Path) -> None:
+    rows = [json.loads(x) for x in (demo_world / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8")]
+    short = next(r for r in rows if len(r["name"]) == 2)
+    proc = run("lookup", "--home", str(demo_world), "--name", short["name"], "--json")
+    assert short["cert_no"] in {r["cert_no"] for r in json.loads(proc.stdout)["results"]}
+
+
+def test_lookup_bad_check_character_exits_64(demo_world: Path) -> None:
+    person = _holder(demo_world)
+    good = person["id_number"]
+    wrong = good[:17] + ("0" if good[17] != "0" else "1")
+    proc = run("lookup", "--home", str(demo_world), "--id-number", wrong)
+    assert proc.returncode == 64
+    assert "校验位" in proc.stderr and "check character" in proc.stderr
+
+
+def test_lookup_nothing_found_exits_1(demo_world: Path) -> None:
+    proc = run("lookup", "--home", str(demo_world), "--cert-no", "NO-SUCH-CERT", "--json")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout) == {"results": []}
+
+
+def test_every_lookup_and_verify_is_audited_without_clear_ids(demo_copy: Path) -> None:
+    person = _holder(demo_copy)
+    run("lookup", "--home", str(demo_copy), "--id-number", person["id_number"])
+    run("verify", "--home", str(demo_copy), "--payload", "YZ1:garbage")
+    with sqlite3.connect(demo_copy / "kiosk.db") as conn:
+        rows = conn.execute("SELECT action, subject, outcome FROM audit_entry").fetchall()
+    actions = [r[0] for r in rows]
+    assert "lookup" in actions and "verify" in actions
+    assert all(person["id_number"] not in " ".join(map(str, r)) for r in rows)
+
+
+def test_init_pins_roots_and_refuses_bad_keys(tmp_path: Path, demo_world: Path) -> None:
+    keys = demo_world / "demo" / "keys"
+    proc = run("init", "--home", str(tmp_path / "h"), "--root-key", str(keys / "root.pub.pem"))
+    assert proc.returncode == 0, proc.stderr
+    assert len(list((tmp_path / "h" / "roots").glob("*.pem"))) == 1
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a key")
+    proc = run("init", "--home", str(tmp_path / "h2"), "--root-key", str(bad))
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    es = run("init", "--home", str(tmp_path / "h3"), "--root-key", str(keys / "issuer-nanyang.pub.pem"))
+    assert es.returncode != 0 and "Ed25519" in es.stderr
+
+
+def test_status_of_an_uninitialised_home_exits_3(tmp_path: Path) -> None:
+    proc = run("status", "--home", str(tmp_path))
+    assert proc.returncode == 3

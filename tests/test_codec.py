@@ -1,0 +1,176 @@
+"""The YZ1 codec: round trips, every malformed layer refused as BAD_FORMAT, never an exception."""
+
+from __future__ import annotations
+
+import zlib
+
+import cbor2
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kiosk import base45, codec
+from kiosk.claims import licence_to_map
+from kiosk.domain import Licence, Site
+from seed import keys as keytool
+
+LIC = Licence(
+    type="P", no="110410200000001", version=2, name="王伟", issuer_name="河南省卫生健康委员会",
+    issued_on="2024-05-01", sex="M", birth_month="1985-03", location="河南省",
+    org=Site("410BHX3A741020211A1001", "开封市第三人民医院"), level="执业医师", category="临床",
+    scope=("内科专业",),
+)
+
+
+@pytest.fixture(scope="module")
+def key() -> object:
+    return keytool.generate("Ed25519")
+
+
+def _wrap(raw: bytes) -> str:
+    return codec.PREFIX + base45.encode(raw)
+
+
+def test_base45_round_trip_and_rfc_vectors() -> None:
+    assert base45.encode(b"AB") == "BB8"
+    assert base45.encode(b"Hello!!") == "%69 VD92EX0"
+    assert base45.decode("QED8WEX0") == b"ietf!"
+    for data in (b"", b"\x00", b"\xff\xff", bytes(range(256))):
+        assert base45.decode(base45.encode(data)) == data
+
+
+@pytest.mark.parametrize("text", ["GGW", "ZZZ", "A", "abc", "AB~"])
+def test_base45_refuses_bad_text(text: str) -> None:
+    with pytest.raises(base45.Base45Error):
+        base45.decode(text)
+
+
+@pytest.mark.parametrize("alg_key", ["Ed25519", "ES256"])
+@pytest.mark.parametrize("tagged", [True, False])
+@pytest.mark.parametrize("compress", [True, False])
+def test_round_trip(alg_key: str, tagged: bool, compress: bool) -> None:
+    key = keytool.generate(alg_key)
+    text = codec.encode(licence_to_map(LIC), key, iss="410000", iat=1_700_000_000,
+                        exp=1_900_000_000, tagged=tagged, compress=compress)
+    cred = codec.decode(text)
+    assert cred.licence == LIC
+    assert (cred.iss, cred.iat, cred.exp) == ("410000", 1_700_000_000, 1_900_000_000)
+    assert cred.alg == (-8 if alg_key == "Ed25519" else -7)
+    assert len(cred.kid or b"") == 8
+
+
+def _cose(key: object, *, protected: dict | None = None, claims: object = None,
+          unprotected: object = None, sig: bytes | None = None) -> bytes:
+    prot = cbor2.dumps(protected if protected is not None else {1: -8, 4: b"12345678"})
+    payload = cbor2.dumps(claims if claims is not None else
+                          {1: "410000", 6: 1, -70000: licence_to_map(LIC)})
+    return cbor2.dumps([prot, unprotected if unprotected is not None else {}, payload,
+                        sig if sig is not None else b"\x00" * 64])
+
+
+BAD = {
+    "empty": "",
+    "no prefix": base45.encode(b"abc"),
+    "lower prefix": "yz1:" + base45.encode(b"abc"),
+    "bad base45": "YZ1:~~~",
+    "dangling base45": "YZ1:ABCD",
+    "enormous": "YZ1:" + "0" * 20_000,
+    "not cbor": _wrap(b"\xff\xff\xff"),
+    "truncated zlib": _wrap(zlib.compress(b"x" * 100)[:-5]),
+    "zip bomb": _wrap(zlib.compress(b"\x00" * 1_000_000, 9)),
+    "deep cbor": _wrap(b"\x81" * 5000 + b"\x00"),
+    "cose not array": _wrap(cbor2.dumps({"a": 1})),
+    "cose 3 items": _wrap(cbor2.dumps([b"a", {}, b"b"])),
+    "wrong tag": _wrap(cbor2.dumps(cbor2.CBORTag(98, [b"\xa0", {}, b"", b""]))),
+    "trailing bytes": _wrap(_cose(None) + b"\x00"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_malformed_payloads_are_format_errors(name: str) -> None:
+    with pytest.raises(codec.FormatError):
+        codec.decode(BAD[name])
+
+
+@pytest.mark.parametrize(
+    ("claims", "why"),
+    [
+        ({6: 1, -70000: licence_to_map(LIC)}, "iss"),
+        ({1: 410000, 6: 1, -70000: licence_to_map(LIC)}, "iss"),
+        ({1: "410000", 6: "1", -70000: licence_to_map(LIC)}, "iat"),
+        ({1: "410000", 6: 1.5, -70000: licence_to_map(LIC)}, "iat"),
+        ({1: "410000", 6: 1}, "licence"),
+        ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "t": "X"}}, "'t'"),
+        ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "v": -1}}, "'v'"),
+        ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "sc": []}}, "'sc'"),
+        ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "s": "X"}}, "'s'"),
+        ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "ph": b"x" * 601}}, "'ph'"),
+        ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "ih": b"x" * 16}}, "'ih'"),
+        ({1: "410000", 6: 1, -70000: {k: v for k, v in licence_to_map(LIC).items() if k != "org"}}, "'org'"),
+    ],
+)
+def test_missing_or_mistyped_claims(claims: dict, why: str) -> None:
+    with pytest.raises(codec.FormatError, match=why):
+        codec.decode(_wrap(_cose(None, claims=claims)))
+
+
+def test_unknown_keys_are_ignored() -> None:
+    m = {**licence_to_map(LIC), "zz": [1, 2, 3]}
+    cred = codec.decode(_wrap(_cose(None, claims={1: "410000", 6: 1, -70000: m, 99: "x"})))
+    assert cred.licence == LIC
+
+
+def test_unsupported_alg_is_its_own_error() -> None:
+    with pytest.raises(codec.UnsupportedAlgError):
+        codec.decode(_wrap(_cose(None, protected={1: -35, 4: b"12345678"})))
+
+
+def test_kid_only_in_unprotected_header_is_ignored() -> None:
+    cred = codec.decode(_wrap(_cose(None, protected={1: -8}, unprotected={4: b"12345678"})))
+    assert cred.kid is None
+
+
+def test_alg_missing_is_bad_format() -> None:
+    with pytest.raises(codec.FormatError, match="alg"):
+        codec.decode(_wrap(_cose(None, protected={4: b"12345678"})))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_fuzz_text_never_raises_unexpected(text: str) -> None:
+    try:
+        codec.decode(text)
+    except (codec.FormatError, codec.UnsupportedAlgError):
+        pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400), st.booleans())
+def test_fuzz_bytes_never_raise_unexpected(raw: bytes, compress: bool) -> None:
+    data = zlib.compress(raw) if compress else raw
+    try:
+        codec.decode(_wrap(data))
+    except (codec.FormatError, codec.UnsupportedAlgError):
+        pass
+
+
+cbor_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**64), 2**64) | st.text(max_size=20)
+    | st.binary(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.integers(-70001, 10) | st.text(max_size=4), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cbor_values, cbor_values)
+def test_fuzz_structured_cose_never_raises_unexpected(protected: object, claims: object) -> None:
+    try:
+        body = cbor2.dumps([cbor2.dumps(protected), {}, cbor2.dumps(claims), b"\x00" * 64])
+    except Exception:  # noqa: BLE001 - hypothesis made something cbor2 cannot encode
+        return
+    try:
+        codec.decode(_wrap(body))
+    except (codec.FormatError, codec.UnsupportedAlgError):
+        pass

@@ -1,0 +1,129 @@
+"""Every verdict code, on the demo world's real registry, keys and trust list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk import codec
+from kiosk.claims import licence_to_map
+from kiosk.domain import Verdict
+from kiosk.home import Home
+from kiosk.keys import read_private
+from kiosk.messages import REASONS
+from kiosk.timeutil import parse_cli_time
+from kiosk.verify import Context, verify_payload
+
+
+def _verify(home: Path, payload: str, context: dict[str, Any] | None = None) -> Any:
+    context = context or {}
+    target = Home(home / context["home"]) if "home" in context else Home(home)
+    at = parse_cli_time(context["at"]) if "at" in context else dt.datetime.now(dt.timezone.utc)
+    ctx = Context(at=at, institution=context.get("institution"), id_number=context.get("id_number"))
+    return verify_payload(payload, ctx, target.trust_list(), target.replica())
+
+
+def test_demo_covers_every_reason_code(demo_cases: list[dict[str, Any]]) -> None:
+    seen = {code for case in demo_cases for code in case["codes"]}
+    assert seen == set(REASONS)
+    assert {c["expect"] for c in demo_cases} == {"valid", "warning", "invalid"}
+
+
+def test_every_demo_case_gives_its_listed_verdict(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+    for case in demo_cases:
+        result = _verify(demo_world, case["payload"], case.get("context"))
+        assert result.verdict.value == case["expect"], case["label"]
+        assert list(result.codes) == case["codes"], case["label"]
+        assert all(r.message for r in result.reasons)
+
+
+def test_valid_physician_has_registry_record(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+    result = _verify(demo_world, demo_cases[0]["payload"])
+    assert result.verdict is Verdict.VALID
+    assert result.practitioner is not None
+    assert result.practitioner.cert_no == result.credential.licence.no
+    assert result.main_institution is not None and result.main_institution.status == "active"
+    assert "*" in result.practitioner.id_mask
+
+
+def test_superseded_shows_the_current_record(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+    case = next(c for c in demo_cases if c["codes"] == ["SUPERSEDED"])
+    result = _verify(demo_world, case["payload"])
+    assert result.credential.licence.version < result.practitioner.version
+    assert "以当前登记信息为准" in result.reasons[0].message
+
+
+def test_crypto_reasons_stop_at_the_first(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+    case = next(c for c in demo_cases if c["codes"] == ["KEY_REVOKED"])
+    # Even where the registry would object too (a future verification time), only the
+    # cryptographic reason is given and nothing is looked up.
+    result = _verify(demo_world, case["payload"], {"institution": "NOWHERE"})
+    assert result.codes == ("KEY_REVOKED",)
+    assert result.practitioner is None
+
+
+def test_registry_reasons_all_apply(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+    case = next(c for c in demo_cases if c["codes"] == ["CANCELLED"])
+    other = next(c for c in demo_cases if c["codes"] == ["ID_MISMATCH"])["context"]["id_number"]
+    result = _verify(demo_world, case["payload"], {"institution": "NOWHERE", "id_number": other})
+    assert {"CANCELLED", "NOT_REGISTERED_HERE", "ID_MISMATCH"} <= set(result.codes)
+    assert result.verdict is Verdict.INVALID
+
+
+def test_alg_mismatch_with_the_trust_list_is_bad_signature(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+    """A credential claiming ES256 under an Ed25519 issuer's kid."""
+    valid = codec.decode(demo_cases[0]["payload"])
+    key = read_private(demo_world / "demo" / "keys" / "issuer-henan.pem")
+    text = codec.encode_cose(
+        {1: valid.iss, 6: valid.iat, -70000: licence_to_map(valid.licence)},
+        key, alg=-7, kid=valid.kid,
+    )
+    assert _verify(demo_world, text).codes == ("BAD_SIGNATURE",)
+
+
+def test_no_trust_list_means_unknown_key(demo_cases: list[dict[str, Any]], fresh_home: Path) -> None:
+    result = _verify(fresh_home, demo_cases[0]["payload"])
+    assert result.codes == ("UNKNOWN_KEY",)
+
+
+def test_english_messages(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+    case = next(c for c in demo_cases if c["codes"] == ["FILED"])
+    home = Home(demo_world)
+    ctx = Context(at=dt.datetime.now(dt.timezone.utc), lang="en")
+    result = verify_payload(case["payload"], ctx, home.trust_list(), home.replica())
+    assert "filed out" in result.reasons[0].message
+
+
+@pytest.fixture(scope="module")
+def real_env(demo_world: Path) -> tuple[Any, Any]:
+    home = Home(demo_world)
+    return home.trust_list(), home.replica()
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_fuzz_mutated_valid_payloads_are_never_valid(
+    data: st.DataObject, demo_cases: list[dict[str, Any]], real_env: tuple[Any, Any]
+) -> None:
+    """Flip characters of a valid credential: the result is never `valid` and never raises."""
+    payload = demo_cases[1]["payload"]
+    i = data.draw(st.integers(4, len(payload) - 1))
+    c = data.draw(st.sampled_from("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"))
+    mutated = payload[:i] + c + payload[i + 1:]
+    if mutated == payload:
+        return
+    ctx = Context(at=dt.datetime.now(dt.timezone.utc))
+    result = verify_payload(mutated, ctx, *real_env)
+    assert result.verdict is Verdict.INVALID
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:", max_size=600))
+def test_fuzz_random_payloads_are_invalid(text: str, real_env: tuple[Any, Any]) -> None:
+    ctx = Context(at=dt.datetime.now(dt.timezone.utc))
+    assert verify_payload("YZ1:" + text, ctx, *real_env).verdict is Verdict.INVALID

@@ -1,0 +1,134 @@
+"""The decode pipeline: one fast pass, then measured retries on the code's region, in budget.
+
+A frame first goes to the primary decoder (zxing-cpp when present) as it is. Only when
+that finds a code it cannot read, or the frame has a dense code-like patch, does the
+pipeline crop that region and try the retry plan: cheap variants (upscale, sharpen,
+inversion, thresholds …) each paired with a decoder, in the order measured by
+`python -m bench.scanner --order`. It stops at the first text, when the time budget is
+spent, or when `should_stop()` says a newer frame has arrived.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scanner import preprocess as pp
+from scanner.decoders import Decoder, Symbol
+from scanner.payload import Read, classify
+
+VARIANTS: dict[str, pp.Variant] = {
+    "none": lambda g: g,
+    "upscale": pp.upscale,
+    "upscale1.5": lambda g: pp.upscale(g, 1.5),
+    "downscale": pp.downscale,
+    "sharpen": pp.sharpen,
+    "upscale+sharpen": pp.chain(pp.upscale, pp.sharpen),
+    "equalise": pp.equalise,
+    "equalise+upscale": pp.chain(pp.equalise, pp.upscale),
+    "invert": pp.invert,
+    "threshold": pp.threshold_local,
+    "otsu": pp.threshold_otsu,
+    "denoise": pp.denoise,
+    "downscale+sharpen": pp.chain(pp.downscale, pp.sharpen),
+}
+
+# Chosen greedily by `python -m bench.scanner --order` (codes rescued per millisecond, on
+# tuning seeds disjoint from the benchmark's); see docs/scanner.md.
+DEFAULT_PLAN: tuple[tuple[str, str], ...] = (
+    ("invert", "zxing"),
+    ("upscale1.5", "zxing"),
+    ("none", "zxing"),
+    ("sharpen", "zxing"),
+    ("upscale+sharpen", "zxing"),
+    ("equalise+upscale", "zxing"),
+    ("threshold", "zxing"),
+    ("otsu", "zxing"),
+    ("downscale+sharpen", "zxing"),
+    ("sharpen", "zbar"),
+    ("upscale", "zbar"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameResult:
+    """What one frame gave: the codes read, the time spent and how hard it tried."""
+
+    reads: tuple[Read, ...]
+    ms: float
+    attempts: int
+    located: bool
+
+
+class Pipeline:
+    """Combine decoders and retries within a per-frame time budget.
+
+    Args:
+        decoders: available decoders, primary first (see `make_decoders`).
+        plan: (variant, decoder name) retries in order; entries naming a decoder that
+            is not available are skipped.
+        budget_ms: stop retrying after this long on one frame.
+    """
+
+    def __init__(self, decoders: Sequence[Decoder], plan: Sequence[tuple[str, str]] = DEFAULT_PLAN,
+                 budget_ms: float = 30.0) -> None:
+        if not decoders:
+            raise ValueError("a pipeline needs at least one decoder")
+        self.decoders = list(decoders)
+        by_name = {d.name: d for d in self.decoders}
+        self.budget_ms = budget_ms
+        self._steps = [(VARIANTS[v], by_name[d]) for v, d in plan if d in by_name]
+        if not self._steps:
+            self._steps = [(VARIANTS["none"], d) for d in self.decoders[1:]]
+
+    def decode(self, image: Any, should_stop: Callable[[], bool] | None = None) -> FrameResult:
+        """Read the QR codes in one BGR or gray frame."""
+        start = time.perf_counter()
+        gray = pp.to_gray(image)
+        primary = self.decoders[0]
+        symbols = primary.decode(gray)
+        reads = _reads(symbols, primary.name)
+        if reads:
+            return FrameResult(reads, _ms(start), 1, True)
+        region = self._region(gray, [s.quad for s in symbols if s.quad])
+        if region is None:
+            return FrameResult((), _ms(start), 1, False)
+        deadline = start + self.budget_ms / 1000
+        attempts = 1
+        for variant, decoder in self._steps:
+            if time.perf_counter() > deadline or (should_stop is not None and should_stop()):
+                break
+            attempts += 1
+            reads = _reads(decoder.decode(variant(region)), decoder.name)
+            if reads:
+                return FrameResult(reads, _ms(start), attempts, True)
+        return FrameResult((), _ms(start), attempts, True)
+
+    @staticmethod
+    def _region(gray: Any, quads: list[tuple[tuple[float, float], ...]]) -> Any | None:
+        """The crop worth retrying: around a located code, else the busiest patch."""
+        if quads:
+            crop, _ = pp.crop_around(gray, quads)
+            h, w = crop.shape[:2]
+            if max(h, w) < 1.6 * min(h, w):
+                return crop
+        box = pp.busy_region(gray)
+        if box is None:
+            return crop if quads else None
+        x, y, w, h = box
+        corners = [(x, y), (x + w, y + h)]
+        return pp.crop_around(gray, [*quads, corners] if quads else [corners])[0]
+
+
+def _reads(symbols: list[Symbol], decoder: str) -> tuple[Read, ...]:
+    seen: dict[str, Read] = {}
+    for s in symbols:
+        if s.text and s.text not in seen:
+            seen[s.text] = classify(s.text, decoder)
+    return tuple(seen.values())
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000

@@ -40,6 +40,7 @@ from seed.registry import _Sink as Sink
 
 _KIND = re.compile(rb'"kind":\s*"(\w+)"')
 _CERT = re.compile(rb'"cert_no":\s*"([^"]*)"')
+_ID = re.compile(rb'"id_number":\s*"(\d{17})')
 _PHOTO = re.compile(rb'"photo":\s*"([^"]*)"')
 _BY_CODE = {c["code"]: k for k, c in enumerate(CATEGORIES)}
 _CLINIC = _BY_CODE["D211"]
@@ -129,6 +130,7 @@ def next_export(
     rng = random.Random(seed)
     n_inst = _count(prev_dir / "institutions.ndjson")
     n_pract = _count(prev_dir / "practitioners.ndjson")
+    world.expect(n_pract + additions if additions else 0)
     deletes = min(deletes, n_pract)
     inst_changes = min(n_inst, round(changes * n_inst / max(1, n_inst + n_pract)))
     pract_changes = min(changes - inst_changes, n_pract - deletes)
@@ -228,6 +230,10 @@ class _State:
                 raise ValueError(f"practitioners.ndjson line {n + 1}: no kind or cert_no")
             kind, cert = kind_m.group(1).decode(), cert_m.group(1).decode()
             self.world.note_cert(kind, cert)
+            if additions:
+                id_m = _ID.search(line)
+                if id_m is not None:
+                    self.world.ids.add_new(id_m.group(1).decode())
             if n in self.deleted_at:
                 self.deleted.add((kind, cert))
                 continue

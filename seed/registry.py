@@ -122,6 +122,33 @@ def iso(ordinal: int) -> str:
     return _dt.date.fromordinal(ordinal).isoformat()
 
 
+class IdFilter:
+    """A Bloom filter over issued ID numbers, so none is issued twice in bounded memory.
+
+    A false "maybe seen" only costs a redraw; a number never seen is never reported seen.
+    """
+
+    __slots__ = ("bits", "mask")
+
+    def __init__(self, expected: int) -> None:
+        log2 = max(20, (max(1, expected) * 13).bit_length())
+        self.bits = bytearray(1 << (log2 - 3))
+        self.mask = (1 << log2) - 1
+
+    def add_new(self, body17: str) -> bool:
+        """Record the first 17 digits of an ID; False when they may have been recorded already."""
+        x = int(body17)
+        h1 = (x * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        h2 = ((x * 0xC2B2AE3D27D4EB4F) & 0xFFFFFFFFFFFFFFFF) | 1
+        bits, mask = self.bits, self.mask
+        spots = [((h1 + k * h2) >> 11) & mask for k in range(5)]
+        if all(bits[p >> 3] & (1 << (p & 7)) for p in spots):
+            return False
+        for p in spots:
+            bits[p >> 3] |= 1 << (p & 7)
+        return True
+
+
 class InstitutionIndex:
     """What practitioners need of the institutions, grouped by province: O(institutions)."""
 
@@ -220,6 +247,11 @@ class World:
                 self.scope_same[(prof, cat)] = Weighted.of(same)
         self.serials: Counter[str] = Counter()
         self.org_counter = 0
+        self.ids = IdFilter(0)
+
+    def expect(self, practitioners: int) -> None:
+        """Size the duplicate-ID filter for this many practitioners."""
+        self.ids = IdFilter(practitioners)
 
     # -- institutions -------------------------------------------------------------------
 
@@ -368,8 +400,10 @@ class World:
         else:
             sex = "M" if rng.random() < 0.54 else "F"
         area = (self.id_pool[prov] if rng.random() < 0.88 else self.id_national).pick(rng)
-        body = f"{area}{birth.year:04d}{birth.month:02d}{birth.day:02d}"
-        body += f"{2 * rng.randrange(1, 498) + (sex == 'M'):03d}"
+        born = f"{area}{birth.year:04d}{birth.month:02d}{birth.day:02d}"
+        body = born + f"{2 * rng.randrange(1, 498) + (sex == 'M'):03d}"
+        while not self.ids.add_new(body):
+            body = born + f"{2 * rng.randrange(1, 498) + (sex == 'M'):03d}"
         r = rng.random()
         authority = (
             self.div.prefecture_of(region) if r < 0.6 else region if r < 0.85 else prov + "0000"
@@ -607,6 +641,7 @@ def generate(
     n_inst = institutions if institutions is not None else max(1, round(practitioners / 9.5))
     rng = random.Random(seed)
     world = World(jurisdiction, exported_at)
+    world.expect(practitioners)
     write_meta(out_dir, sequence, exported_at, jurisdiction)
 
     inst_status: Counter[str] = Counter()

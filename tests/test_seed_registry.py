@@ -76,7 +76,8 @@ def test_meta(export: Path) -> None:
 
 
 def test_id_numbers_valid_and_consistent(people: list[dict[str, Any]]) -> None:
-    """Every ID number is valid, agrees with sex and birth month, and gives an age of 22-70."""
+    """Every ID number is valid, unique, agrees with sex and birth month, gives an age 22-70."""
+    assert len({p["id_number"] for p in people}) == len(people)
     for p in people:
         idn = p["id_number"]
         assert is_valid(idn), idn
@@ -245,6 +246,7 @@ def test_mutate_counts_and_versions(export: Path, tmp_path: Path) -> None:
         assert key not in keys and f["institution"] in i_after
         assert after[key[:2]]["institution"] != f["institution"]
         keys.add(key)
+    assert len({p["id_number"] for p in after.values()}) == len(after)
     for p in after.values():
         assert p["institution"] in i_after and is_valid(p["id_number"])
         if p.get("photo"):

@@ -30,13 +30,13 @@ from seed.registry import (
     SCOPE_CATEGORY,
     TITLES,
     InstitutionIndex,
+    LineSink,
     World,
     add_years,
     dumps,
     iso,
     write_meta,
 )
-from seed.registry import _Sink as Sink
 
 _KIND = re.compile(rb'"kind":\s*"(\w+)"')
 _CERT = re.compile(rb'"cert_no":\s*"([^"]*)"')
@@ -172,7 +172,7 @@ class _State:
     def institutions(self, prev: Path, out: Path, changed: set[int]) -> None:
         """Copy institutions, changing the chosen ones; build the institution index."""
         entries: list[tuple[str, str, int, float]] = []
-        sink = Sink(out / "institutions.ndjson")
+        sink = LineSink(out / "institutions.ndjson")
         for n, line in enumerate(_lines(prev / "institutions.ndjson")):
             rec = json.loads(line)
             if n in changed:
@@ -222,7 +222,7 @@ class _State:
 
     def practitioners(self, prev: Path, out: Path, additions: int) -> None:
         """Copy practitioners, dropping and changing the chosen ones; append additions."""
-        sink = Sink(out / "practitioners.ndjson")
+        sink = LineSink(out / "practitioners.ndjson")
         with_photo = 0
         for n, line in enumerate(_lines(prev / "practitioners.ndjson")):
             kind_m, cert_m = _KIND.search(line), _CERT.search(line)
@@ -341,7 +341,7 @@ class _State:
 
     def filings(self, prev: Path, out: Path) -> None:
         """Copy filings of present practitioners; add the new ones."""
-        sink = Sink(out / "filings.ndjson")
+        sink = LineSink(out / "filings.ndjson")
         wanted = {(str(f["kind"]), str(f["cert_no"])) for f in self.new_filings}
         taken: set[tuple[str, str, str]] = set()
         for line in _lines(prev / "filings.ndjson"):

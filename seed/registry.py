@@ -548,7 +548,16 @@ class World:
         return out
 
 
-__all__ = ["ExportCounts", "InstitutionIndex", "World", "dumps", "generate", "main", "write_meta"]
+__all__ = [
+    "ExportCounts",
+    "InstitutionIndex",
+    "LineSink",
+    "World",
+    "dumps",
+    "generate",
+    "main",
+    "write_meta",
+]
 
 _BATCH = 4096
 
@@ -579,7 +588,7 @@ def write_meta(out_dir: Path, sequence: int, exported_at: str, jurisdiction: str
     (out_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False) + "\n", "utf-8")
 
 
-class _Sink:
+class LineSink:
     """Batched line writer for one NDJSON file."""
 
     def __init__(self, path: Path) -> None:
@@ -647,7 +656,7 @@ def generate(
     inst_status: Counter[str] = Counter()
     expired = 0
     index = InstitutionIndex(world)
-    sink = _Sink(out_dir / "institutions.ndjson")
+    sink = LineSink(out_dir / "institutions.ndjson")
     for rec in world.institutions(rng, n_inst, index):
         sink.add(rec)
         inst_status[rec["status"]] += 1  # type: ignore[index]
@@ -676,8 +685,8 @@ def _write_practitioners(
     filings_fraction: float,
 ) -> dict[str, object]:
     """Stream practitioners, their filings and photos; return their counts."""
-    people = _Sink(out_dir / "practitioners.ndjson")
-    filings = _Sink(out_dir / "filings.ndjson")
+    people = LineSink(out_dir / "practitioners.ndjson")
+    filings = LineSink(out_dir / "filings.ndjson")
     status: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     n_photos = lapsed = 0

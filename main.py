@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 from kiosk import cli
@@ -68,6 +69,60 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _logging(home_path: Path) -> None:
+    """Full tracebacks go to a rotating file in the home, never on screen."""
+    import logging
+    from logging.handlers import RotatingFileHandler
+
+    try:
+        (home_path / "logs").mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = RotatingFileHandler(
+            home_path / "logs" / "kiosk.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
+def run_tui(home_opt: str | None, *, demo: bool, kiosk: bool) -> int:
+    """Start the TUI and supervise it: an app that crashes is logged and started afresh,
+    at most MAX_RESTARTS times a minute."""
+    import logging
+    import time
+
+    from kiosk.camera_feed import CameraFeed
+    from kiosk.launch import prepare
+    from kiosk.service import KioskService
+    from screens.app import YanzhaoApp
+
+    home, is_demo = prepare(home_opt, demo=demo)
+    _logging(home.path)
+    log = logging.getLogger("yanzhao")
+    restarts: list[float] = []
+    while True:
+        service = KioskService(home)
+        device = service.config.camera.strip()
+        camera = CameraFeed(device, service.config.decoder_order) if device and not is_demo else None
+        app = YanzhaoApp(service, demo=is_demo, kiosk=kiosk, camera=camera)
+        try:
+            app.run()
+        except Exception:  # noqa: BLE001 - the supervisor logs and restarts
+            log.exception("the app crashed")
+            app.return_code = 1
+        code = app.return_code or 0
+        if code == 0 or not kiosk:
+            return code
+        now = time.monotonic()
+        restarts = [t for t in restarts if now - t < 60] + [now]
+        log.error("the app exited with %s; restart %d", code, len(restarts))
+        if len(restarts) > MAX_RESTARTS:
+            return code
+        time.sleep(1)
+
+
+MAX_RESTARTS = 5
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python main.py` and the `yanzhao` console script."""
     args = build_parser().parse_args(argv)
@@ -75,9 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     home = args.home
     c = args.command
     if c is None:
-        from kiosk.launch import launch
-
-        return cli.run_guarded("tui", lambda: launch(home, demo=args.demo, kiosk=args.kiosk), io)
+        return cli.run_guarded("tui", lambda: run_tui(home, demo=args.demo, kiosk=args.kiosk), io)
     actions = {
         "init": lambda: cli.init(home, args.root_key, io),
         "publish": lambda: cli.publish(args.registry, args.trust_list, args.publisher_key, args.out, io),

@@ -1,12 +1,7 @@
-"""Starting the kiosk: the home (or the demo world), then the TUI.
-
-Until the terminal UI lands (issue 4), this prints the home's status and how to try the
-demo credentials with the headless commands.
-"""
+"""Choosing the home the kiosk starts on: the given one, or the built-in demo world."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -15,31 +10,19 @@ from kiosk.home import ENV, Home
 DEFAULT_DEMO_HOME = "demo-home"
 
 
-def launch(home_opt: str | None, *, demo: bool = False, kiosk: bool = False) -> int:
-    """Start the kiosk on a home; with no home or --demo, on the demo world."""
+def prepare(home_opt: str | None, *, demo: bool = False) -> tuple[Home, bool]:
+    """The home to start on and whether it is the demo world.
+
+    With --demo, or with no home given, or on a home that holds no replica and no pinned
+    root yet, the demo world is (re)built when missing or old (cli.md).
+    """
+    from seed.demo import MARKER, build, is_fresh
+
     value = home_opt or os.environ.get(ENV)
-    path = Path(value) if value and not demo else Path(value or DEFAULT_DEMO_HOME)
+    path = Path(value) if value else Path(DEFAULT_DEMO_HOME)
     home = Home(path)
-    if demo or home.replica_dir.parent.joinpath("demo").exists() or not home.initialised:
-        from seed.demo import build, is_fresh
-
-        if not is_fresh(path):
-            print(f"正在生成演示数据 building the demo world in {path} …", flush=True)
-            build(path)
-    _guide(home)
-    return 0
-
-
-def _guide(home: Home) -> None:
-    from kiosk.cli import Io, status
-
-    status(str(home.path), False, Io())
-    cases = home.path / "demo" / "credentials.ndjson"
-    if not cases.exists():
-        return
-    print("\n演示 DEMO: try the demo credentials (the terminal UI comes with the next release):")
-    for line in cases.read_text("utf-8").splitlines()[:40]:
-        case = json.loads(line)
-        print(f"  {case['expect']:8} {case['image']:38} {case['label']}")
-    print(f"\n  python main.py verify --home {home.path} --image {home.path}/demo/credentials/01-valid.png")
-    print(f"  python main.py lookup --home {home.path} --name 张")
+    is_demo = demo or not value or (path / "demo" / MARKER).exists() or not home.initialised
+    if is_demo and not is_fresh(path):
+        print(f"正在生成演示数据 building the demo world in {path} …", flush=True)
+        build(path)
+    return home, is_demo

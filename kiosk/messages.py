@@ -58,3 +58,80 @@ def reason_text(code: str, lang: str = "zh", **params: object) -> str:
 def reason_class(code: str) -> Verdict:
     """Whether a code makes a credential invalid or only warns."""
     return REASONS[code][0]
+
+
+# Interface wording shared by the TUI and the reports: key → (Chinese, English).
+TEXT: dict[str, tuple[str, str]] = {
+    "app.title": ("验照 电子证照核验", "Yanzhao e-licence verification"),
+    "demo": ("演示 DEMO", "DEMO"),
+    "mode.scan": ("扫码核验", "Scan"),
+    "mode.lookup": ("查询", "Look up"),
+    "mode.inspect": ("检查", "Inspection"),
+    "mode.admin": ("管理", "Admin"),
+    "action.quit": ("退出", "Quit"),
+    "action.language": ("English", "中文"),
+    "action.clear": ("清除", "Clear"),
+    "replica.age": ("注册库 {age}", "Replica {age}"),
+    "replica.none": ("未安装注册库", "No replica"),
+    "replica.stale": ("注册库已 {days} 天未更新：请在“管理”(F4)中同步", "The replica is {days} days old: sync it in Admin (F4)"),
+    "replica.missing": ("本机没有注册库：只能核验签名。请在“管理”(F4)中同步", "No replica installed: only signatures can be checked. Sync it in Admin (F4)"),
+    "scan.prompt": ("请出示电子证照二维码，或在下方粘贴二维码内容后回车", "Show the licence QR code, or paste its text below and press Enter"),
+    "scan.input": ("粘贴二维码内容 / paste a payload", "paste a payload"),
+    "scan.waiting": ("等待扫码…", "Waiting for a code…"),
+    "camera.off": ("未配置摄像头：可使用扫码枪或粘贴", "No camera configured: use a scanner or paste"),
+    "camera.lost": ("摄像头不可用，正在重试：可使用扫码枪或粘贴", "Camera unavailable, retrying: use a scanner or paste"),
+    "camera.on": ("摄像头 {fps:.0f} 帧/秒 · 识别 {hit:.0%}", "Camera {fps:.0f} fps · hit rate {hit:.0%}"),
+    "card.name": ("姓名", "Name"),
+    "card.inst_name": ("机构名称", "Institution"),
+    "card.sex": ("性别", "Sex"),
+    "card.level": ("执业级别", "Level"),
+    "card.category": ("执业类别", "Category"),
+    "card.scope": ("执业范围", "Scope"),
+    "card.cert": ("证书编码", "Certificate no."),
+    "card.reg": ("登记号", "Registration no."),
+    "card.location": ("执业地点", "Practice location"),
+    "card.org": ("执业机构", "Institution"),
+    "card.sites": ("多机构执业备案", "Multi-site filings"),
+    "card.authority": ("发证机关", "Issued by"),
+    "card.valid_until": ("有效期至", "Valid until"),
+    "card.id": ("身份证号", "ID number"),
+    "card.address": ("地址", "Address"),
+    "card.subjects": ("诊疗科目", "Subjects"),
+    "card.legal_rep": ("法定代表人", "Legal representative"),
+    "card.principal": ("主要负责人", "Principal"),
+    "card.changed": ("登记库当前记录", "Current registry record"),
+    "card.type.P": ("医师执业证书", "Physician licence"),
+    "card.type.N": ("护士执业证书", "Nurse licence"),
+    "card.type.I": ("医疗机构执业许可证", "Institution licence"),
+    "sex.M": ("男", "male"),
+    "sex.F": ("女", "female"),
+    "status.active": ("正常", "active"),
+    "status.filed": ("已备案", "filed"),
+    "status.cancelled": ("已注销", "cancelled"),
+    "status.suspended": ("暂停", "suspended"),
+    "lookup.prompt": ("输入身份证号、证书编号或姓名（两个字的姓名也可）", "Enter an ID number, certificate number or name"),
+    "lookup.typing_id": ("身份证号：已输入 {n}/18 位", "ID number: {n} of 18 characters"),
+    "lookup.id_ok": ("身份证号校验正确，回车查询", "ID number checks out: press Enter"),
+    "lookup.none": ("没有找到匹配的执业人员", "No practitioner matches"),
+    "lookup.count": ("找到 {n} 条记录", "{n} record(s) found"),
+    "inspect.pick": ("选择被检查机构：扫描机构许可证二维码，或输入名称/登记号", "Pick the institution: scan its licence QR, or type its name or registration number"),
+    "inspect.active": ("正在检查：{name}（{no}）", "Inspecting: {name} ({no})"),
+    "inspect.end": ("结束检查并导出报告", "End inspection and export the report"),
+    "inspect.saved": ("检查报告已保存：{path}", "Report saved: {path}"),
+    "inspect.none": ("尚未检查任何人员", "Nobody checked yet"),
+    "admin.sync": ("同步", "Sync"),
+    "admin.source": ("数据包目录或网址", "Bundle folder or URL"),
+    "admin.synced": ("同步完成：版本 {to}（{method}）", "Synced: sequence {to} ({method})"),
+    "admin.uptodate": ("已是最新：版本 {to}", "Already up to date: sequence {to}"),
+    "error.generic": ("出现意外问题，请联系管理员。其他功能仍可使用。", "Something went wrong. Please ask staff; the rest of the kiosk still works."),
+}
+
+
+def t(key: str, lang: str = "zh", **params: object) -> str:
+    """Interface text in the chosen language."""
+    zh, en = TEXT.get(key, (key, key))
+    template = en if lang == "en" else zh
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template

@@ -223,3 +223,14 @@ def _check_here(
         out.add("NOT_REGISTERED_HERE")
     if lic.type == "P" and inspected is not None and not scope_within(scopes, inspected.subjects):
         out.add("SCOPE_OUTSIDE_SUBJECTS")
+
+
+CRYPTO_CODES = frozenset({
+    "BAD_FORMAT", "UNSUPPORTED_ALG", "UNKNOWN_KEY", "BAD_SIGNATURE", "KEY_REVOKED",
+    "KEY_NOT_VALID_AT_ISSUE", "ISSUER_MISMATCH",
+})
+
+
+def trusted(v: Verification) -> bool:
+    """True when the credential's signature and key checks passed, so its content may be shown."""
+    return v.credential is not None and not CRYPTO_CODES.intersection(v.codes)

@@ -1,0 +1,44 @@
+"""The counter camera as one object for the TUI: start with a callback, stop, state, figures.
+
+Wraps scanner/'s CameraSource and ScanLoop; a camera that is missing or unplugged is retried
+in the background by the source and reported through `connected`, never raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+class CameraFeed:
+    """A camera scanned in the background; payloads go to the callback given to `start`."""
+
+    def __init__(self, device: str, decoder_order: tuple[str, ...] = ()) -> None:
+        self.device: int | str = int(device) if device.isdigit() else device
+        self.decoder_order = decoder_order
+        self._loop: Any = None
+        self._source: Any = None
+
+    def start(self, on_payload: Callable[[str], None]) -> None:
+        """Open the camera (retrying in the background) and start scanning."""
+        from scanner.camera import CameraConfig, CameraSource
+        from scanner.files import default_pipeline
+        from scanner.loop import ScanLoop
+
+        self._source = CameraSource(CameraConfig(device=self.device))
+        self._loop = ScanLoop(self._source, default_pipeline(), lambda read: on_payload(read.text)).start()
+
+    def stop(self) -> None:
+        """Stop scanning and release the camera."""
+        if self._loop is not None:
+            self._loop.stop()
+            self._loop = None
+
+    @property
+    def connected(self) -> bool:
+        """True while frames arrive."""
+        return bool(self._source is not None and self._source.connected)
+
+    def stats(self) -> Any:
+        """Frame rate, decode time and hit rate."""
+        return self._loop.stats()

@@ -1,0 +1,168 @@
+"""The kiosk's services for the TUI: one object that verifies, looks up, syncs and audits.
+
+Plain Python (no Textual): screens call these methods from thread workers. Holds the home,
+its trust list and the open replica, and reopens them after a sync.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk import idnum
+from kiosk.config import Config
+from kiosk.domain import Institution, Practitioner, ReplicaInfo, TrustList, Verification
+from kiosk.errors import BadInputError, KioskError, ReplicaMissingError
+from kiosk.home import Home
+from kiosk.timeutil import utcnow
+from kiosk.verify import Context, verify_payload
+
+Clock = Callable[[], dt.datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """What the header and the banner show."""
+
+    replica: ReplicaInfo | None
+    trust_sequence: int | None
+    age: dt.timedelta | None
+    stale: bool
+    problem: str | None
+
+
+class KioskService:
+    """Verification, look-up, sync and audit over one home."""
+
+    def __init__(self, home: Home, *, clock: Clock = utcnow, operator: str = "") -> None:
+        self.home = home
+        self.clock = clock
+        self.operator = operator
+        self.config: Config = home.config()
+        self._lock = threading.RLock()
+        self.trust: TrustList | None = None
+        self.replica: Any = None
+        self.problem: str | None = None
+        self.reload()
+
+    def reload(self) -> None:
+        """(Re)open the trust list and the replica; a failure is kept as `problem`."""
+        with self._lock:
+            old = self.replica
+            self.problem = None
+            try:
+                self.trust = self.home.trust_list()
+                self.replica = self.home.replica()
+            except KioskError as err:
+                self.trust, self.replica, self.problem = None, None, err.message
+            if old is not None and old is not self.replica:
+                old.close()
+
+    def health(self) -> Health:
+        """Replica age and staleness for the header and banner."""
+        info = self.replica.info() if self.replica is not None else None
+        age = self.clock() - info.exported_at if info else None
+        stale = age is not None and age > dt.timedelta(days=self.config.max_replica_age_days)
+        return Health(info, self.trust.sequence if self.trust else None, age, stale, self.problem)
+
+    def verify(self, payload: str, *, institution: str | None = None,
+               id_number: str | None = None) -> Verification:
+        """Verify a scanned payload in the current context, and audit it."""
+        id18 = idnum.normalise(id_number) if id_number else None
+        ctx = Context(at=self.clock(), institution=institution, id_number=id18,
+                      max_age=dt.timedelta(days=self.config.max_replica_age_days),
+                      lang=self.config.language)
+        with self._lock:
+            result = verify_payload(payload, ctx, self.trust, self.replica)
+        subject = result.credential.licence.no if result.credential else ""
+        self.audit("verify", subject=subject, outcome=result.verdict.value, detail=",".join(result.codes))
+        return result
+
+    def _replica(self) -> Any:
+        if self.replica is None:
+            raise ReplicaMissingError("本机没有注册库：请在“管理”中同步 (no replica: sync it in Admin)")
+        return self.replica
+
+    def lookup(self, query: str) -> list[Practitioner]:
+        """Look up by ID number, certificate number or name, whichever the query is."""
+        q = query.strip()
+        if not q:
+            raise BadInputError("请输入身份证号、证书编号或姓名 (enter an ID number, certificate number or name)")
+        replica = self._replica()
+        kind = query_kind(q)
+        if kind == "id":
+            id18 = idnum.normalise(q)
+            found = replica.by_id_hash(idnum.keyed_hash(id18, replica.id_hash_key))
+            subject = idnum.mask(id18)
+        elif kind == "cert":
+            found, subject = replica.by_cert_no(q), q
+            if not found and len(q) == 15 and q.isdigit():  # a legacy 15-digit ID number?
+                id18 = idnum.normalise(q)
+                found = replica.by_id_hash(idnum.keyed_hash(id18, replica.id_hash_key))
+                subject = idnum.mask(id18)
+        else:
+            found, subject = replica.by_name(q), q
+        self.audit("lookup", subject=subject, outcome=str(len(found)))
+        return found
+
+    def practitioner(self, kind: str, cert_no: str) -> Practitioner | None:
+        """One record with its filings (detail view)."""
+        return self._replica().practitioner(kind, cert_no)
+
+    def institution(self, reg_no: str) -> Institution | None:
+        """One institution."""
+        return self._replica().institution(reg_no)
+
+    def find_institutions(self, query: str) -> list[Institution]:
+        """Institutions by registration number or name prefix."""
+        replica = self._replica()
+        q = query.strip()
+        exact = replica.institution(q) if q else None
+        return [exact] if exact else replica.institutions_by_name(q)
+
+    def photo(self, kind: str, cert_no: str) -> bytes | None:
+        """The replica's photo of a practitioner."""
+        return self._replica().photo(kind, cert_no) if self.replica is not None else None
+
+    def stats(self) -> list[tuple[str, str, str, str, int]]:
+        """Counts by approving authority, type and status."""
+        return self._replica().stats()
+
+    def sync(self, source: str, progress: Callable[[str, int, int], None] | None = None) -> Any:
+        """Sync from a folder or URL, then reopen the replica and trust list."""
+        from kiosk.sync import sync
+
+        try:
+            result = sync(self.home, source, progress=progress, now=self.clock())
+        except KioskError as err:
+            self.audit("sync", subject=source, outcome="failed", detail=err.message)
+            raise
+        self.reload()
+        self.audit("sync", subject=source, outcome="ok", detail=f"{result.method} {result.to_sequence}")
+        return result
+
+    def audit(self, action: str, **fields: str) -> None:
+        """Record an action in the local audit trail (never blocks the kiosk on failure)."""
+        from db.local import audit, open_local
+
+        try:
+            conn = open_local(self.home.local_db)
+            try:
+                audit(conn, action, operator=self.operator, **fields)
+            finally:
+                conn.close()
+        except (KioskError, OSError):
+            self.problem = "审计日志无法写入 (the audit log cannot be written)"
+
+
+def query_kind(q: str) -> str:
+    """'id' for something shaped like an ID number, 'cert' for a number, else 'name'."""
+    s = q.strip().upper()
+    if len(s) == 18 and s[:-1].isdigit() and (s[-1].isdigit() or s[-1] == "X"):
+        return "id"
+    if any(c.isdigit() for c in s) and all(c.isascii() for c in s):
+        return "cert"
+    return "name"

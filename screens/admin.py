@@ -1,0 +1,211 @@
+"""Admin: replica status, sync with progress, the trust list, statistics, settings."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, ProgressBar, Static, TabbedContent, TabPane
+
+from kiosk.config import save
+from kiosk.messages import t
+from kiosk.trust import is_revoked
+from screens.status_header import StatusHeader, age_text
+
+
+def bar(n: int, biggest: int, width: int = 30) -> str:
+    """A text bar proportional to n."""
+    return "█" * max(1 if n else 0, round(width * n / biggest)) if biggest else ""
+
+
+class AdminScreen(Screen[None]):
+    """Tabs for the admin's work."""
+
+    BINDINGS: ClassVar[list[BindingType]] = []
+
+    class Progressed(Message):
+        """Sync progress from the worker."""
+
+        def __init__(self, name: str, done: int, total: int) -> None:
+            super().__init__()
+            self.name, self.done, self.total = name, done, total
+
+    class Synced(Message):
+        """A sync ended: a result, or an error message."""
+
+        def __init__(self, result: Any = None, error: str | None = None) -> None:
+            super().__init__()
+            self.result, self.error = result, error
+
+    class Counted(Message):
+        """Statistics computed in a worker."""
+
+        def __init__(self, rows: list[tuple[str, str, str, str, int]]) -> None:
+            super().__init__()
+            self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader()
+        with TabbedContent(id="admin-tabs"):
+            with TabPane("状态 Status", id="tab-status"):
+                yield VerticalScroll(Static(id="admin-status"))
+            with TabPane("同步 Sync", id="tab-sync"):
+                yield Label(t("admin.source"))
+                with Horizontal(id="sync-row"):
+                    yield Input(id="sync-source")
+                    yield Button("同步 Sync", id="sync-go", variant="primary")
+                yield ProgressBar(id="sync-progress", show_eta=False)
+                yield Static(id="sync-result")
+            with TabPane("信任列表 Trust list", id="tab-trust"):
+                yield DataTable(id="trust-table")
+            with TabPane("统计 Statistics", id="tab-stats"):
+                yield VerticalScroll(Static(id="admin-stats"))
+            with TabPane("设置 Settings", id="tab-settings"):
+                yield VerticalScroll(id="settings-form")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.app.text("mode.admin")  # type: ignore[attr-defined]
+        service = self.app.service  # type: ignore[attr-defined]
+        self.query_one("#sync-source", Input).value = service.config.sync_source
+        self.query_one("#trust-table", DataTable).add_columns(
+            "机关 authority", "代码 code", "角色 role", "算法 alg", "kid", "有效期 validity", "状态 state")
+        self._build_settings()
+        self.refresh_all()
+
+    def refresh_texts(self) -> None:
+        self.sub_title = self.app.text("mode.admin")  # type: ignore[attr-defined]
+        self.refresh_all()
+
+    def refresh_all(self) -> None:
+        """Status, trust list and statistics, from the service's current state."""
+        self.query_one(StatusHeader).update_status()
+        self._show_status()
+        self._show_trust()
+        self._count()
+
+    def _show_status(self) -> None:
+        service = self.app.service  # type: ignore[attr-defined]
+        health = service.health()
+        out = Table.grid(padding=(0, 2))
+        out.add_column(style="dim")
+        out.add_column()
+        if health.replica is None:
+            out.add_row("注册库 replica", Text("未安装 none — 请同步 sync", style="bold red"))
+        else:
+            info = health.replica
+            style = "bold red" if health.stale else "green"
+            out.add_row("版本 sequence", str(info.sequence))
+            out.add_row("导出时间 exported", info.exported_at.isoformat())
+            out.add_row("库龄 age", Text(age_text(health.age), style=style))
+            out.add_row("辖区 jurisdiction", info.jurisdiction)
+            for kind, statuses in info.counts.items():
+                if isinstance(statuses, dict):
+                    out.add_row(kind, "  ".join(f"{s} {n:,}" for s, n in sorted(statuses.items())))
+                else:
+                    out.add_row(kind, f"{statuses:,}")
+        out.add_row("信任列表 trust list", str(health.trust_sequence or "—"))
+        self.query_one("#admin-status", Static).update(out)
+
+    def _show_trust(self) -> None:
+        service = self.app.service  # type: ignore[attr-defined]
+        table = self.query_one("#trust-table", DataTable)
+        table.clear()
+        for k in service.trust.keys if service.trust else ():
+            state = Text("已吊销 revoked", style="bold red") if is_revoked(k) else (
+                Text("有效 valid", style="green") if k.not_after > service.clock() else Text("已过期 expired", style="yellow"))
+            table.add_row(k.authority_name, k.authority, k.role, k.alg, k.kid,
+                          f"{k.not_before.date()} – {k.not_after.date()}", state)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="stats")
+    def _count(self) -> None:
+        service = self.app.service  # type: ignore[attr-defined]
+        rows = service.stats() if service.replica is not None else []
+        self.post_message(self.Counted(rows))
+
+    def on_admin_screen_counted(self, message: Counted) -> None:
+        by_authority: dict[tuple[str, str], int] = defaultdict(int)
+        by_status: dict[str, int] = defaultdict(int)
+        for code, name, _kind, status, n in message.rows:
+            by_authority[(code, name)] += n
+            by_status[status] += n
+        top = max(by_authority.values(), default=0)
+        table = Table(title="按审批机关统计 by approving authority", expand=False)
+        for col in ("机关 authority", "代码 code", "数量 count", ""):
+            table.add_column(col)
+        for (code, name), n in sorted(by_authority.items(), key=lambda kv: -kv[1]):
+            table.add_row(name, code, f"{n:,}", Text(bar(n, top), style="cyan"))
+        status_table = Table(title="按状态 by status", expand=False)
+        for col in ("状态 status", "数量 count", ""):
+            status_table.add_column(col)
+        top_s = max(by_status.values(), default=0)
+        for status, n in sorted(by_status.items(), key=lambda kv: -kv[1]):
+            status_table.add_row(t(f"status.{status}"), f"{n:,}", Text(bar(n, top_s), style="magenta"))
+        from rich.console import Group
+
+        self.query_one("#admin-stats", Static).update(Group(status_table, table))
+
+    @on(Button.Pressed, "#sync-go")
+    @on(Input.Submitted, "#sync-source")
+    def start_sync(self) -> None:
+        source = self.query_one("#sync-source", Input).value.strip()
+        if not source:
+            self.notify("请输入数据包目录或网址 (enter a bundle folder or URL)", severity="warning", markup=False)
+            return
+        self.query_one("#sync-go", Button).disabled = True
+        self.query_one("#sync-result", Static).update("同步中… syncing…")
+        self._sync(source)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
+    def _sync(self, source: str) -> None:
+        from kiosk.errors import KioskError
+
+        service = self.app.service  # type: ignore[attr-defined]
+        last = {"pct": -1}
+
+        def progress(name: str, done: int, total: int) -> None:
+            pct = int(100 * done / total) if total else 100
+            if pct != last["pct"]:
+                last["pct"] = pct
+                self.post_message(self.Progressed(name, done, total))
+
+        try:
+            result = service.sync(source, progress)
+        except KioskError as err:
+            self.post_message(self.Synced(error=err.message))
+            return
+        service.config = dataclasses.replace(service.config, sync_source=source)
+        try:
+            save(service.home.config_path, service.config)
+        except OSError:
+            pass
+        self.post_message(self.Synced(result))
+
+    def on_admin_screen_progressed(self, message: Progressed) -> None:
+        self.query_one("#sync-progress", ProgressBar).update(total=message.total or 1, progress=message.done)
+
+    def on_admin_screen_synced(self, message: Synced) -> None:
+        self.query_one("#sync-go", Button).disabled = False
+        out = self.query_one("#sync-result", Static)
+        if message.error:
+            out.update(Text(f"✘ {message.error}", style="bold red"))
+            self.notify(message.error, title="同步失败 Sync failed", severity="error", markup=False)
+            return
+        r = message.result
+        key = "admin.synced" if r.changed else "admin.uptodate"
+        out.update(Text("✔ " + self.app.text(key, to=r.to_sequence, method=r.method), style="bold green"))  # type: ignore[attr-defined]
+        self.refresh_all()
+
+    def _build_settings(self) -> None:
+        from screens.settings_form import SettingsForm
+
+        self.query_one("#settings-form", VerticalScroll).mount(SettingsForm())

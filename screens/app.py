@@ -1,0 +1,159 @@
+"""The kiosk's Textual app: wiring only (modes, bindings, scanner input, global errors)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, ClassVar
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from kiosk.errors import KioskError
+from kiosk.messages import t
+from kiosk.service import KioskService
+from scanner.wedge import BurstDetector
+
+log = logging.getLogger("yanzhao.tui")
+
+
+class PayloadScanned(Message):
+    """A complete payload from a keyboard-wedge scanner, the camera, or a paste."""
+
+    def __init__(self, payload: str, source: str) -> None:
+        super().__init__()
+        self.payload = payload
+        self.source = source
+
+
+class YanzhaoApp(App[int]):
+    """The counter kiosk: scan, look up, inspect, administer."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "验照 Yanzhao"
+    MODES: ClassVar[dict[str, Any]] = {}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "switch_mode('scan')", "扫码 Scan"),
+        Binding("f2", "switch_mode('lookup')", "查询 Look up"),
+        Binding("f3", "switch_mode('inspect')", "检查 Inspect"),
+        Binding("f4", "switch_mode('admin')", "管理 Admin"),
+        Binding("f9", "toggle_language", "中/EN"),
+        Binding("ctrl+q", "quit", "退出 Quit", priority=True),
+    ]
+
+    def __init__(self, service: KioskService, *, demo: bool = False, kiosk: bool = False,
+                 camera: Any = None) -> None:
+        from screens.admin import AdminScreen
+        from screens.inspect import InspectScreen
+        from screens.lookup import LookupScreen
+        from screens.scan import ScanScreen
+
+        self.MODES = {"scan": ScanScreen, "lookup": LookupScreen, "inspect": InspectScreen,
+                      "admin": AdminScreen}
+        self.DEFAULT_MODE = "scan"
+        super().__init__()
+        self.service = service
+        self.demo = demo
+        self.kiosk = kiosk
+        self.camera = camera
+        self.ENABLE_COMMAND_PALETTE = not kiosk
+        self.burst = BurstDetector()
+
+    @property
+    def lang(self) -> str:
+        """The interface language, 'zh' or 'en'."""
+        return self.service.config.language
+
+    def text(self, key: str, **params: object) -> str:
+        """Interface text in the current language."""
+        return t(key, self.lang, **params)
+
+    def on_mount(self) -> None:
+        self.title = t("app.title", self.lang)
+        if self.camera is not None:
+            self.camera.start(lambda text: self.post_message(PayloadScanned(text, "camera")))
+
+    def on_unmount(self) -> None:
+        if self.camera is not None:
+            self.camera.stop()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "quit" and self.kiosk:
+            return False  # kiosk mode: no quit until an admin unlocks (operators: a later issue)
+        return True
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every key passes the burst detector first, whichever widget has focus: a wedge
+        # scanner types a payload and Enter at 1-5 ms a key. This is the one place the app
+        # overrides App.on_event (public API).
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            char = "enter" if event.key == "enter" else (event.character or "")
+            payload = self.burst.feed(char, time.monotonic()) if char else None
+            if payload is not None:
+                self._strip_from_focused_input(payload)
+                self.post_message(PayloadScanned(payload, "scanner"))
+                event.prevent_default()
+                event.stop()
+                return
+        await super().on_event(event)
+
+    def _strip_from_focused_input(self, payload: str) -> None:
+        from textual.widgets import Input
+
+        widget = self.focused
+        if isinstance(widget, Input) and widget.value.endswith(payload):
+            widget.value = widget.value[: -len(payload)]
+
+    def on_payload_scanned(self, message: PayloadScanned) -> None:
+        """Route a scan: the inspection screen takes it during an inspection, else Scan."""
+        from screens.inspect import InspectScreen
+        from screens.scan import ScanScreen
+
+        screen = self.screen
+        if isinstance(screen, InspectScreen) and screen.accepts_scans:
+            screen.scan(message.payload)
+            return
+        if not isinstance(screen, ScanScreen):
+            self.switch_mode("scan")
+        self.call_later(lambda: self._to_scan_screen(message.payload))
+
+    def _to_scan_screen(self, payload: str) -> None:
+        from screens.scan import ScanScreen
+
+        if isinstance(self.screen, ScanScreen):
+            self.screen.scan(payload)
+
+    def action_toggle_language(self) -> None:
+        from dataclasses import replace
+
+        from kiosk.config import save
+
+        cfg = self.service.config
+        self.service.config = replace(cfg, language="en" if cfg.language == "zh" else "zh")
+        try:
+            save(self.service.home.config_path, self.service.config)
+        except OSError:
+            pass
+        self.title = t("app.title", self.lang)
+        self.refresh_texts()
+
+    def refresh_texts(self) -> None:
+        """Ask every screen to redraw its texts in the current language."""
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_texts", None)
+            if refresh:
+                refresh()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Any worker that fails unexpectedly ends in a calm message, never a traceback."""
+        if event.state != WorkerState.ERROR:
+            return
+        err = event.worker.error
+        if isinstance(err, KioskError):
+            self.notify(err.message, title=err.title, severity="error", markup=False)
+        else:
+            log.error("worker %s failed", event.worker.name, exc_info=err)
+            self.notify(self.text("error.generic"), severity="error", markup=False)

@@ -1,0 +1,120 @@
+"""Scan (the home screen): always listening; the verdict card fills the screen."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from kiosk.domain import Verdict
+from kiosk.verify import trusted
+from screens.demo_guide import DemoGuide
+from screens.photo_view import halfblock
+from screens.status_header import StatusHeader
+from screens.verdict_card import CardData, VerdictCard
+
+
+class ScanScreen(Screen[None]):
+    """Waits for a code from the scanner, the camera or a paste, and shows the verdict."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear_card", "清除 Clear"),
+    ]
+    AUTO_FOCUS = "#scan-input"
+
+    class Verified(Message):
+        """A verification finished in a worker."""
+
+        def __init__(self, data: CardData) -> None:
+            super().__init__()
+            self.data = data
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._clear_timer: Timer | None = None
+        self.last: CardData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader()
+        with Horizontal(id="scan-main"):
+            yield VerdictCard(id="verdict-card")
+            with Vertical(id="scan-side"):
+                yield Static(id="camera-status")
+                if self.app.demo:  # type: ignore[attr-defined]
+                    yield DemoGuide(id="demo-guide")
+        yield Input(placeholder=self.app.text("scan.input"), id="scan-input")  # type: ignore[attr-defined]
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.app.text("mode.scan")  # type: ignore[attr-defined]
+        self.action_clear_card()
+        self.update_camera_status()
+        self.set_interval(2, self.update_camera_status)
+
+    def refresh_texts(self) -> None:
+        """Redraw in the current language."""
+        self.sub_title = self.app.text("mode.scan")  # type: ignore[attr-defined]
+        self.query_one(StatusHeader).update_status()
+        if self.last is not None:
+            self.query_one(VerdictCard).show(self.last, self.app.lang)  # type: ignore[attr-defined]
+        else:
+            self.action_clear_card()
+
+    def update_camera_status(self) -> None:
+        """Camera state and figures for the side panel."""
+        app = self.app
+        camera = app.camera  # type: ignore[attr-defined]
+        if camera is None:
+            text = app.text("camera.off")  # type: ignore[attr-defined]
+        elif not camera.connected:
+            text = app.text("camera.lost")  # type: ignore[attr-defined]
+        else:
+            s = camera.stats()
+            text = app.text("camera.on", fps=s.fps, hit=s.hit_rate)  # type: ignore[attr-defined]
+        self.query_one("#camera-status", Static).update(text)
+
+    @on(Input.Submitted, "#scan-input")
+    def on_paste(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        event.input.value = ""
+        if text:
+            self.scan(text)
+
+    def scan(self, payload: str) -> None:
+        """Verify a payload in a worker; the card updates when it is done."""
+        self._verify(payload)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="verify")
+    def _verify(self, payload: str) -> None:
+        service = self.app.service  # type: ignore[attr-defined]
+        result = service.verify(payload)
+        raw = None
+        person = result.practitioner
+        if person is not None and person.has_photo:
+            raw = service.photo(person.kind, person.cert_no)
+        if raw is None and trusted(result):
+            raw = result.credential.licence.photo  # type: ignore[union-attr]
+        self.post_message(self.Verified(CardData(result, halfblock(raw))))
+
+    def on_scan_screen_verified(self, message: Verified) -> None:
+        self.last = message.data
+        self.query_one(VerdictCard).show(message.data, self.app.lang)  # type: ignore[attr-defined]
+        if message.data.result.verdict is Verdict.INVALID:
+            self.app.bell()
+        if self._clear_timer is not None:
+            self._clear_timer.stop()
+        timeout = self.app.service.config.card_timeout_s  # type: ignore[attr-defined]
+        if timeout > 0:
+            self._clear_timer = self.set_timer(timeout, self.action_clear_card)
+
+    def action_clear_card(self) -> None:
+        """Clear the card (also after the configured time, for privacy)."""
+        self.last = None
+        self.query_one(VerdictCard).clear(self.app.text("scan.prompt"))  # type: ignore[attr-defined]

@@ -1,0 +1,78 @@
+"""The header every screen shows: title, demo marker, clock, replica age, and a banner when
+the replica is stale or missing (pointing to sync)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+
+from kiosk.timeutil import CHINA
+
+
+def age_text(age: dt.timedelta) -> str:
+    """A replica age for people: minutes, hours or days."""
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 60:
+        return f"{max(minutes, 0)} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // 1440} d"
+
+
+class StatusHeader(Vertical):
+    """Title line plus an optional warning banner."""
+
+    DEFAULT_CSS = """
+    StatusHeader { height: auto; dock: top; }
+    StatusHeader #header-line { height: 1; background: $panel; }
+    StatusHeader #header-title { width: 1fr; text-style: bold; padding: 0 1; }
+    StatusHeader #header-status { width: auto; padding: 0 1; }
+    StatusHeader #banner { height: auto; padding: 0 1; background: $warning; color: $text; display: none; }
+    StatusHeader #banner.is-shown { display: block; }
+    StatusHeader #banner.is-error { background: $error; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="header-line"):
+            yield Static(id="header-title")
+            yield Static(id="header-status")
+        yield Static(id="banner")
+
+    def on_mount(self) -> None:
+        self.update_status()
+        self.set_interval(10, self.update_status)
+
+    def update_status(self) -> None:
+        """Redraw the clock, the replica's age and the banner."""
+        app = self.app
+        service = app.service  # type: ignore[attr-defined]
+        title = Text(app.text("app.title"), style="bold")  # type: ignore[attr-defined]
+        if app.demo:  # type: ignore[attr-defined]
+            title.append("  " + app.text("demo"), style="bold reverse")  # type: ignore[attr-defined]
+        title.append(f"  · {app.screen.sub_title or ''}" if app.screen.sub_title else "")
+        self.query_one("#header-title", Static).update(title)
+        health = service.health()
+        now = service.clock().astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        status = Text(now + "  ")
+        if health.replica is None:
+            status.append(app.text("replica.none"), style="bold red")  # type: ignore[attr-defined]
+        else:
+            style = "bold red" if health.stale else ("yellow" if health.age and health.age.days >= 1 else "green")
+            status.append(app.text("replica.age", age=age_text(health.age)), style=style)  # type: ignore[attr-defined]
+            status.append(f" #{health.replica.sequence}")
+        self.query_one("#header-status", Static).update(status)
+        banner = self.query_one("#banner", Static)
+        message = None
+        if health.problem:
+            message = health.problem
+        elif health.replica is None:
+            message = app.text("replica.missing")  # type: ignore[attr-defined]
+        elif health.stale:
+            message = app.text("replica.stale", days=health.age.days)  # type: ignore[attr-defined]
+        banner.update(message or "")
+        banner.set_class(message is not None, "is-shown")
+        banner.set_class(health.replica is None, "is-error")

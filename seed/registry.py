@@ -597,22 +597,26 @@ class LineSink:
         self.count = 0
 
     def add(self, obj: dict[str, object]) -> None:
+        """Queue one record as a JSON line."""
         self.buf.append(dumps(obj))
         self.count += 1
         if len(self.buf) >= _BATCH:
             self.flush()
 
     def add_raw(self, line: bytes) -> None:
+        """Queue one line copied as bytes (it must end with a newline)."""
         self.buf.append(line)
         self.count += 1
         if len(self.buf) >= _BATCH:
             self.flush()
 
     def flush(self) -> None:
+        """Write the queued lines."""
         self.fh.write(b"".join(self.buf))
         self.buf.clear()
 
     def close(self) -> None:
+        """Flush and close the file."""
         self.flush()
         self.fh.close()
 

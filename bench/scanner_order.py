@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bench.scanner_corpus import HARD, MILD, make_case
 from scanner import preprocess as pp
-from scanner.decoders import Decoder, make_decoders
+from scanner.decoders import Decoder, ZxingDecoder, make_decoders
 from scanner.pipeline import VARIANTS, Pipeline
 
 TUNING_SEED = 1000
@@ -32,7 +32,9 @@ class Step:
 
 def _candidates(decoders: list[Decoder]) -> list[tuple[str, Decoder]]:
     out = []
-    for d in decoders:
+    extra = [d.sibling("GlobalHistogram", "zxing-hist") for d in decoders
+             if isinstance(d, ZxingDecoder)]
+    for d in [*decoders, *extra]:
         for v in VARIANTS:
             if d.name == "opencv" and v not in ("none", "upscale", "equalise"):
                 continue

@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from scanner import deblur
 from scanner import preprocess as pp
-from scanner.decoders import Decoder, Symbol
+from scanner.decoders import Decoder, Symbol, ZxingDecoder
 from scanner.payload import Read, classify
 
 VARIANTS: dict[str, pp.Variant] = {
@@ -33,23 +34,31 @@ VARIANTS: dict[str, pp.Variant] = {
     "otsu": pp.threshold_otsu,
     "denoise": pp.denoise,
     "downscale+sharpen": pp.chain(pp.downscale, pp.sharpen),
+    "unsmear5": deblur.unsmear(5),
+    "unsmear7": deblur.unsmear(7),
+    "unsmear9": deblur.unsmear(9),
+    "refocus2": deblur.refocus(2.0),
+    "refocus2.5": deblur.refocus(2.5),
+    "refocus3": deblur.refocus(3.0),
 }
 
 # Chosen greedily by `python -m bench.scanner --order` (codes rescued per millisecond, on
-# tuning seeds disjoint from the benchmark's); see docs/scanner.md.
+# tuning seeds disjoint from the benchmark's); see docs/scanner.md. ZBar and OpenCV rescued
+# nothing zxing-cpp's retries did not, so they only stand in when zxing-cpp is missing.
 DEFAULT_PLAN: tuple[tuple[str, str], ...] = (
-    ("invert", "zxing"),
+    ("invert", "zxing-hist"),
+    ("none", "zxing-hist"),
     ("upscale1.5", "zxing"),
-    ("none", "zxing"),
+    ("threshold", "zxing-hist"),
+    ("unsmear7", "zxing"),
     ("sharpen", "zxing"),
-    ("upscale+sharpen", "zxing"),
-    ("equalise+upscale", "zxing"),
-    ("threshold", "zxing"),
-    ("otsu", "zxing"),
-    ("downscale+sharpen", "zxing"),
-    ("sharpen", "zbar"),
-    ("upscale", "zbar"),
+    ("refocus3", "zxing"),
+    ("unsmear9", "zxing"),
+    ("upscale+sharpen", "zxing-hist"),
 )
+
+# Without zxing-cpp the plan above is empty; these retries run with every other decoder.
+FALLBACK_VARIANTS = ("none", "invert", "upscale1.5", "sharpen", "equalise")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +82,17 @@ class Pipeline:
     """
 
     def __init__(self, decoders: Sequence[Decoder], plan: Sequence[tuple[str, str]] = DEFAULT_PLAN,
-                 budget_ms: float = 30.0) -> None:
+                 budget_ms: float = 25.0) -> None:
         if not decoders:
             raise ValueError("a pipeline needs at least one decoder")
         self.decoders = list(decoders)
         by_name = {d.name: d for d in self.decoders}
+        if isinstance(by_name.get("zxing"), ZxingDecoder):
+            by_name["zxing-hist"] = by_name["zxing"].sibling("GlobalHistogram", "zxing-hist")
         self.budget_ms = budget_ms
         self._steps = [(VARIANTS[v], by_name[d]) for v, d in plan if d in by_name]
-        if not self._steps:
-            self._steps = [(VARIANTS["none"], d) for d in self.decoders[1:]]
+        if not self._steps:  # no zxing-cpp: give the decoders we have the usual retries
+            self._steps = [(VARIANTS[v], d) for v in FALLBACK_VARIANTS for d in self.decoders]
 
     def decode(self, image: Any, should_stop: Callable[[], bool] | None = None) -> FrameResult:
         """Read the QR codes in one BGR or gray frame."""
@@ -112,8 +123,8 @@ class Pipeline:
         if quads:
             crop, _ = pp.crop_around(gray, quads)
             h, w = crop.shape[:2]
-            if max(h, w) < 1.6 * min(h, w):
-                return crop
+            if max(h, w) < 1.6 * min(h, w) and min(h, w) >= 100:
+                return crop  # else a partial find: widen it with the busy patch
         box = pp.busy_region(gray)
         if box is None:
             return crop if quads else None

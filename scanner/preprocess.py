@@ -103,12 +103,13 @@ def busy_region(gray: Any, min_side: int = 48) -> tuple[int, int, int, int] | No
     density = cv2.blur(mask, (7, 7))
     dense = (density > 110).astype(np.uint8)
     dense = cv2.morphologyEx(dense, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(dense, connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(dense, connectivity=8)
     best: tuple[int, int, int, int] | None = None
     best_area = 0
-    for x, y, w, h, area in stats[1:]:
-        if min(w, h) * 4 < min_side or max(w, h) > 3 * min(w, h) or area < 0.45 * w * h:
+    for i, (x, y, w, h, area) in enumerate(stats[1:], 1):
+        if min(w, h) * 4 < min_side or max(w, h) > 3 * min(w, h) or area < 0.55 * w * h:
             continue
-        if area > best_area:
+        # Text and clutter make sparser blobs than a code's modules (measured on the corpus).
+        if area > best_area and density[labels == i].mean() >= 160:
             best, best_area = (int(x) * 4, int(y) * 4, int(w) * 4, int(h) * 4), int(area)
     return best

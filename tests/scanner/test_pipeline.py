@@ -26,18 +26,20 @@ def test_mild_frames_read_at_first_try(pipeline: Pipeline, distortion: str) -> N
 
 
 def test_retries_rescue_what_the_first_pass_misses(pipeline: Pipeline) -> None:
-    zxing_only = Pipeline(pipeline.decoders[:1], plan=())
+    from scanner.preprocess import to_gray
+
+    primary = pipeline.decoders[0]
     rescued = 0
-    for distortion in ("dark_mode", "defocus", "steep_perspective"):
+    for distortion in ("dark_mode", "defocus", "motion_blur", "steep_perspective"):
         for seed in range(3):
             case = make_case(distortion, seed)
-            first = zxing_only.decode(case.image)
+            first = [s.text for s in primary.decode(to_gray(case.image)) if s.text]
             full = pipeline.decode(case.image)
             assert [r.text for r in full.reads] in ([], [case.text])
-            if not first.reads and full.reads:
+            if not first and full.reads:
                 rescued += 1
                 assert full.attempts > 1
-    assert rescued >= 3
+    assert rescued >= 6
 
 
 def test_code_less_frames_give_nothing(pipeline: Pipeline) -> None:

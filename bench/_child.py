@@ -1,0 +1,78 @@
+"""Subprocess entry points for the core benchmark, so memory is measured in a process that
+does only the measured work: `python -m bench._child publish|memory ARGS…`.
+
+Each prints one JSON line: its own timing and its RSS figures in MiB (psutil for the current
+RSS, VmHWM for the peak, which includes zstd's worker threads).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+MIB = 1024 * 1024
+
+
+def _rss() -> float:
+    import psutil
+
+    return float(psutil.Process().memory_info().rss) / MIB
+
+
+def _peak() -> float:
+    """This process's peak RSS (VmHWM). getrusage's ru_maxrss is not used: on Linux it keeps
+    the forking parent's size across exec, so a child of a big parent would report the parent."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB, not Linux
+
+
+def publish(export: str, trust: str, key: str, out: str) -> dict[str, Any]:
+    """Publish one export; the time of the publish call and the process's peak RSS."""
+    from kiosk.publish import publish as do_publish
+
+    before = _rss()
+    t0 = time.perf_counter()
+    pub = do_publish(Path(export), Path(trust), Path(key), Path(out))
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "rss_before_mib": before, "peak_rss_mib": _peak(),
+            "sequence": pub.sequence, "delta": pub.delta}
+
+
+def memory(replica: str, keys_file: str) -> dict[str, Any]:
+    """Open the replica and run the given lookups; RSS before, after opening, after lookups."""
+    from db.replica import Replica
+
+    keys = json.loads(Path(keys_file).read_text("utf-8"))
+    before = _rss()
+    rep = Replica(Path(replica))
+    opened = _rss()
+    n = 0
+    for h in keys["id_hashes"]:
+        n += len(rep.by_id_hash(bytes.fromhex(h)))
+    for kind, cert in keys["certs"]:
+        n += rep.practitioner(kind, cert) is not None
+    for name in keys["names"]:
+        n += len(rep.by_name(name))
+    lookups = len(keys["id_hashes"]) + len(keys["certs"]) + len(keys["names"])
+    after = _rss()
+    rep.close()
+    return {"rss_before_mib": before, "rss_open_mib": opened, "rss_after_mib": after,
+            "peak_rss_mib": _peak(), "lookups": lookups, "found": n}
+
+
+def main(argv: list[str]) -> int:
+    """Dispatch `publish` or `memory` and print the result as one JSON line."""
+    commands = {"publish": publish, "memory": memory}
+    result = commands[argv[0]](*argv[1:])
+    sys.stdout.write(json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

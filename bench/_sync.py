@@ -1,0 +1,85 @@
+"""Timed kiosk syncs (snapshot and delta) with a phase breakdown, and their baselines.
+
+Phases come from sync's own progress callback (download events per MiB, install start and
+end), so the breakdown costs nothing measurable; `profiled` reruns a sync under cProfile.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import time
+from pathlib import Path
+from typing import Any
+
+
+class _Phases:
+    def __init__(self) -> None:
+        self.t0 = time.perf_counter()
+        self.events: list[tuple[float, str, int, int]] = []
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        self.events.append((time.perf_counter() - self.t0, name, done, total))
+
+    def breakdown(self, end: float) -> dict[str, float]:
+        out: dict[str, float] = {}
+        downloads = [e for e in self.events if e[1] != "install"]
+        installs = [e[0] for e in self.events if e[1] == "install"]
+        if downloads:
+            out["download_s"] = downloads[-1][0]
+        if len(installs) >= 2:
+            out["after_download_until_install_s"] = installs[0] - out.get("download_s", 0.0)
+            out["install_s"] = installs[-1] - installs[0]
+            out["after_install_s"] = end - installs[-1]
+        elif downloads:
+            out["after_download_s"] = end - downloads[-1][0]
+        return out
+
+
+def timed_sync(home_path: Path, bundle: Path, root_pub: Path | None = None) -> dict[str, Any]:
+    """Sync `home_path` (initialised first when `root_pub` is given) from the bundle folder."""
+    from kiosk.home import Home, init
+    from kiosk.sync import sync
+
+    home = init(home_path, [root_pub]) if root_pub is not None else Home(home_path)
+    phases = _Phases()
+    t0 = time.perf_counter()
+    result = sync(home, str(bundle), progress=phases)
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "method": result.method, "from": result.from_sequence,
+            "to": result.to_sequence, "downloaded": result.downloaded,
+            "phases": phases.breakdown(seconds)}
+
+
+def profiled(home_path: Path, bundle: Path, top: int = 25) -> str:
+    """Sync under cProfile; the top functions by cumulative and by own time, as text."""
+    from kiosk.home import Home
+    from kiosk.sync import sync
+
+    prof = cProfile.Profile()
+    prof.enable()
+    sync(Home(home_path), str(bundle))
+    prof.disable()
+    buf = io.StringIO()
+    stats = pstats.Stats(prof, stream=buf)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    return buf.getvalue()
+
+
+def delta_parse(bundle: Path, name: str) -> dict[str, Any]:
+    """Baseline: decompress and JSON-parse the delta file alone (no SQL)."""
+    import zstandard
+
+    from db import delta
+
+    t0 = time.perf_counter()
+    ops: dict[str, int] = {}
+    with (bundle / name).open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as fh:
+        _, records = delta.read(io.BufferedReader(fh))  # type: ignore[arg-type]
+        for rec in records:
+            key = f"{rec['t']}.{rec['op']}"
+            ops[key] = ops.get(key, 0) + 1
+    return {"seconds": time.perf_counter() - t0, "records": ops,
+            "bytes": (bundle / name).stat().st_size}

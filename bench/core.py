@@ -1,0 +1,242 @@
+"""Headless-core benchmark (issue 2): `python -m bench.core --scale N [--quick] [--out F]`.
+
+Builds (or reuses from bench/out/) a world of N practitioners, publishes it, syncs a fresh
+home from the bundle folder, measures lookups, memory, verification and the cold CLI, then
+publishes the next export (100,000 changed / 5,000 deleted at province scale and above,
+proportionally fewer below) and measures the delta sync. Every figure has a baseline measured
+in the same run. Prints a Markdown table and writes the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import _measure as m
+from bench import _sync as s
+from bench import _world as w
+
+OUT = Path(__file__).resolve().parent / "out"
+QUICK_SCALE = 3_000
+FIGURES = (
+    "snapshot_install", "snapshot_install_fsync", "delta_sync", "lookup_id_p50", "lookup_id_p99",
+    "lookup_cert_p50", "lookup_cert_p99", "name_search_p99", "peewee_build", "peewee_lookup_p50",
+    "replica_rss", "verify_p50", "verify_cli_cold", "publish_time", "publish_peak_rss",
+    "publish_delta_time", "publish_delta_peak_rss",
+)
+
+
+def _log(msg: str) -> None:
+    sys.stderr.write(f"[bench.core {time.strftime('%H:%M:%S')}] {msg}\n")
+    sys.stderr.flush()
+
+
+def _fig(fid: str, label: str, target: str, measured: float, unit: str, baseline: float,
+         baseline_label: str, holds: bool | None, note: str = "") -> dict[str, Any]:
+    return {"id": fid, "figure": label, "target": target, "measured": measured, "unit": unit,
+            "baseline": baseline, "baseline_label": baseline_label,
+            "ratio": measured / baseline if baseline else float("inf"), "holds": holds,
+            "note": note}
+
+
+def _machine() -> dict[str, Any]:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    import psutil
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "kernel": platform.release(), "load_at_start": os.getloadavg()}
+
+
+def _publish(world: w.World, export: Path, bundle: Path) -> dict[str, Any]:
+    doc, wall = m.child("publish", str(export), str(world.trust), str(world.keys / "publisher.pem"),
+                        str(bundle))
+    doc["wall_s"] = wall
+    return doc
+
+
+def run(scale: int, work: Path, cache: Path, *, quick: bool, photo_fraction: float,
+        profile: bool) -> dict[str, Any]:
+    """Build or reuse the world, run every measurement, return the report document."""
+    from db import store
+
+    started = time.perf_counter()
+    world = w.obtain(cache, scale, photo_fraction=photo_fraction, log=_log)
+    bundle, root_pub = work / "bundle", world.keys / "root.pub.pem"
+    r: dict[str, Any] = {"world": world.facts}
+    _log("publishing export 1")
+    r["publish"] = _publish(world, world.export1, bundle)
+    _log(f"published in {r['publish']['seconds']:.1f} s; snapshot sync")
+    reps = 3 if scale <= 100_000 else 1
+    syncs = [s.timed_sync(work / f"home-{i}", bundle, root_pub) for i in range(reps)]
+    for i in range(1, reps):
+        shutil.rmtree(work / f"home-{i}")
+    r["snapshot_syncs"] = syncs
+    home = work / "home-0"
+    installed = store.current(home / "replica")
+    assert installed is not None and all(x["method"] == "snapshot" for x in syncs)
+    r["cp"] = m.cp_baselines(installed, work, 3)
+    r["zstd_baseline_s"] = m.zstd_baseline(installed, work)
+    _log(f"snapshot sync {syncs[0]['seconds']:.2f} s, cp {r['cp']['cp_s']:.2f} s; lookups")
+    n = 300 if quick else 3000
+    keys = m.sample_keys(installed, n)
+    r["lookups"] = m.lookups(installed, keys)
+    r["peewee"] = m.peewee(installed, keys["id_hashes"])
+    r["memory"] = m.memory(installed, keys, work)
+    from kiosk.home import Home
+
+    text, rec = w.payload(world, dt.datetime.now(dt.timezone.utc))
+    r["verify"] = m.verify_inprocess(Home(home), text, rec, 200 if quick else 2000)
+    r["verify_cli"] = m.verify_cli(home, text, 3 if quick else 10)
+    _log("publishing export 2 (with delta)")
+    r["publish_delta"] = _publish(world, world.export2, bundle)
+    dname = r["publish_delta"]["delta"]
+    r["delta_parse"] = s.delta_parse(bundle, dname)
+    if profile:
+        shutil.copytree(home, work / "home-profile")
+    _log("delta sync")
+    r["delta_sync"] = s.timed_sync(home, bundle)
+    if profile:
+        _log("delta sync again under cProfile")
+        r["delta_profile"] = s.profiled(work / "home-profile", bundle)
+    r["total_s"] = time.perf_counter() - started
+    return r
+
+
+def figures(r: dict[str, Any], scale: int) -> list[dict[str, Any]]:
+    """The figure rows, each with target, baseline, ratio and whether it holds."""
+    snap = min(x["seconds"] for x in r["snapshot_syncs"])
+    cp, cpf = r["cp"]["cp_s"], r["cp"]["cp_fsync_s"]
+    lk, pw, mem, v = r["lookups"], r["peewee"], r["memory"], r["verify"]
+    big = scale >= w.PROVINCE
+    d_target = "≤ 20 s (national)" if scale >= w.NATIONAL else "≤ 3 s (province 700k)"
+    d_limit = 20.0 if scale >= w.NATIONAL else 3.0
+    ch, de = r["world"]["changes"], r["world"]["deletes"]
+    ratio2 = lambda a, b: a / b <= 2.0  # noqa: E731
+    pub, pubd = r["publish"], r["publish_delta"]
+    extrap = w.NATIONAL / scale
+    rows = [
+        _fig("snapshot_install", "Snapshot install from a local folder", "≤ 4× cp", snap, "s", cp,
+             "cp of the installed replica", snap <= 4 * cp),
+        _fig("snapshot_install_fsync", "Snapshot install vs cp + fsync", "(≤ 4×, informative)",
+             snap, "s", cpf, "cp + fsync of the copy", snap <= 4 * cpf),
+        _fig("delta_sync", f"Delta sync: {ch:,} changed, {de:,} deleted", d_target,
+             r["delta_sync"]["seconds"], "s", r["delta_parse"]["seconds"],
+             "decompress + parse the delta only", r["delta_sync"]["seconds"] <= d_limit if big else None,
+             "" if big else "scaled-down delta; target applies at 700k / national"),
+        _fig("lookup_id_p50", "Lookup by ID hash (by_id_hash), p50", "≤ 2× raw sqlite3",
+             lk["by_id_hash"]["replica"]["p50_ms"], "ms", lk["by_id_hash"]["raw"]["p50_ms"],
+             "raw sqlite3, same statements", ratio2(lk["by_id_hash"]["replica"]["p50_ms"],
+                                                    lk["by_id_hash"]["raw"]["p50_ms"])),
+        _fig("lookup_id_p99", "Lookup by ID hash, p99", "≤ 1 ms", lk["by_id_hash"]["replica"]["p99_ms"],
+             "ms", lk["by_id_hash"]["raw"]["p99_ms"], "raw sqlite3 p99",
+             lk["by_id_hash"]["replica"]["p99_ms"] <= 1.0),
+        _fig("lookup_cert_p50", "Lookup by certificate (practitioner), p50", "≤ 2× raw sqlite3",
+             lk["practitioner"]["replica"]["p50_ms"], "ms", lk["practitioner"]["raw"]["p50_ms"],
+             "raw sqlite3, same statements", ratio2(lk["practitioner"]["replica"]["p50_ms"],
+                                                    lk["practitioner"]["raw"]["p50_ms"])),
+        _fig("lookup_cert_p99", "Lookup by certificate, p99", "≤ 1 ms",
+             lk["practitioner"]["replica"]["p99_ms"], "ms", lk["practitioner"]["raw"]["p99_ms"],
+             "raw sqlite3 p99", lk["practitioner"]["replica"]["p99_ms"] <= 1.0),
+        _fig("name_search_p99", "Name search first page (by_name, incl. 2-char), p99", "≤ 5 ms",
+             lk["by_name"]["replica"]["p99_ms"], "ms", lk["by_name"]["raw"]["p99_ms"],
+             "raw sqlite3 p99", lk["by_name"]["replica"]["p99_ms"] <= 5.0,
+             f"2-char names p99 {lk['by_name']['two_char_replica']['p99_ms']:.2f} ms"),
+        _fig("peewee_build", "peewee: build the ID query (select().where().sql())", "measure",
+             pw["build"]["p50_ms"], "ms", pw["raw_text"]["p50_ms"], "raw SQL string (constant)", None),
+        _fig("peewee_lookup_p50", "peewee: ID lookup built and run, p50", "measure",
+             pw["execute"]["p50_ms"], "ms", pw["raw_execute"]["p50_ms"], "raw sqlite3, same SQL", None),
+        _fig("replica_rss", "RSS: open replica + a few hundred lookups", "< 150 MB",
+             mem["rss_after_mib"], "MiB", mem["rss_before_mib"], "same process before opening",
+             mem["rss_after_mib"] * 1.048576 < 150, f"peak {mem['peak_rss_mib']:.0f} MiB"),
+        _fig("verify_p50", "verify_payload in-process (full context), p50", "≤ 2 ms",
+             v["full"]["p50_ms"], "ms", v["signature"]["p50_ms"], "Ed25519 signature check alone",
+             v["full"]["p50_ms"] <= 2.0, f"without ID/institution {v['bare']['p50_ms']:.2f} ms"),
+        _fig("verify_cli_cold", "verify CLI, cold process (median)", "≤ 0.5 s",
+             r["verify_cli"]["cli_median_s"], "s", r["verify_cli"]["python_pass_median_s"],
+             "python -c pass", r["verify_cli"]["cli_median_s"] <= 0.5),
+        _fig("publish_time", "Publish export 1 (snapshot)", "national < 10 min",
+             pub["seconds"], "s", r["zstd_baseline_s"], "zstd -3 of the replica alone", None,
+             f"×{extrap:.1f} linear → {pub['seconds'] * extrap / 60:.1f} min national (extrapolated)"),
+        _fig("publish_peak_rss", "Publish export 1, peak RSS", "national < 2 GB",
+             pub["peak_rss_mib"], "MiB", pub["rss_before_mib"], "same process before publish",
+             None if scale < w.NATIONAL else pub["peak_rss_mib"] * 1.048576 < 2000),
+        _fig("publish_delta_time", "Publish export 2 (snapshot + delta)", "national < 10 min",
+             pubd["seconds"], "s", r["zstd_baseline_s"], "zstd -3 of the replica alone", None,
+             f"→ {pubd['seconds'] * extrap / 60:.1f} min national (extrapolated)"),
+        _fig("publish_delta_peak_rss", "Publish export 2, peak RSS", "national < 2 GB",
+             pubd["peak_rss_mib"], "MiB", pubd["rss_before_mib"], "same process before publish",
+             None if scale < w.NATIONAL else pubd["peak_rss_mib"] * 1.048576 < 2000),
+    ]
+    if scale >= w.NATIONAL:
+        for row in rows:
+            if row["id"] in ("publish_time", "publish_delta_time"):
+                row["holds"] = row["measured"] < 600
+    return rows
+
+
+def _num(x: float, unit: str) -> str:
+    return f"{x:,.0f} {unit}" if x >= 100 else f"{x:.3g} {unit}"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The figures as a Markdown table."""
+    out = ["| Figure | Target | Measured | Baseline | Ratio | Holds? |",
+           "| --- | --- | --- | --- | --- | --- |"]
+    for f in rows:
+        holds = {True: "yes", False: "**no**", None: "n/a"}[f["holds"]]
+        note = f" ({f['note']})" if f["note"] else ""
+        out.append(f"| {f['figure']}{note} | {f['target']} | {_num(f['measured'], f['unit'])} | "
+                   f"{_num(f['baseline'], f['unit'])} ({f['baseline_label']}) | "
+                   f"{f['ratio']:.2f}× | {holds} |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: run the benchmark, print the table, write the JSON."""
+    p = argparse.ArgumentParser(prog="python -m bench.core", description=__doc__.splitlines()[0])
+    p.add_argument("--scale", type=int, default=None, help="practitioners (default 700,000)")
+    p.add_argument("--quick", action="store_true", help=f"{QUICK_SCALE:,} practitioners, in a temp dir")
+    p.add_argument("--out", type=Path, default=OUT / "core.json")
+    p.add_argument("--cache", type=Path, default=None, help="where worlds are cached (bench/out)")
+    p.add_argument("--photo-fraction", type=float, default=1.0)
+    p.add_argument("--profile", action="store_true", help="also profile the delta sync")
+    p.add_argument("--keep", action="store_true", help="keep the run folder (bundle, home)")
+    a = p.parse_args(argv)
+    scale = a.scale or (QUICK_SCALE if a.quick else w.PROVINCE)
+    if not a.quick:
+        OUT.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-core-", dir=None if a.quick else OUT))
+    cache = a.cache or (tmp if a.quick else OUT)
+    try:
+        r = run(scale, tmp / "run", cache, quick=a.quick, photo_fraction=a.photo_fraction,
+                profile=a.profile)
+    finally:
+        if not a.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    machine = _machine() | {"load_at_end": os.getloadavg()}
+    rows = figures(r, scale)
+    doc = {"scale": scale, "quick": a.quick,
+           "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+           "command": "python -m bench.core " + " ".join(argv if argv is not None else sys.argv[1:]),
+           "machine": machine, "figures": rows, "raw": r}
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str), "utf-8")
+    print(table(rows))
+    print(f"\n{scale:,} practitioners; {r['total_s']:.0f} s; JSON in {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Every benchmark in one go: `python -m bench.run [--national]` (`make bench`, `make bench-national`).
+
+Runs bench.core at province scale (700,000 practitioners) or, with --national, at national
+scale (10,400,000), then bench.scanner when that module exists. Each runs in its own process
+so one's memory and imports do not weigh on the other's figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import _world as w
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+
+
+def _run(args: list[str]) -> int:
+    print(f"$ python {' '.join(args)}", flush=True)
+    return subprocess.run([sys.executable, *args], cwd=ROOT, check=False).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the core benchmark (and the scanner one if present); non-zero if any failed."""
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    p.add_argument("--national", action="store_true", help="10,400,000 practitioners")
+    a = p.parse_args(argv)
+    scale, name = (w.NATIONAL, "national") if a.national else (w.PROVINCE, "province")
+    status = _run(["-m", "bench.core", "--scale", str(scale), "--out", str(OUT / f"core-{name}.json")])
+    if importlib.util.find_spec("bench.scanner") is not None:
+        status = _run(["-m", "bench.scanner"]) or status
+    else:
+        print("bench.scanner is not there yet: skipped", flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

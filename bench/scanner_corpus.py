@@ -69,7 +69,7 @@ def mild_dim(rng: np.random.Generator) -> tuple[np.ndarray, str | None]:
 
 
 def small_modules(rng: np.random.Generator) -> tuple[np.ndarray, str | None]:
-    img, text = _code(rng, ppm=(1.3, 2.0))
+    img, text = _code(rng, ppm=(1.3, 1.8))
     return r.jpeg(r.noise(img, rng, 4), 70), text
 
 
@@ -85,13 +85,13 @@ def motion(rng: np.random.Generator) -> tuple[np.ndarray, str | None]:
 
 
 def heavy_jpeg(rng: np.random.Generator) -> tuple[np.ndarray, str | None]:
-    img, text = _code(rng, ppm=(2.2, 2.8))
-    return r.jpeg(img, int(rng.integers(7, 12))), text
+    img, text = _code(rng, ppm=(2.0, 2.6))
+    return r.jpeg(img, int(rng.integers(5, 9))), text
 
 
 def sensor_noise(rng: np.random.Generator) -> tuple[np.ndarray, str | None]:
     img, text = _code(rng)
-    return r.noise(img, rng, float(rng.uniform(34, 44))), text
+    return r.noise(img, rng, float(rng.uniform(45, 60))), text
 
 
 def dim_shadow(rng: np.random.Generator) -> tuple[np.ndarray, str | None]:
@@ -116,7 +116,7 @@ def glare(rng: np.random.Generator) -> tuple[np.ndarray, str | None]:
     cy += rng.uniform(-120, 120)
     sx, sy = rng.uniform(90, 160), rng.uniform(70, 130)
     blob = np.exp(-(((xx - cx) / sx) ** 2 + ((yy - cy) / sy) ** 2))
-    out = img.astype(np.float32) + blob[..., None] * rng.uniform(170, 230)
+    out = img.astype(np.float32) + blob[..., None] * rng.uniform(230, 300)
     return np.clip(out, 0, 255).astype(np.uint8), text
 
 
@@ -143,9 +143,9 @@ def finger(rng: np.random.Generator) -> tuple[np.ndarray, str | None]:
 
 
 def webcam(rng: np.random.Generator) -> tuple[np.ndarray, str | None]:
-    img, text = _code(rng, ppm=(3.6, 4.4))
+    img, text = _code(rng, ppm=(2.6, 3.2))
     small = cv2.resize(img, (640, 360), interpolation=cv2.INTER_AREA)
-    small = r.jpeg(r.noise(small, rng, 5), 45)
+    small = r.jpeg(r.noise(small, rng, 6), 35)
     return cv2.resize(small, (1280, 720), interpolation=cv2.INTER_LINEAR), text
 
 
@@ -153,15 +153,15 @@ def _screen(rng: np.random.Generator, invert: bool) -> tuple[np.ndarray, str | N
     text = r.random_payload(rng)
     mat = r.modules(text, "m" if rng.random() < 0.5 else "q")
     shown = r.code_canvas(mat, 1, invert=invert)
-    screen = r.phone_screen(shown, 3)
+    screen = r.phone_screen(shown, 2)
     pad = screen.shape[0] // 12
     screen = cv2.copyMakeBorder(screen, pad, pad, pad, pad, cv2.BORDER_CONSTANT,
                                 value=25 if invert else 235)
     screen = cv2.copyMakeBorder(screen, pad // 2, pad // 2, pad // 2, pad // 2,
                                 cv2.BORDER_CONSTANT, value=8)
-    n_mod = mat.shape[0] * screen.shape[0] / (mat.shape[0] * 9)
-    quad = r.placement(rng, int(n_mod), float(rng.uniform(3.0, 4.0)), 10.0, float(rng.uniform(0, 0.2)))
-    img = r.paste(r.background(rng), screen, quad, antialias=0.6)
+    n_mod = screen.shape[0] / 6
+    quad = r.placement(rng, int(n_mod), float(rng.uniform(2.6, 3.4)), 10.0, float(rng.uniform(0, 0.2)))
+    img = r.paste(r.background(rng), screen, quad, antialias=0.4)
     return r.noise(img, rng, 4), text
 
 

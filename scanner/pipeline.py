@@ -47,11 +47,13 @@ VARIANTS: dict[str, pp.Variant] = {
 # nothing zxing-cpp's retries did not, so they only stand in when zxing-cpp is missing.
 DEFAULT_PLAN: tuple[tuple[str, str], ...] = (
     ("invert", "zxing-hist"),
-    ("none", "zxing-hist"),
+    ("denoise", "zxing-hist"),
     ("upscale1.5", "zxing"),
+    ("none", "zxing-hist"),
     ("threshold", "zxing-hist"),
     ("unsmear7", "zxing"),
     ("sharpen", "zxing"),
+    ("upscale", "zxing"),
     ("refocus3", "zxing"),
     ("unsmear9", "zxing"),
     ("upscale+sharpen", "zxing-hist"),

@@ -32,7 +32,9 @@ def _baselines() -> dict[str, Callable[[object], list[str]]]:
         return [b.text for b in zxingcpp.read_barcodes(g, formats=zxingcpp.BarcodeFormat.QRCode)]
 
     def zbar(g: object) -> list[str]:
-        return [s.data.decode("latin-1") for s in pyzbar.decode(g, symbols=[pyzbar.ZBarSymbol.QRCODE])]
+        return [
+            s.data.decode("latin-1") for s in pyzbar.decode(g, symbols=[pyzbar.ZBarSymbol.QRCODE])
+        ]
 
     def opencv(g: object) -> list[str]:
         try:
@@ -72,8 +74,15 @@ def run(n: int) -> dict[str, object]:
             (empty_ms if case.text is None else code_ms).append(ms)
             if name in HARD:
                 hard_ms.append(ms)
-    return {"n": n, "hits": hits, "wrong": wrong, "code_ms": code_ms, "empty_ms": empty_ms,
-            "hard_ms": hard_ms, "methods": list(methods)}
+    return {
+        "n": n,
+        "hits": hits,
+        "wrong": wrong,
+        "code_ms": code_ms,
+        "empty_ms": empty_ms,
+        "hard_ms": hard_ms,
+        "methods": list(methods),
+    }
 
 
 def _p95(values: list[float]) -> float:
@@ -90,37 +99,50 @@ def report(fig: dict[str, object], fps: float, wedge_ms: float) -> str:
     n = int(fig["n"])  # type: ignore[arg-type]
     hits: dict[str, dict[str, int]] = fig["hits"]  # type: ignore[assignment]
     methods: list[str] = fig["methods"]  # type: ignore[assignment]
-    lines = [f"Frames per distortion: {n} (1280×720, YZ1: + 500–1,300 Base45 characters, "
-             "EC M or Q). Each decoder alone = its library's default call on the whole frame.", "",
-             "| distortion | " + " | ".join(methods) + " |", "|---" * (len(methods) + 1) + "|"]
+    lines = [
+        f"Frames per distortion: {n} (1280×720, YZ1: + 500–1,300 Base45 characters, "
+        "EC M or Q). Each decoder alone = its library's default call on the whole frame.",
+        "",
+        "| distortion | " + " | ".join(methods) + " |",
+        "|---" * (len(methods) + 1) + "|",
+    ]
     for group, names in (("mild", MILD), ("hard", HARD), ("no code (correctly empty)", EMPTY)):
         for d in names:
             lines.append(f"| {d} | " + " | ".join(_pct(hits[d][m], n) for m in methods) + " |")
         total = {m: sum(hits[d][m] for d in names) for m in methods}
-        lines.append(f"| **all {group}** | " + " | ".join(
-            f"**{_pct(total[m], n * len(names))}**" for m in methods) + " |")
+        lines.append(
+            f"| **all {group}** | "
+            + " | ".join(f"**{_pct(total[m], n * len(names))}**" for m in methods)
+            + " |"
+        )
     wrong: dict[str, int] = fig["wrong"]  # type: ignore[assignment]
     lines.append("| wrong or invented texts | " + " | ".join(str(wrong[m]) for m in methods) + " |")
     code_ms: list[float] = fig["code_ms"]  # type: ignore[assignment]
     hard_ms: list[float] = fig["hard_ms"]  # type: ignore[assignment]
     empty_ms: list[float] = fig["empty_ms"]  # type: ignore[assignment]
-    lines += ["", "| pipeline timing (one thread) | value |", "|---|---|",
-              f"| no-code 720p frame, median | {statistics.median(empty_ms):.1f} ms |",
-              f"| no-code 720p frame, p95 (checkerboard decoys trigger retries) | "
-              f"{_p95(empty_ms):.1f} ms |",
-              f"| frame with a code, median | {statistics.median(code_ms):.1f} ms |",
-              f"| frame with a code, p95 (retries included) | {_p95(code_ms):.1f} ms |",
-              f"| frame with a hard-distortion code, p95 / max | {_p95(hard_ms):.1f} / "
-              f"{max(hard_ms):.1f} ms |",
-              f"| scan loop, 720p video, decode thread | {fps:.0f} frames/s |",
-              f"| 1,300-character wedge burst, Enter to payload | {wedge_ms:.2f} ms |"]
+    lines += [
+        "",
+        "| pipeline timing (one thread) | value |",
+        "|---|---|",
+        f"| no-code 720p frame, median | {statistics.median(empty_ms):.1f} ms |",
+        f"| no-code 720p frame, p95 (checkerboard decoys trigger retries) | "
+        f"{_p95(empty_ms):.1f} ms |",
+        f"| frame with a code, median | {statistics.median(code_ms):.1f} ms |",
+        f"| frame with a code, p95 (retries included) | {_p95(code_ms):.1f} ms |",
+        f"| frame with a hard-distortion code, p95 / max | {_p95(hard_ms):.1f} / "
+        f"{max(hard_ms):.1f} ms |",
+        f"| scan loop, 720p video, decode thread | {fps:.0f} frames/s |",
+        f"| 1,300-character wedge burst, Enter to payload | {wedge_ms:.2f} ms |",
+    ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its Markdown."""
     ap = argparse.ArgumentParser(prog="python -m bench.scanner")
-    ap.add_argument("--quick", action="store_true", help="2 frames per distortion: proves the harness")
+    ap.add_argument(
+        "--quick", action="store_true", help="2 frames per distortion: proves the harness"
+    )
     ap.add_argument("--order", action="store_true", help="measure the retry plan instead")
     ap.add_argument("-n", type=int, default=30, help="frames per distortion")
     args = ap.parse_args(argv)
@@ -134,8 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     fig = run(n)
     text = report(fig, loop_fps(20 if args.quick else 150), wedge_latency_ms())
     print(text)
-    print(f"\nLoad average (1 min) before / after the run: {load_before:.1f} / "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.")
+    print(
+        f"\nLoad average (1 min) before / after the run: {load_before:.1f} / "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores."
+    )
     return 0
 
 

@@ -26,16 +26,23 @@ class Case:
     text: str | None
 
 
-def _code(rng: np.random.Generator, ppm: tuple[float, float] = (2.6, 3.6), tilt: float = 6.0,
-          skew: float = 0.0, invert: bool = False, bg: np.ndarray | None = None,
-          curve: float = 0.0) -> tuple[np.ndarray, str]:
+def _code(
+    rng: np.random.Generator,
+    ppm: tuple[float, float] = (2.6, 3.6),
+    tilt: float = 6.0,
+    skew: float = 0.0,
+    invert: bool = False,
+    bg: np.ndarray | None = None,
+    curve: float = 0.0,
+) -> tuple[np.ndarray, str]:
     text = r.random_payload(rng)
     mat = r.modules(text, "m" if rng.random() < 0.5 else "q")
     canvas = r.code_canvas(mat, 4, invert=invert)
     if curve:
         canvas = r.curve(canvas, curve)
-    quad = r.placement(rng, mat.shape[0], float(rng.uniform(*ppm)),
-                       float(rng.uniform(-tilt, tilt)), skew)
+    quad = r.placement(
+        rng, mat.shape[0], float(rng.uniform(*ppm)), float(rng.uniform(-tilt, tilt)), skew
+    )
     frame = r.background(rng) if bg is None else bg
     return r.paste(frame, canvas, quad), text
 
@@ -155,12 +162,16 @@ def _screen(rng: np.random.Generator, invert: bool) -> tuple[np.ndarray, str | N
     shown = r.code_canvas(mat, 1, invert=invert)
     screen = r.phone_screen(shown, 2)
     pad = screen.shape[0] // 12
-    screen = cv2.copyMakeBorder(screen, pad, pad, pad, pad, cv2.BORDER_CONSTANT,
-                                value=25 if invert else 235)
-    screen = cv2.copyMakeBorder(screen, pad // 2, pad // 2, pad // 2, pad // 2,
-                                cv2.BORDER_CONSTANT, value=8)
+    screen = cv2.copyMakeBorder(
+        screen, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=25 if invert else 235
+    )
+    screen = cv2.copyMakeBorder(
+        screen, pad // 2, pad // 2, pad // 2, pad // 2, cv2.BORDER_CONSTANT, value=8
+    )
     n_mod = screen.shape[0] / 6
-    quad = r.placement(rng, int(n_mod), float(rng.uniform(2.6, 3.4)), 10.0, float(rng.uniform(0, 0.2)))
+    quad = r.placement(
+        rng, int(n_mod), float(rng.uniform(2.6, 3.4)), 10.0, float(rng.uniform(0, 0.2))
+    )
     img = r.paste(r.background(rng), screen, quad, antialias=0.4)
     return r.noise(img, rng, 4), text
 
@@ -188,14 +199,27 @@ def empty(rng: np.random.Generator) -> tuple[np.ndarray, str | None]:
 
 
 MILD: dict[str, Callable[[np.random.Generator], tuple[np.ndarray, str | None]]] = {
-    "clean": clean, "mild_blur": mild_blur, "mild_noise": mild_noise, "mild_jpeg": mild_jpeg,
-    "mild_angle": mild_angle, "mild_dim": mild_dim,
+    "clean": clean,
+    "mild_blur": mild_blur,
+    "mild_noise": mild_noise,
+    "mild_jpeg": mild_jpeg,
+    "mild_angle": mild_angle,
+    "mild_dim": mild_dim,
 }
 HARD: dict[str, Callable[[np.random.Generator], tuple[np.ndarray, str | None]]] = {
-    "small_modules": small_modules, "defocus": defocus, "motion_blur": motion,
-    "heavy_jpeg": heavy_jpeg, "sensor_noise": sensor_noise, "dim_shadow": dim_shadow,
-    "glare": glare, "steep_perspective": steep, "curved_paper": curved, "finger": finger,
-    "webcam": webcam, "screen_moire": screen_moire, "dark_mode": dark_mode,
+    "small_modules": small_modules,
+    "defocus": defocus,
+    "motion_blur": motion,
+    "heavy_jpeg": heavy_jpeg,
+    "sensor_noise": sensor_noise,
+    "dim_shadow": dim_shadow,
+    "glare": glare,
+    "steep_perspective": steep,
+    "curved_paper": curved,
+    "finger": finger,
+    "webcam": webcam,
+    "screen_moire": screen_moire,
+    "dark_mode": dark_mode,
 }
 EMPTY = {"no_code": empty}
 ALL = {**MILD, **HARD, **EMPTY}

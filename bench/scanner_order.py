@@ -32,14 +32,20 @@ class Step:
 
 def _candidates(decoders: list[Decoder]) -> list[tuple[str, Decoder]]:
     out = []
-    extra = [d.sibling("GlobalHistogram", "zxing-hist") for d in decoders
-             if isinstance(d, ZxingDecoder)]
+    extra = [
+        d.sibling("GlobalHistogram", "zxing-hist") for d in decoders if isinstance(d, ZxingDecoder)
+    ]
     for d in [*decoders, *extra]:
         for v in VARIANTS:
             if d.name == "opencv" and v not in ("none", "upscale", "equalise"):
                 continue
             out.append((v, d))
     return out
+
+
+def _score(new: set[int] | frozenset[int], costs: list[float]) -> float:
+    """Frames newly rescued per millisecond."""
+    return len(new) / max(statistics.median(costs or [1.0]), 0.2)
 
 
 def measure_order(per_distortion: int = 12) -> tuple[list[Step], int]:
@@ -71,9 +77,7 @@ def measure_order(per_distortion: int = 12) -> tuple[list[Step], int]:
     plan: list[Step] = []
     covered: set[int] = set()
     while True:
-        def score(i: int) -> float:
-            return len(wins[i] - covered) / max(statistics.median(cost[i] or [1.0]), 0.2)
-        best = max(wins, key=score)
+        best = max(wins, key=lambda i, c=frozenset(covered): _score(wins[i] - c, cost[i]))
         gain = len(wins[best] - covered)
         if gain == 0:
             break

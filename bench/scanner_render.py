@@ -41,17 +41,34 @@ def background(rng: np.random.Generator, w: int = FRAME_W, h: int = FRAME_H) -> 
         color = tuple(int(c) for c in rng.integers(0, 255, 3))
         x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
         if rng.random() < 0.5:
-            cv2.rectangle(img, (x, y), (x + int(rng.integers(30, 300)), y + int(rng.integers(20, 200))),
-                          color, -1 if rng.random() < 0.5 else 3)
+            cv2.rectangle(
+                img,
+                (x, y),
+                (x + int(rng.integers(30, 300)), y + int(rng.integers(20, 200))),
+                color,
+                -1 if rng.random() < 0.5 else 3,
+            )
         else:
-            cv2.line(img, (x, y), (int(rng.integers(0, w)), int(rng.integers(0, h))), color,
-                     int(rng.integers(1, 6)))
+            cv2.line(
+                img,
+                (x, y),
+                (int(rng.integers(0, w)), int(rng.integers(0, h))),
+                color,
+                int(rng.integers(1, 6)),
+            )
     for _ in range(int(rng.integers(3, 9))):
         word = "".join(BASE45[i] for i in rng.integers(0, 36, int(rng.integers(4, 14))))
         org = (int(rng.integers(0, w - 200)), int(rng.integers(20, h)))
         shade = int(rng.integers(0, 80))
-        cv2.putText(img, word, org, cv2.FONT_HERSHEY_SIMPLEX, float(rng.uniform(0.4, 1.2)),
-                    (shade, shade, shade), int(rng.integers(1, 3)))
+        cv2.putText(
+            img,
+            word,
+            org,
+            cv2.FONT_HERSHEY_SIMPLEX,
+            float(rng.uniform(0.4, 1.2)),
+            (shade, shade, shade),
+            int(rng.integers(1, 3)),
+        )
     return cv2.GaussianBlur(img, (3, 3), 0.6)
 
 
@@ -62,8 +79,15 @@ def code_canvas(mat: np.ndarray, scale: int, invert: bool = False) -> np.ndarray
     return cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
 
 
-def placement(rng: np.random.Generator, n_mod: int, ppm: float, tilt_deg: float,
-              skew: float, w: int = FRAME_W, h: int = FRAME_H) -> np.ndarray:
+def placement(
+    rng: np.random.Generator,
+    n_mod: int,
+    ppm: float,
+    tilt_deg: float,
+    skew: float,
+    w: int = FRAME_W,
+    h: int = FRAME_H,
+) -> np.ndarray:
     """Destination quad (4x2, TL TR BR BL) of a code of `n_mod` modules at `ppm` px/module.
 
     `tilt_deg` rotates in plane; `skew` (0..0.6) foreshortens one side to mimic a code
@@ -93,8 +117,9 @@ def placement(rng: np.random.Generator, n_mod: int, ppm: float, tilt_deg: float,
     return (sq + [cx, cy]).astype(np.float32)
 
 
-def paste(frame: np.ndarray, canvas: np.ndarray, quad: np.ndarray,
-          antialias: float = 1.0) -> np.ndarray:
+def paste(
+    frame: np.ndarray, canvas: np.ndarray, quad: np.ndarray, antialias: float = 1.0
+) -> np.ndarray:
     """Warp a gray `canvas` onto the BGR `frame` at `quad`, with optical low-pass first."""
     ch, cw = canvas.shape[:2]
     src = np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], np.float32)
@@ -123,16 +148,22 @@ def curve(canvas: np.ndarray, strength: float) -> np.ndarray:
     map_x = np.repeat(src_x[None, :], h, axis=0)
     bow = (1 - xs**2) * strength * 0.08 * h
     map_y = np.arange(h, dtype=np.float32)[:, None] - bow[None, :]
-    out = cv2.remap(canvas, map_x.astype(np.float32), map_y.astype(np.float32),
-                    cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    out = cv2.remap(
+        canvas,
+        map_x.astype(np.float32),
+        map_y.astype(np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
     shade = (0.75 + 0.25 * np.cos(xs * theta))[None, :]
     return np.clip(out * shade, 0, 255).astype(np.uint8)
 
 
 def phone_screen(canvas: np.ndarray, px_per_module: int) -> np.ndarray:
     """Show a canvas (1 px per module) on an RGB-stripe screen, 3x3 camera px per screen px."""
-    screen = cv2.resize(canvas, None, fx=px_per_module, fy=px_per_module,
-                        interpolation=cv2.INTER_NEAREST).astype(np.float32)
+    screen = cv2.resize(
+        canvas, None, fx=px_per_module, fy=px_per_module, interpolation=cv2.INTER_NEAREST
+    ).astype(np.float32)
     h, w = screen.shape
     big = np.repeat(np.repeat(screen, 3, axis=0), 3, axis=1)
     stripe = np.tile(np.array([1.0, 0.85, 0.7], np.float32), w)[None, :]

@@ -46,8 +46,11 @@ class CameraSource:
 
     live = True
 
-    def __init__(self, config: CameraConfig,
-                 on_problem: Callable[[CameraUnavailableError | None], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: CameraConfig,
+        on_problem: Callable[[CameraUnavailableError | None], None] | None = None,
+    ) -> None:
         self.config = config
         self.name = f"camera {config.device}"
         self._on_problem = on_problem or (lambda _e: None)
@@ -67,7 +70,8 @@ class CameraSource:
         self.open_attempts += 1
         dev = self.config.device
         linux_dev = sys.platform.startswith("linux") and (
-            isinstance(dev, int) or str(dev).startswith("/dev/video"))
+            isinstance(dev, int) or str(dev).startswith("/dev/video")
+        )
         backend = cv2.CAP_V4L2 if linux_dev else cv2.CAP_ANY
         try:
             cap = cv2.VideoCapture(dev, backend)
@@ -93,8 +97,10 @@ class CameraSource:
             cap, self._cap = self._cap, None
         if cap is not None:
             cap.release()
-        err = CameraUnavailableError(f"{why} Retrying every {self.config.retry_s:g} s; "
-                                     "codes can still be typed or scanned with a USB scanner.")
+        err = CameraUnavailableError(
+            f"{why} Retrying every {self.config.retry_s:g} s; "
+            "codes can still be typed or scanned with a USB scanner."
+        )
         self.problem = err
         log.warning("%s: %s", self.name, err)
         self._on_problem(err)

@@ -22,8 +22,8 @@ def line_kernel(length: int, angle_deg: float) -> Any:
     k = np.zeros((size, size), np.float32)
     k[size // 2, 1 : length + 1] = 1
     rot = cv2.getRotationMatrix2D((size / 2 - 0.5, size / 2 - 0.5), angle_deg, 1)
-    k = cv2.warpAffine(k, rot, (size, size))
-    return k / k.sum()
+    tilted = cv2.warpAffine(k, rot, (size, size))
+    return tilted / tilted.sum()
 
 
 def disc_kernel(radius: float) -> Any:
@@ -65,16 +65,20 @@ def wiener(gray: Any, kernel: Any, nsr: float = NOISE_TO_SIGNAL) -> Any:
 
 def unsmear(length: int) -> Any:
     """A variant that undoes motion blur of about `length` px along the guessed direction."""
+
     def run(gray: Any) -> Any:
         angle, _ = smear_angle(gray)
         return wiener(gray, line_kernel(length, -angle))
+
     run.__name__ = f"unsmear{length}"
     return run
 
 
 def refocus(radius: float) -> Any:
     """A variant that undoes defocus of about `radius` px."""
+
     def run(gray: Any) -> Any:
         return wiener(gray, disc_kernel(radius), 0.02)
+
     run.__name__ = f"refocus{radius:g}"
     return run

@@ -58,9 +58,16 @@ class ZxingDecoder:
             extra code of the corpus; the pipeline's own retries cover it).
     """
 
-    def __init__(self, zxing: ModuleType, *, invert: bool = False, located: bool = True,
-                 binarizer: str = "LocalAverage", downscale: bool = False,
-                 name: str = "zxing") -> None:
+    def __init__(
+        self,
+        zxing: ModuleType,
+        *,
+        invert: bool = False,
+        located: bool = True,
+        binarizer: str = "LocalAverage",
+        downscale: bool = False,
+        name: str = "zxing",
+    ) -> None:
         self.name = name
         self._downscale = downscale
         self._zx = zxing
@@ -70,24 +77,38 @@ class ZxingDecoder:
 
     def sibling(self, binarizer: str, name: str) -> ZxingDecoder:
         """The same decoder with another binariser (a cheap second opinion)."""
-        return ZxingDecoder(self._zx, invert=self._invert, located=self._located,
-                            binarizer=binarizer, downscale=self._downscale, name=name)
+        return ZxingDecoder(
+            self._zx,
+            invert=self._invert,
+            located=self._located,
+            binarizer=binarizer,
+            downscale=self._downscale,
+            name=name,
+        )
 
     def decode(self, gray: Any) -> list[Symbol]:
         """Read QR codes; with `located`, unreadable ones come back with text None."""
         zx = self._zx
         try:
-            found = zx.read_barcodes(gray, formats=zx.BarcodeFormat.QRCode, try_rotate=False,
-                                     try_invert=self._invert, try_downscale=self._downscale,
-                                     binarizer=self._binarizer, return_errors=self._located)
+            found = zx.read_barcodes(
+                gray,
+                formats=zx.BarcodeFormat.QRCode,
+                try_rotate=False,
+                try_invert=self._invert,
+                try_downscale=self._downscale,
+                binarizer=self._binarizer,
+                return_errors=self._located,
+            )
         except Exception as err:  # noqa: BLE001 - a decoder must never take the kiosk down
             log.debug("zxing failed: %s", err)
             return []
         out: list[Symbol] = []
         for b in found:
             p = b.position
-            quad = tuple((float(q.x), float(q.y)) for q in
-                         (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
+            quad = tuple(
+                (float(q.x), float(q.y))
+                for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
+            )
             text = _text_of(bytes(b.bytes)) if b.valid else None
             out.append(Symbol(text, quad))
         return out
@@ -108,8 +129,10 @@ class ZbarDecoder:
         except Exception as err:  # noqa: BLE001
             log.debug("zbar failed: %s", err)
             return []
-        return [Symbol(_text_of(s.data), tuple((float(p.x), float(p.y)) for p in s.polygon))
-                for s in found]
+        return [
+            Symbol(_text_of(s.data), tuple((float(p.x), float(p.y)) for p in s.polygon))
+            for s in found
+        ]
 
 
 class OpenCvDecoder:
@@ -143,9 +166,10 @@ _FACTORIES: dict[str, tuple[str, Callable[[ModuleType], Decoder]]] = {
 }
 
 
-def make_decoders(names: Sequence[str] = DECODER_NAMES,
-                  import_module: ImportModule = importlib.import_module,
-                  ) -> tuple[list[Decoder], list[str]]:
+def make_decoders(
+    names: Sequence[str] = DECODER_NAMES,
+    import_module: ImportModule = importlib.import_module,
+) -> tuple[list[Decoder], list[str]]:
     """Build the named decoders whose library can be loaded.
 
     Args:

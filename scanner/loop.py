@@ -52,8 +52,14 @@ class ScanLoop:
         on_end: called once a finite source (file, folder) is exhausted and decoded.
     """
 
-    def __init__(self, source: FrameSource, pipeline: Pipeline, on_read: Callable[[Read], None],
-                 debounce_s: float = 3.0, on_end: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        source: FrameSource,
+        pipeline: Pipeline,
+        on_read: Callable[[Read], None],
+        debounce_s: float = 3.0,
+        on_end: Callable[[], None] | None = None,
+    ) -> None:
         self.source = source
         self.pipeline = pipeline
         self._on_read = on_read

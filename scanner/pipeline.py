@@ -83,14 +83,19 @@ class Pipeline:
         budget_ms: stop retrying after this long on one frame.
     """
 
-    def __init__(self, decoders: Sequence[Decoder], plan: Sequence[tuple[str, str]] = DEFAULT_PLAN,
-                 budget_ms: float = 25.0) -> None:
+    def __init__(
+        self,
+        decoders: Sequence[Decoder],
+        plan: Sequence[tuple[str, str]] = DEFAULT_PLAN,
+        budget_ms: float = 25.0,
+    ) -> None:
         if not decoders:
             raise ValueError("a pipeline needs at least one decoder")
         self.decoders = list(decoders)
         by_name = {d.name: d for d in self.decoders}
-        if isinstance(by_name.get("zxing"), ZxingDecoder):
-            by_name["zxing-hist"] = by_name["zxing"].sibling("GlobalHistogram", "zxing-hist")
+        zxing = by_name.get("zxing")
+        if isinstance(zxing, ZxingDecoder):
+            by_name["zxing-hist"] = zxing.sibling("GlobalHistogram", "zxing-hist")
         self.budget_ms = budget_ms
         self._steps = [(VARIANTS[v], by_name[d]) for v, d in plan if d in by_name]
         if not self._steps:  # no zxing-cpp: give the decoders we have the usual retries

@@ -53,8 +53,7 @@ def invert(gray: Any) -> Any:
 def threshold_local(gray: Any) -> Any:
     """Adaptive mean threshold over a window a few modules wide: glare and shadow edges."""
     block = max(15, (min(gray.shape[:2]) // 24) | 1)
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
-                                 cv2.THRESH_BINARY, block, 2)
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 2)
 
 
 def threshold_otsu(gray: Any) -> Any:
@@ -70,16 +69,19 @@ def denoise(gray: Any) -> Any:
 
 def chain(*steps: Variant) -> Variant:
     """Compose variants left to right."""
+
     def run(gray: Any) -> Any:
         for step in steps:
             gray = step(gray)
         return gray
+
     run.__name__ = "+".join(s.__name__ for s in steps)
     return run
 
 
-def crop_around(gray: Any, quads: Sequence[Sequence[tuple[float, float]]],
-                margin: float = 0.12) -> tuple[Any, tuple[int, int]]:
+def crop_around(
+    gray: Any, quads: Sequence[Sequence[tuple[float, float]]], margin: float = 0.12
+) -> tuple[Any, tuple[int, int]]:
     """Crop the union of `quads` plus a margin (a share of its size); also return the offset."""
     pts = np.array([p for q in quads for p in q], np.float32).reshape(-1, 2)
     x0, y0 = pts.min(axis=0)
@@ -94,15 +96,17 @@ def crop_around(gray: Any, quads: Sequence[Sequence[tuple[float, float]]],
 def busy_region(gray: Any, min_side: int = 48) -> tuple[int, int, int, int] | None:
     """Find the densest patch of fine texture, where an unread QR code probably is.
 
-    Works on a quarter-size sample (about 0.5 ms): edge density, closed into blobs, largest square-ish blob.
+    Works on a quarter-size sample (about 0.5 ms): edge density, closed into blobs,
+    then the largest square-ish, dense blob.
     Returns (x, y, w, h) in full-size pixels, or None when nothing looks like a code.
     """
     small = np.ascontiguousarray(gray[::4, ::4])  # point sampling: aliasing keeps texture
     edges = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((2, 2), np.uint8))
     _, mask = cv2.threshold(edges, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     density = cv2.blur(mask, (7, 7))
-    dense = (density > 110).astype(np.uint8)
-    dense = cv2.morphologyEx(dense, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    dense = cv2.morphologyEx(
+        (density > 110).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
+    )
     n, labels, stats, _ = cv2.connectedComponentsWithStats(dense, connectivity=8)
     best: tuple[int, int, int, int] | None = None
     best_area = 0

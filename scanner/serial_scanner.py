@@ -37,9 +37,15 @@ class SerialScanner:
         retry_s: pause before reopening a failed port.
     """
 
-    def __init__(self, url: str, on_read: Callable[[Read], None],
-                 on_problem: Callable[[KioskError | None], None] | None = None,
-                 baudrate: int = 115200, retry_s: float = 2.0, max_line: int = 8192) -> None:
+    def __init__(
+        self,
+        url: str,
+        on_read: Callable[[Read], None],
+        on_problem: Callable[[KioskError | None], None] | None = None,
+        baudrate: int = 115200,
+        retry_s: float = 2.0,
+        max_line: int = 8192,
+    ) -> None:
         self.url = url
         self._on_read = on_read
         self._on_problem = on_problem or (lambda _e: None)
@@ -72,12 +78,14 @@ class SerialScanner:
         try:
             port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=0.1)
         except (serial.SerialException, OSError, ValueError) as err:
-            self._report(_unavailable(f"The scanner on {self.url} cannot be opened ({err}). Retrying."))
+            self._report(
+                _unavailable(f"The scanner on {self.url} cannot be opened ({err}). Retrying.")
+            )
             return None
         if self.problem is not None:
             self.problem = None
             self._on_problem(None)
-        return port
+        return port  # type: ignore[no-any-return]
 
     def _report(self, err: KioskError) -> None:
         self.problem = err
@@ -100,7 +108,9 @@ class SerialScanner:
                         buffer.extend(chunk)
                         self._drain(buffer)
             except (serial.SerialException, OSError) as err:
-                self._report(_unavailable(f"The scanner on {self.url} went away ({err}). Retrying."))
+                self._report(
+                    _unavailable(f"The scanner on {self.url} went away ({err}). Retrying.")
+                )
                 self._exit.wait(self.retry_s)
             finally:
                 self._port = None

@@ -15,8 +15,9 @@ from typing import Any, Protocol
 
 from kiosk.errors import DecodeError
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm",
-                            ".ppm", ".pbm"})
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ class VideoSource:
         self._path = Path(path)
         if not self._path.is_file():
             raise DecodeError(f"Cannot open {self._path.name}: no such file.")
-        self._cap = cv2.VideoCapture(str(self._path))
+        self._cap: Any = cv2.VideoCapture(str(self._path))
         if not self._cap.isOpened():
             raise DecodeError(f"{self._path.name} is not a video that can be read.")
         self._index = 0

@@ -24,7 +24,11 @@ def test_decode_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     status = decode_command([str(good), str(blank), str(tmp_path / "gone.png")], True, out)
     assert status == 1
     doc = json.loads(out.getvalue())
-    assert [r["file"] for r in doc["results"]] == [str(good), str(blank), str(tmp_path / "gone.png")]
+    assert [r["file"] for r in doc["results"]] == [
+        str(good),
+        str(blank),
+        str(tmp_path / "gone.png"),
+    ]
     assert [r["texts"] for r in doc["results"]] == [[text], [], []]
     assert all(set(r) == {"file", "texts", "ms"} and r["ms"] >= 0 for r in doc["results"])
     err = capsys.readouterr().err
@@ -49,8 +53,10 @@ def test_decode_text_mode_says_when_nothing_was_found(tmp_path: Path) -> None:
 
 def test_decode_path_reads_videos_and_folders(tmp_path: Path) -> None:
     a, b = payload(54, 500), payload(55, 1300)
-    vid = write_video(tmp_path / "v.avi", [code_frame(a, seed=54), empty_frame(8),
-                                            code_frame(b, seed=55), code_frame(a, seed=56)])
+    vid = write_video(
+        tmp_path / "v.avi",
+        [code_frame(a, seed=54), empty_frame(8), code_frame(b, seed=55), code_frame(a, seed=56)],
+    )
     assert decode_path(vid) == [a, b]
     folder = tmp_path / "pics"
     folder.mkdir()
@@ -68,7 +74,9 @@ def test_decode_path_raises_a_domain_error_for_a_bad_file(tmp_path: Path) -> Non
 
 
 def test_cli_modules_import_cheaply() -> None:
-    code = ("import sys, scanner.cli, scanner.files, scanner.wedge, scanner.payload; "
-            "print(sorted(m for m in ('cv2', 'numpy', 'zxingcpp', 'pyzbar') if m in sys.modules))")
+    code = (
+        "import sys, scanner.cli, scanner.files, scanner.wedge, scanner.payload; "
+        "print(sorted(m for m in ('cv2', 'numpy', 'zxingcpp', 'pyzbar') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

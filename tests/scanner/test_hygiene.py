@@ -7,9 +7,21 @@ import subprocess
 import sys
 from contextlib import redirect_stdout
 
-MODULES = ["scanner", "scanner.camera", "scanner.cli", "scanner.decoders", "scanner.files",
-           "scanner.loop", "scanner.payload", "scanner.pipeline", "scanner.preprocess",
-           "scanner.serial_scanner", "scanner.sources", "scanner.stats", "scanner.wedge"]
+MODULES = [
+    "scanner",
+    "scanner.camera",
+    "scanner.cli",
+    "scanner.decoders",
+    "scanner.files",
+    "scanner.loop",
+    "scanner.payload",
+    "scanner.pipeline",
+    "scanner.preprocess",
+    "scanner.serial_scanner",
+    "scanner.sources",
+    "scanner.stats",
+    "scanner.wedge",
+]
 
 
 def test_scanner_never_imports_textual() -> None:

@@ -49,7 +49,9 @@ def test_code_less_frames_give_nothing(pipeline: Pipeline) -> None:
 
 def test_a_code_that_is_not_yz1_is_reported_as_such(pipeline: Pipeline) -> None:
     result = pipeline.decode(code_frame("HTTPS://EXAMPLE.ORG/NOT-A-LICENCE", ppm=6))
-    assert [(r.text, r.is_yz1) for r in result.reads] == [("HTTPS://EXAMPLE.ORG/NOT-A-LICENCE", False)]
+    assert [(r.text, r.is_yz1) for r in result.reads] == [
+        ("HTTPS://EXAMPLE.ORG/NOT-A-LICENCE", False)
+    ]
 
 
 def test_a_newer_frame_stops_the_retries(pipeline: Pipeline) -> None:

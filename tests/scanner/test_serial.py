@@ -35,8 +35,10 @@ def test_loop_url_delivers_each_line_as_a_read() -> None:
         assert _wait(lambda: len(reads) == 2)
     finally:
         scanner.stop()
-    assert [(r.text, r.is_yz1, r.source) for r in reads] == [(text, True, "serial"),
-                                                             ("NOT-YZ1", False, "serial")]
+    assert [(r.text, r.is_yz1, r.source) for r in reads] == [
+        (text, True, "serial"),
+        ("NOT-YZ1", False, "serial"),
+    ]
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pty")
@@ -68,8 +70,9 @@ def test_a_missing_port_is_reported_and_retried() -> None:
         if len(problems) >= 2:
             got.set()
 
-    scanner = SerialScanner("/dev/ttyNOSUCH97", lambda r: None, on_problem=on_problem,
-                            retry_s=0.05).start()
+    scanner = SerialScanner(
+        "/dev/ttyNOSUCH97", lambda r: None, on_problem=on_problem, retry_s=0.05
+    ).start()
     try:
         assert got.wait(5)
     finally:

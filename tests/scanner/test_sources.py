@@ -36,9 +36,18 @@ def test_video_source_gives_every_frame(tmp_path: Path) -> None:
     assert [f.origin for f in got] == [f"v.avi#{i}" for i in range(1, 5)]
 
 
-@pytest.mark.parametrize("name,content", [("missing.png", None), ("bad.png", b"\x89PNG junk"),
-                                          ("empty.jpg", b""), ("bad.mp4", b"garbage")])
-def test_unreadable_files_are_domain_errors(tmp_path: Path, name: str, content: bytes | None) -> None:
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        ("missing.png", None),
+        ("bad.png", b"\x89PNG junk"),
+        ("empty.jpg", b""),
+        ("bad.mp4", b"garbage"),
+    ],
+)
+def test_unreadable_files_are_domain_errors(
+    tmp_path: Path, name: str, content: bytes | None
+) -> None:
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
@@ -56,7 +65,9 @@ def test_open_path_picks_the_source_kind(tmp_path: Path) -> None:
 
 def test_a_missing_camera_is_reported_and_retried_without_crashing() -> None:
     problems: list[CameraUnavailableError | None] = []
-    cam = CameraSource(CameraConfig(device="/dev/video97", retry_s=0.05), on_problem=problems.append)
+    cam = CameraSource(
+        CameraConfig(device="/dev/video97", retry_s=0.05), on_problem=problems.append
+    )
     try:
         assert not cam.connected
         assert cam.read() is None  # waits a little, never raises
@@ -73,8 +84,9 @@ def test_an_unplugged_camera_comes_back(tmp_path: Path) -> None:
     text = payload(11)
     path = write_video(tmp_path / "cam.avi", [code_frame(text, seed=11)] * 3)
     problems: list[CameraUnavailableError | None] = []
-    cam = CameraSource(CameraConfig(device=str(path), retry_s=0.05, fail_after=2),
-                       on_problem=problems.append)
+    cam = CameraSource(
+        CameraConfig(device=str(path), retry_s=0.05, fail_after=2), on_problem=problems.append
+    )
     try:
         got = [cam.read() for _ in range(3)]
         assert all(f is not None and f.image.shape == (720, 1280, 3) for f in got)

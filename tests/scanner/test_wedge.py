@@ -10,8 +10,12 @@ from scanner.wedge import BurstDetector
 from tests.scanner.helpers import payload
 
 
-def _scanner(text: str, rng: np.random.Generator, start: float = 10.0,
-             per_char: tuple[float, float] = (0.001, 0.005)) -> list[tuple[str, float]]:
+def _scanner(
+    text: str,
+    rng: np.random.Generator,
+    start: float = 10.0,
+    per_char: tuple[float, float] = (0.001, 0.005),
+) -> list[tuple[str, float]]:
     """A wedge scanner: 1-5 ms per character, then Enter, with the odd USB hiccup."""
     at, out = start, []
     for ch in text:
@@ -83,7 +87,9 @@ def test_in_burst_tells_the_ui_to_hold_keys() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:", min_size=4, max_size=400),
-       st.integers(0, 2**32 - 1))
+@given(
+    st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:", min_size=4, max_size=400),
+    st.integers(0, 2**32 - 1),
+)
 def test_any_scanner_burst_round_trips(text: str, seed: int) -> None:
     assert _feed(BurstDetector(), _scanner(text, np.random.default_rng(seed))) == [text]

@@ -26,16 +26,17 @@ MAX_VIDEO_FRAMES = 3000
 
 @lru_cache(maxsize=1)
 def default_pipeline() -> Pipeline:
-    """The pipeline over every decoder that loads, built on first use."""
-    from scanner.decoders import make_decoders
-    from scanner.pipeline import Pipeline
+    """The pipeline for files (longer budget), over every decoder that loads, built once.
 
-    decoders, notices = make_decoders()
+    Raises:
+        DecodeError: no decoder at all could be loaded.
+    """
+    from scanner.pipeline import make_pipeline
+
+    pipeline, notices = make_pipeline(FILE_BUDGET_MS)
     for notice in notices:
         log.warning(notice)
-    if not decoders:
-        raise DecodeError("No QR decoder could be loaded (zxing-cpp, pyzbar, OpenCV).")
-    return Pipeline(decoders, budget_ms=FILE_BUDGET_MS)
+    return pipeline
 
 
 def decode_path(path: str | Path, pipeline: Pipeline | None = None) -> list[str]:

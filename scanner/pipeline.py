@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.errors import DecodeError
 from scanner import deblur
 from scanner import preprocess as pp
-from scanner.decoders import Decoder, Symbol, ZxingDecoder
+from scanner.decoders import DECODER_NAMES, Decoder, Symbol, ZxingDecoder, make_decoders
 from scanner.payload import Read, classify
 
 VARIANTS: dict[str, pp.Variant] = {
@@ -59,6 +60,9 @@ DEFAULT_PLAN: tuple[tuple[str, str], ...] = (
     ("upscale+sharpen", "zxing-hist"),
 )
 
+LIVE_BUDGET_MS = 25.0
+"""Retries stop after this long on one live frame (a 30 frames/s camera gives 33 ms)."""
+
 # Without zxing-cpp the plan above is empty; these retries run with every other decoder.
 FALLBACK_VARIANTS = ("none", "invert", "upscale1.5", "sharpen", "equalise")
 
@@ -87,7 +91,7 @@ class Pipeline:
         self,
         decoders: Sequence[Decoder],
         plan: Sequence[tuple[str, str]] = DEFAULT_PLAN,
-        budget_ms: float = 25.0,
+        budget_ms: float = LIVE_BUDGET_MS,
     ) -> None:
         if not decoders:
             raise ValueError("a pipeline needs at least one decoder")
@@ -138,6 +142,22 @@ class Pipeline:
         x, y, w, h = box
         corners = [(x, y), (x + w, y + h)]
         return pp.crop_around(gray, [*quads, corners] if quads else [corners])[0]
+
+
+def make_pipeline(
+    budget_ms: float = LIVE_BUDGET_MS, names: Sequence[str] = DECODER_NAMES
+) -> tuple[Pipeline, list[str]]:
+    """A pipeline over every named decoder that loads, and the notices for those that did not.
+
+    Use the default budget for live frames; files (`scanner.files`) get a longer one.
+
+    Raises:
+        DecodeError: no decoder at all could be loaded.
+    """
+    decoders, notices = make_decoders(names)
+    if not decoders:
+        raise DecodeError("No QR decoder could be loaded (zxing-cpp, pyzbar, OpenCV).")
+    return Pipeline(decoders, budget_ms=budget_ms), notices
 
 
 def _reads(symbols: list[Symbol], decoder: str) -> tuple[Read, ...]:

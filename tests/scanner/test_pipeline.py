@@ -86,3 +86,12 @@ def test_gray_and_bgra_frames_are_accepted(pipeline: Pipeline) -> None:
     bgr = code_frame(text, seed=6)
     for img in (cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA)):
         assert [r.text for r in pipeline.decode(img).reads] == [text]
+
+
+def test_make_pipeline_for_live_frames() -> None:
+    from scanner.pipeline import LIVE_BUDGET_MS, make_pipeline
+
+    live, notices = make_pipeline()
+    assert live.budget_ms == LIVE_BUDGET_MS and notices == []
+    text = payload(7)
+    assert [r.text for r in live.decode(code_frame(text, seed=7)).reads] == [text]

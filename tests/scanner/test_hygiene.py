@@ -12,6 +12,7 @@ MODULES = [
     "scanner.camera",
     "scanner.cli",
     "scanner.decoders",
+    "scanner.fake",
     "scanner.files",
     "scanner.loop",
     "scanner.payload",

@@ -103,6 +103,30 @@ def test_stop_returns_promptly_when_the_camera_is_away() -> None:
     assert loop.stats().captured == 0
 
 
+def test_fake_camera_unplugged_and_back_through_the_loop() -> None:
+    from scanner.fake import FakeCamera
+
+    text = payload(24)
+    cam = FakeCamera([empty_frame(5), code_frame(text, seed=24)], interval_s=0.01)
+    got = threading.Event()
+    reads: list[Read] = []
+
+    def on_read(read: Read) -> None:
+        reads.append(read)
+        got.set()
+
+    cam.unplug()
+    loop = ScanLoop(cam, _pipeline(), on_read, debounce_s=0.0).start()
+    try:
+        time.sleep(0.3)
+        assert reads == [] and loop.stats().captured == 0  # idles, does not end
+        cam.plug()
+        assert got.wait(10)
+    finally:
+        loop.stop()
+    assert reads[0].text == text
+
+
 def test_debouncer_windows() -> None:
     d = Debouncer(2.0)
     assert d.admit("A", 0.0)

@@ -40,6 +40,8 @@ def _code(
     canvas = r.code_canvas(mat, 4, invert=invert)
     if curve:
         canvas = r.curve(canvas, curve)
+        if rng.random() < 0.5:  # bent about the other axis
+            canvas = np.ascontiguousarray(np.rot90(canvas))
     quad = r.placement(
         rng, mat.shape[0], float(rng.uniform(*ppm)), float(rng.uniform(-tilt, tilt)), skew
     )

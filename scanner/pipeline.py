@@ -41,6 +41,10 @@ VARIANTS: dict[str, pp.Variant] = {
     "refocus2": deblur.refocus(2.0),
     "refocus2.5": deblur.refocus(2.5),
     "refocus3": deblur.refocus(3.0),
+    "uncurve": pp.uncurve,
+    "uncurve-v": lambda g: pp.uncurve(g, vertical=True),
+    "uncurve0.3": lambda g: pp.uncurve(g, 0.3),
+    "uncurve0.3-v": lambda g: pp.uncurve(g, 0.3, vertical=True),
 }
 
 # Chosen greedily by `python -m bench.scanner --order` (codes rescued per millisecond, on
@@ -48,16 +52,16 @@ VARIANTS: dict[str, pp.Variant] = {
 # nothing zxing-cpp's retries did not, so they only stand in when zxing-cpp is missing.
 DEFAULT_PLAN: tuple[tuple[str, str], ...] = (
     ("invert", "zxing-hist"),
-    ("denoise", "zxing-hist"),
+    ("threshold", "zxing-hist"),
     ("upscale1.5", "zxing"),
     ("none", "zxing-hist"),
-    ("threshold", "zxing-hist"),
-    ("unsmear7", "zxing"),
-    ("sharpen", "zxing"),
     ("upscale", "zxing"),
+    ("uncurve0.3-v", "zxing"),
+    ("sharpen", "zxing"),
+    ("unsmear7", "zxing-hist"),
     ("refocus3", "zxing"),
     ("unsmear9", "zxing"),
-    ("upscale+sharpen", "zxing-hist"),
+    ("unsmear7", "zxing"),
 )
 
 LIVE_BUDGET_MS = 25.0

@@ -67,6 +67,24 @@ def denoise(gray: Any) -> Any:
     return cv2.medianBlur(gray, 3)
 
 
+def uncurve(gray: Any, strength: float = 0.45, vertical: bool = False) -> Any:
+    """Flatten paper bent round a cylinder (axis vertical, or horizontal with `vertical`).
+
+    Modules near the crop's edges look narrower than those at its centre; this stretches
+    them back, as if the crop's centre were the cylinder's. `strength` is the share of a
+    half turn the paper's half-width spans.
+    """
+    img = gray.T if vertical else gray
+    h, w = img.shape[:2]
+    theta = strength * np.pi / 2
+    u = np.linspace(-1, 1, w, dtype=np.float32)
+    xs = ((np.sin(theta * u) / np.sin(theta) + 1) / 2 * (w - 1)).astype(np.float32)
+    map_x = np.repeat(xs[None, :], h, axis=0)
+    map_y = np.repeat(np.arange(h, dtype=np.float32)[:, None], w, axis=1)
+    flat = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.ascontiguousarray(flat.T) if vertical else flat
+
+
 def chain(*steps: Variant) -> Variant:
     """Compose variants left to right."""
 

@@ -88,7 +88,8 @@ class Pipeline:
         decoders: available decoders, primary first (see `make_decoders`).
         plan: (variant, decoder name) retries in order; entries naming a decoder that
             is not available are skipped.
-        budget_ms: stop retrying after this long on one frame.
+        budget_ms: retries stop after this long on one frame; a step whose running cost
+            estimate would overrun it is skipped, so a frame rarely takes much longer.
     """
 
     def __init__(
@@ -108,6 +109,7 @@ class Pipeline:
         self._steps = [(VARIANTS[v], by_name[d]) for v, d in plan if d in by_name]
         if not self._steps:  # no zxing-cpp: give the decoders we have the usual retries
             self._steps = [(VARIANTS[v], d) for v in FALLBACK_VARIANTS for d in self.decoders]
+        self._cost = [0.0] * len(self._steps)  # running estimate of each step's ms
 
     def decode(self, image: Any, should_stop: Callable[[], bool] | None = None) -> FrameResult:
         """Read the QR codes in one BGR or gray frame."""
@@ -121,13 +123,16 @@ class Pipeline:
         region = self._region(gray, [s.quad for s in symbols if s.quad])
         if region is None:
             return FrameResult((), _ms(start), 1, False)
-        deadline = start + self.budget_ms / 1000
         attempts = 1
-        for variant, decoder in self._steps:
-            if time.perf_counter() > deadline or (should_stop is not None and should_stop()):
+        for i, (variant, decoder) in enumerate(self._steps):
+            if should_stop is not None and should_stop():
                 break
+            if _ms(start) + self._cost[i] > self.budget_ms:
+                continue  # would overrun the budget; a cheaper step later may still fit
             attempts += 1
+            began = time.perf_counter()
             reads = _reads(decoder.decode(variant(region)), decoder.name)
+            self._cost[i] = 0.7 * self._cost[i] + 0.3 * _ms(began) if self._cost[i] else _ms(began)
             if reads:
                 return FrameResult(reads, _ms(start), attempts, True)
         return FrameResult((), _ms(start), attempts, True)

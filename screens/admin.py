@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
+from screens.base import KioskScreen
 from textual.widgets import Button, DataTable, Footer, Input, Label, ProgressBar, Static, TabbedContent, TabPane
 
 from kiosk.config import save
@@ -27,7 +27,7 @@ def bar(n: int, biggest: int, width: int = 30) -> str:
     return "█" * max(1 if n else 0, round(width * n / biggest)) if biggest else ""
 
 
-class AdminScreen(Screen[None]):
+class AdminScreen(KioskScreen):
     """Tabs for the admin's work."""
 
     BINDINGS: ClassVar[list[BindingType]] = []

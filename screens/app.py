@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any, ClassVar
 
 from textual import events
@@ -15,9 +14,10 @@ from textual.worker import Worker, WorkerState
 from kiosk.errors import KioskError
 from kiosk.messages import t
 from kiosk.service import KioskService
-from scanner.wedge import BurstDetector
+from scanner.wedge import BurstConfig, BurstDetector
 
 log = logging.getLogger("yanzhao.tui")
+BURST_MAX_GAP_MS = 400.0
 
 
 class PayloadScanned(Message):
@@ -60,7 +60,9 @@ class YanzhaoApp(App[int]):
         self.kiosk = kiosk
         self.camera = camera
         self.ENABLE_COMMAND_PALETTE = not kiosk
-        self.burst = BurstDetector()
+        # A terminal can deliver a burst in uneven chunks while the app is busy redrawing, so
+        # pauses are tolerated up to BURST_MAX_GAP_MS; the median gap still tells a scanner.
+        self.burst = BurstDetector(BurstConfig(max_gap_ms=BURST_MAX_GAP_MS))
 
     @property
     def lang(self) -> str:
@@ -91,8 +93,12 @@ class YanzhaoApp(App[int]):
         # overrides App.on_event (public API).
         if isinstance(event, events.Key) and not event.is_forwarded:
             char = "enter" if event.key == "enter" else (event.character or "")
-            payload = self.burst.feed(char, time.monotonic()) if char else None
-            if payload is not None:
+            if char != "enter" and not (len(char) == 1 and char.isprintable()):
+                self.burst.reset()  # Tab, arrows, function keys: never part of a scan
+                char = ""
+            # The event's own time (when the driver read it), not when it is handled here.
+            payload = self.burst.feed(char, event.time) if char else None
+            if payload is not None and self._is_scan(payload):
                 self._strip_from_focused_input(payload)
                 self.post_message(PayloadScanned(payload, "scanner"))
                 event.prevent_default()
@@ -100,12 +106,30 @@ class YanzhaoApp(App[int]):
                 return
         await super().on_event(event)
 
+    def _is_scan(self, burst: str) -> bool:
+        """A credential always counts as a scan; any other burst (an ID card reader typing an
+        ID number into the look-up box, say) is typing when an input has focus."""
+        from textual.widgets import Input
+
+        return burst.startswith("YZ1:") or not isinstance(self.focused, Input)
+
     def _strip_from_focused_input(self, payload: str) -> None:
+        """Take a burst back out of the input it was typed into.
+
+        The input may not have handled all of the burst's keys yet, so this is queued on the
+        input itself, behind them.
+        """
         from textual.widgets import Input
 
         widget = self.focused
-        if isinstance(widget, Input) and widget.value.endswith(payload):
-            widget.value = widget.value[: -len(payload)]
+        if not isinstance(widget, Input):
+            return
+
+        def strip() -> None:
+            if widget.value.endswith(payload):
+                widget.value = widget.value[: -len(payload)]
+
+        widget.call_later(strip)
 
     def on_payload_scanned(self, message: PayloadScanned) -> None:
         """Route a scan: the inspection screen takes it during an inspection, else Scan."""
@@ -137,11 +161,11 @@ class YanzhaoApp(App[int]):
             save(self.service.home.config_path, self.service.config)
         except OSError:
             pass
-        self.title = t("app.title", self.lang)
         self.refresh_texts()
 
     def refresh_texts(self) -> None:
         """Ask every screen to redraw its texts in the current language."""
+        self.title = t("app.title", self.lang)
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_texts", None)
             if refresh:

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
+from screens.base import KioskScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from kiosk import report
@@ -24,7 +24,7 @@ from screens.status_header import StatusHeader
 STYLE = {"valid": "bold green", "warning": "bold yellow", "invalid": "bold red"}
 
 
-class InspectScreen(Screen[None]):
+class InspectScreen(KioskScreen):
     """Two steps: choose the institution, then check people."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

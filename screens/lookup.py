@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
+from screens.base import KioskScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from kiosk import idnum
@@ -35,7 +35,7 @@ def id_hint(text: str, lang: str) -> tuple[str, bool]:
     return (why, True) if why else (t("lookup.id_ok", lang), False)
 
 
-class LookupScreen(Screen[None]):
+class LookupScreen(KioskScreen):
     """Search box, results table, detail panel."""
 
     BINDINGS: ClassVar[list[BindingType]] = []
@@ -94,6 +94,8 @@ class LookupScreen(Screen[None]):
             return
         if q:
             self._search(q)
+            if query_kind(q) == "id":
+                event.input.value = ""  # the full ID number does not stay on the counter screen
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lookup")
     def _search(self, query: str) -> None:

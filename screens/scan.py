@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
+from screens.base import KioskScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
@@ -21,7 +21,7 @@ from screens.status_header import StatusHeader
 from screens.verdict_card import CardData, VerdictCard
 
 
-class ScanScreen(Screen[None]):
+class ScanScreen(KioskScreen):
     """Waits for a code from the scanner, the camera or a paste, and shows the verdict."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -88,8 +88,12 @@ def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
     return made
 
 
-def build(home: Path, *, practitioners: int = 2000, seed: int = 2026) -> dict[str, Any]:
-    """Build the demo world into `home` (replacing an older demo world there)."""
+def build(home: Path, *, practitioners: int = 2000, seed: int = 2026,
+          now: dt.datetime | None = None) -> dict[str, Any]:
+    """Build the demo world into `home` (replacing an older demo world there).
+
+    `now` fixes the world's clock (tests and snapshots); by default it is the current time.
+    """
     from kiosk import home as homes
     from kiosk.publish import publish
     from kiosk.sync import sync
@@ -97,7 +101,7 @@ def build(home: Path, *, practitioners: int = 2000, seed: int = 2026) -> dict[st
     began = time.monotonic()
     _prepare(home)
     demo = home / "demo"
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
     exported_at = now - dt.timedelta(hours=1)
     made = _keys(demo / "keys", now)
     export = demo / "export"
@@ -110,7 +114,7 @@ def build(home: Path, *, practitioners: int = 2000, seed: int = 2026) -> dict[st
         _write(export / f"{name}.ndjson", rows)
     publish(export, demo / "trustlist.json", demo / "keys" / "publisher.pem", demo / "bundle")
     h = homes.init(home, [demo / "keys" / "root.pub.pem"])
-    sync(h, str(demo / "bundle"))
+    sync(h, str(demo / "bundle"), now=now)
     bare = homes.init(demo / "no-replica-home", [demo / "keys" / "root.pub.pem"])
     bare.install_trust((demo / "trustlist.json").read_bytes(), (demo / "trustlist.json.sig").read_bytes())
     cases = build_cases(cast, made, tables, demo, now=now, exported_at=exported_at)

@@ -1,0 +1,84 @@
+"""Fixtures for the TUI: a demo world at a fixed time and an app factory with a frozen clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.home import Home
+from kiosk.service import KioskService
+from screens.app import YanzhaoApp
+
+WORLD_TIME = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.timezone.utc)
+CLOCK = WORLD_TIME + dt.timedelta(minutes=30)
+
+
+@pytest.fixture(scope="session")
+def fixed_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo world built as of WORLD_TIME (deterministic data, fixed dates)."""
+    from seed.demo import build
+
+    home = tmp_path_factory.mktemp("fixed") / "home"
+    build(home, practitioners=2000, now=WORLD_TIME)
+    return home
+
+
+@pytest.fixture
+def world(fixed_world: Path, tmp_path: Path) -> Path:
+    """A private copy of the fixed world (tests may write audit entries, reports, config)."""
+    dest = tmp_path / "home"
+    shutil.copytree(fixed_world, dest)
+    return dest
+
+
+@pytest.fixture
+def cases(fixed_world: Path) -> list[dict[str, Any]]:
+    """The fixed world's demo credentials."""
+    text = (fixed_world / "demo" / "credentials.ndjson").read_text("utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+@pytest.fixture
+def make_app(world: Path) -> Callable[..., YanzhaoApp]:
+    """Build the app on the private world with a frozen clock."""
+
+    def factory(home: Path | None = None, *, demo: bool = True, kiosk: bool = False,
+                camera: Any = None) -> YanzhaoApp:
+        service = KioskService(Home(home or world), clock=lambda: CLOCK)
+        return YanzhaoApp(service, demo=demo, kiosk=kiosk, camera=camera)
+
+    return factory
+
+
+def case_by(cases: list[dict[str, Any]], code: str | None) -> dict[str, Any]:
+    """The first context-free demo case whose first code is `code` (None: a valid one)."""
+    for c in cases:
+        if c.get("context"):
+            continue
+        if (code is None and not c["codes"]) or (c["codes"] and c["codes"][0] == code):
+            return c
+    raise LookupError(code)
+
+
+async def settle(app: YanzhaoApp, pilot: Any) -> None:
+    """Wait for workers and the messages they post."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+def plain(widget: Any) -> str:
+    """The text a Static shows, as plain text (tables and groups included)."""
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()

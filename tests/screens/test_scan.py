@@ -1,0 +1,155 @@
+"""Scan screen: paste, scanner burst, demo guide, card clearing, bell, nothing leaks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual import events
+from textual.widgets import Input, Static
+
+from screens.app import PayloadScanned, YanzhaoApp
+from screens.scan import ScanScreen
+from screens.verdict_card import VerdictCard
+from tests.screens.conftest import case_by, plain, settle
+
+
+KEY_NAMES = {" ": "space", "$": "dollar_sign", "%": "percent_sign", "*": "asterisk", "+": "plus",
+             "-": "minus", ".": "full_stop", "/": "slash", ":": "colon"}
+
+
+def _banner(app: YanzhaoApp) -> str:
+    return plain(app.screen.query_one("#verdict-banner", Static))
+
+
+def _text(app: YanzhaoApp) -> str:
+    return " ".join(plain(app.screen.query_one(w, Static))
+                    for w in ("#verdict-banner", "#verdict-reasons", "#verdict-fields"))
+
+
+async def test_paste_a_valid_payload_shows_green_card(make_app: Callable[..., YanzhaoApp],
+                                                      cases: list[dict[str, Any]]) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert isinstance(app.screen, ScanScreen)
+        box = app.screen.query_one("#scan-input", Input)
+        assert app.focused is box
+        box.value = case_by(cases, None)["payload"]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        card = app.screen.query_one(VerdictCard)
+        assert card.has_class("is-valid")
+        assert "有效" in _banner(app) and "VALID" in _banner(app)
+        assert box.value == ""
+
+
+async def test_invalid_rings_the_bell_and_explains(make_app: Callable[..., YanzhaoApp],
+                                                   cases: list[dict[str, Any]]) -> None:
+    app = make_app()
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(PayloadScanned(case_by(cases, "FILED")["payload"], "test"))
+        await settle(app, pilot)
+        assert app.screen.query_one(VerdictCard).has_class("is-invalid")
+        assert "不得执业" in _text(app)
+        assert bells == [1]
+
+
+async def test_forged_credential_shows_no_content(make_app: Callable[..., YanzhaoApp],
+                                                  cases: list[dict[str, Any]]) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        forged = case_by(cases, "BAD_SIGNATURE")
+        app.post_message(PayloadScanned(forged["payload"], "test"))
+        await settle(app, pilot)
+        text = _text(app)
+        assert "签名验证失败" in text
+        assert "姓名" not in text  # no field of an untrusted credential is shown
+
+
+async def test_superseded_shows_what_changed(make_app: Callable[..., YanzhaoApp],
+                                             cases: list[dict[str, Any]]) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(PayloadScanned(case_by(cases, "SUPERSEDED")["payload"], "test"))
+        await settle(app, pilot)
+        assert app.screen.query_one(VerdictCard).has_class("is-warning")
+        text = _text(app)
+        assert "登记库当前记录" in text and "2" in text and "3" in text
+
+
+async def test_scanner_burst_is_recognised_whatever_has_focus(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """A wedge scanner types the payload and Enter within milliseconds."""
+    app = make_app()
+    payload = case_by(cases, None)["payload"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("tab")  # focus away from the paste box
+        assert not isinstance(app.focused, Input)
+        for c in payload:  # as fast as a scanner: all queued within a few milliseconds
+            app.post_message(events.Key(KEY_NAMES.get(c, c), c))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(app, pilot)
+        assert app.screen.query_one(VerdictCard).has_class("is-valid")
+
+
+async def test_human_typing_is_not_a_scan(make_app: Callable[..., YanzhaoApp],
+                                          cases: list[dict[str, Any]]) -> None:
+    """Someone typing into the paste box at human speed gets no scan until they press Enter."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for c in "ABCDEF":
+            await pilot.press(c)
+            await pilot.pause(0.08)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        # Enter submitted the paste box (a BAD_FORMAT verdict), not a burst: the text was typed.
+        assert "BAD_FORMAT" in _text(app)
+
+
+async def test_demo_guide_scans_the_chosen_case(make_app: Callable[..., YanzhaoApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("tab")
+        await pilot.press("down", "down")  # the third case: a valid nurse
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.query_one(VerdictCard).has_class("is-valid")
+        assert "护士" in _banner(app)
+
+
+async def test_card_clears_itself(make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(PayloadScanned(case_by(cases, None)["payload"], "test"))
+        await settle(app, pilot)
+        assert app.screen.query_one(VerdictCard).has_class("is-valid")
+        await pilot.press("escape")
+        await pilot.pause()
+        card = app.screen.query_one(VerdictCard)
+        assert not card.has_class("is-valid")
+        assert "请出示" in _banner(app)
+
+
+async def test_every_scan_is_audited(make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]],
+                                     world: Any) -> None:
+    import sqlite3
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for code in (None, "FILED", "BAD_FORMAT"):
+            app.post_message(PayloadScanned(case_by(cases, code)["payload"], "test"))
+            await settle(app, pilot)
+    with sqlite3.connect(world / "kiosk.db") as conn:
+        outcomes = [r[0] for r in conn.execute("SELECT outcome FROM audit_entry WHERE action='verify'")]
+    assert outcomes[-3:] == ["valid", "invalid", "invalid"]
+
+
+async def test_works_at_80_by_24(make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.post_message(PayloadScanned(case_by(cases, "CANCELLED")["payload"], "test"))
+        await settle(app, pilot)
+        assert "无效" in _banner(app)

@@ -28,6 +28,9 @@ from bench import _world as w
 
 OUT = Path(__file__).resolve().parent / "out"
 QUICK_SCALE = 3_000
+# Peak disk use per practitioner with a photo each, measured at 700k (world cache, two
+# snapshots, the home's replica, its cp baseline, publish's work files): about 30 kB.
+DISK_PER_PRACTITIONER = 30_000
 FIGURES = (
     "snapshot_install", "snapshot_install_fsync", "delta_sync", "lookup_id_p50", "lookup_id_p99",
     "lookup_cert_p50", "lookup_cert_p99", "name_search_p99", "peewee_build", "peewee_lookup_p50",
@@ -56,7 +59,7 @@ def _machine() -> dict[str, Any]:
 
     return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
             "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "kernel": platform.release(), "load_at_start": os.getloadavg()}
+            "kernel": platform.release()}
 
 
 def _publish(world: w.World, export: Path, bundle: Path) -> dict[str, Any]:
@@ -213,19 +216,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--photo-fraction", type=float, default=1.0)
     p.add_argument("--profile", action="store_true", help="also profile the delta sync")
     p.add_argument("--keep", action="store_true", help="keep the run folder (bundle, home)")
+    p.add_argument("--force", action="store_true", help="run even if the disk looks too small")
     a = p.parse_args(argv)
     scale = a.scale or (QUICK_SCALE if a.quick else w.PROVINCE)
+    need = scale * DISK_PER_PRACTITIONER * max(a.photo_fraction, 0.2)
+    free = shutil.disk_usage(OUT.parent).free
+    if need > free and not a.force:
+        _log(f"needs about {need / 1e9:.0f} GB of disk, {free / 1e9:.0f} GB free: "
+             "free space, lower --photo-fraction, or pass --force")
+        return 2
     if not a.quick:
         OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-core-", dir=None if a.quick else OUT))
     cache = a.cache or (tmp if a.quick else OUT)
+    load = os.getloadavg()
     try:
         r = run(scale, tmp / "run", cache, quick=a.quick, photo_fraction=a.photo_fraction,
                 profile=a.profile)
     finally:
         if not a.keep:
             shutil.rmtree(tmp, ignore_errors=True)
-    machine = _machine() | {"load_at_end": os.getloadavg()}
+    machine = _machine() | {"load_at_start": load, "load_at_end": os.getloadavg()}
     rows = figures(r, scale)
     doc = {"scale": scale, "quick": a.quick,
            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

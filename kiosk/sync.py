@@ -74,16 +74,17 @@ def _check_trust_files(manifest: Manifest, data: bytes, sig: bytes) -> None:
             raise BundleIntegrityError("信任列表与清单不符 (trust list does not match the manifest)")
 
 
-def sync(home: Home, source: str, *, progress: Progress | None = None,
+def sync(home: Home, source: str | Source, *, progress: Progress | None = None,
          now: dt.datetime | None = None) -> SyncResult:
-    """Sync `home` from a folder or URL.
+    """Sync `home` from a folder or URL, or from a Source built by the caller (e.g. an HttpSource
+    with its own timeout).
 
     Raises:
         SyncError (and subclasses), TrustListError, HomeError: nothing was changed.
     """
     home.require()
     now = now or utcnow()
-    src = open_source(source)
+    src = open_source(source) if isinstance(source, str) else source
     with _lock(home):
         return _sync(home, src, progress, now)
 

@@ -142,6 +142,14 @@ class HttpSource:
             start = 0
         if start < ref.size:
             self._download(ref, dest, start, progress)
+        if start:
+            try:
+                _verify(dest, ref)
+                return
+            except BundleIntegrityError:
+                # The kept part was spoilt (e.g. a power cut before it reached the disk):
+                # _verify removed it, so fetch the whole file once more before giving up.
+                self._download(ref, dest, 0, progress)
         _verify(dest, ref)
 
     def _download(self, ref: FileRef, dest: Path, start: int, progress: Progress | None) -> None:

@@ -1,0 +1,237 @@
+"""sync over HTTP from a real server on 127.0.0.1: delta and snapshot, resume with Range after a cut
+connection, and a closed port, a stalled server, a captive portal and half-written downloads refused
+with the home unchanged."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.sync.conftest import Chain, home_state, installed, replica_rows, run_main, sequence_of
+
+PORTAL = b"<!DOCTYPE html><html><head><title>Wi-Fi login</title></head><body>Log in</body></html>"
+
+
+class BundleServer(http.server.ThreadingHTTPServer):
+    """Serves a bundle folder with Range support, and misbehaves on request.
+
+    cut[name] = n: the next n responses for `name` send the headers and half the body, then
+    hang up (stall=True: then say nothing more and keep the connection open).
+    portal: names ("*" for all) answered with a captive portal's login page.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.root = root
+        self.requests: list[tuple[str, str | None]] = []
+        self.sent: dict[str, int] = {}
+        self.cut: dict[str, int] = {}
+        self.stall = False
+        self.portal: set[str] = set()
+        self.release = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/bundle/"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: BundleServer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        srv = self.server
+        name = self.path.removeprefix("/bundle/")
+        rng = self.headers.get("Range")
+        srv.requests.append((name, rng))
+        if name in srv.portal or "*" in srv.portal:
+            self._send(200, PORTAL, "text/html")
+            return
+        path = srv.root / name
+        if "/" in name or not path.is_file():
+            self._send(404, b"not found", "text/plain")
+            return
+        data = path.read_bytes()
+        start = int(rng.removeprefix("bytes=").rstrip("-")) if rng else 0
+        body = data[start:]
+        self.send_response(206 if rng else 200)
+        if rng:
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if srv.cut.get(name, 0) > 0:
+            srv.cut[name] -= 1
+            body = body[: len(body) // 2]
+            self.wfile.write(body)
+            self.wfile.flush()
+            srv.sent[name] = srv.sent.get(name, 0) + len(body)
+            if srv.stall:
+                srv.release.wait(30)
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(body)
+        srv.sent[name] = srv.sent.get(name, 0) + len(body)
+
+    def _send(self, code: int, body: bytes, ctype: str) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def serve() -> Iterator:  # type: ignore[type-arg]
+    servers: list[BundleServer] = []
+
+    def start(root: Path) -> BundleServer:
+        srv = BundleServer(root)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        return srv
+
+    yield start
+    for srv in servers:
+        srv.release.set()
+        srv.shutdown()
+        srv.server_close()
+
+
+def _sync(home: Path, source):  # type: ignore[no-untyped-def]
+    from kiosk.home import Home
+    from kiosk.sync import sync
+
+    return sync(Home(home), source)
+
+
+def test_delta_and_snapshot_over_http(chain: Chain, home1: Path, fresh_home: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    srv = serve(chain.bundles[3])
+    proc = run_main("--home", str(home1), "sync", srv.url)
+    assert proc.returncode == 0, proc.stderr
+    assert "delta" in proc.stdout
+    assert not any(n.startswith("snapshot") for n, _ in srv.requests)
+    snap = _sync(fresh_home, srv.url)
+    assert (snap.method, snap.to_sequence) == ("snapshot", 3)
+    assert replica_rows(installed(home1)) == replica_rows(installed(fresh_home))
+    before, count = home_state(home1), len(srv.requests)
+    again = run_main("--home", str(home1), "sync", srv.url.rstrip("/"))
+    assert again.returncode == 0, again.stderr
+    assert home_state(home1) == before
+    assert {n for n, _ in srv.requests[count:]} <= {"manifest.json", "manifest.json.sig",
+                                                    "trustlist.json", "trustlist.json.sig"}
+
+
+def test_interrupted_snapshot_download_resumes_with_range(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.errors import SourceUnavailableError
+
+    srv = serve(chain.snap2)
+    snap = next(chain.snap2.glob("snapshot-*")).name
+    size = (chain.snap2 / snap).stat().st_size
+    assert size > 2_000_000
+    srv.cut[snap] = 1
+    before = home_state(home1)
+    with pytest.raises(SourceUnavailableError, match="sync again to resume"):
+        _sync(home1, srv.url)
+    assert home_state(home1) == before
+    partial = (home1 / "staging" / snap).stat().st_size
+    assert 0 < partial < size
+    result = _sync(home1, srv.url)
+    assert (result.method, result.to_sequence) == ("snapshot", 2)
+    assert [r for n, r in srv.requests if n == snap] == [None, f"bytes={partial}-"]
+    assert srv.sent[snap] == size  # half, then the rest: nothing downloaded twice
+    assert not list((home1 / "staging").iterdir())
+
+
+def test_a_spoilt_partial_download_is_fetched_again_whole(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    """A partial file whose bytes are wrong (power cut before the data reached the disk)."""
+    srv = serve(chain.snap2)
+    snap = next(chain.snap2.glob("snapshot-*")).name
+    (home1 / "staging").mkdir(exist_ok=True)
+    (home1 / "staging" / snap).write_bytes(b"\0" * 100_000)
+    result = _sync(home1, srv.url)
+    assert (result.method, result.to_sequence) == ("snapshot", 2)
+    assert [r for n, r in srv.requests if n == snap] == ["bytes=100000-", None]
+
+
+def _refused(home: Path, url: str, words: str, timeout: float = 60) -> str:
+    before = home_state(home)
+    proc = run_main("--home", str(home), "sync", url, timeout=timeout)
+    assert proc.returncode != 0, proc.stdout
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert words in proc.stderr, proc.stderr
+    assert home_state(home) == before
+    return proc.stderr
+
+
+def test_unreachable_url_is_refused(home1: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    _refused(home1, f"http://127.0.0.1:{port}/bundle/", "cannot reach")
+
+
+def test_stalled_server_times_out(home1: Path) -> None:
+    from kiosk.errors import SourceUnavailableError
+    from kiosk.fetch import HttpSource
+
+    with socket.socket() as s:  # accepts connections (the kernel does), never answers
+        s.bind(("127.0.0.1", 0))
+        s.listen(8)
+        before = home_state(home1)
+        began = time.monotonic()
+        with pytest.raises(SourceUnavailableError):
+            _sync(home1, HttpSource(f"http://127.0.0.1:{s.getsockname()[1]}/", timeout=0.5))
+        assert time.monotonic() - began < 5
+        assert home_state(home1) == before
+
+
+def test_server_stalling_mid_download_times_out(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.errors import SourceUnavailableError
+    from kiosk.fetch import HttpSource
+
+    srv = serve(chain.snap2)
+    srv.stall = True
+    snap = next(chain.snap2.glob("snapshot-*")).name
+    srv.cut[snap] = 1
+    before = home_state(home1)
+    began = time.monotonic()
+    with pytest.raises(SourceUnavailableError, match="interrupted"):
+        _sync(home1, HttpSource(srv.url, timeout=0.5))
+    assert time.monotonic() - began < 5
+    assert home_state(home1) == before
+    srv.release.set()
+    assert _sync(home1, srv.url).to_sequence == 2
+
+
+@pytest.mark.parametrize("where", ["manifest.json", "*"])
+def test_captive_portal_is_refused(where: str, chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    srv = serve(chain.bundles[2])
+    srv.portal.add(where)
+    _refused(home1, srv.url, "web page")
+
+
+def test_half_written_download_is_refused(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    """The connection drops half-way every time: the CLI refuses and says it can resume."""
+    srv = serve(chain.snap2)
+    snap = next(chain.snap2.glob("snapshot-*")).name
+    srv.cut[snap] = 1000
+    _refused(home1, srv.url, "sync again to resume")
+    _refused(home1, srv.url, "sync again to resume")
+    assert sequence_of(installed(home1)) == 1
+
+
+def test_missing_file_on_server_is_refused(chain: Chain, home1: Path, serve, copy_bundle) -> None:  # type: ignore[no-untyped-def]
+    bundle = copy_bundle(chain.bundles[2])
+    next(bundle.glob("delta-*")).unlink()
+    srv = serve(bundle)
+    _refused(home1, srv.url, "HTTP 404")

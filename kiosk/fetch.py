@@ -7,6 +7,7 @@ before anything uses them. A portal page or an error page is recognised and refu
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -20,11 +21,12 @@ from pathlib import Path
 from typing import Protocol
 
 from kiosk.bundle import FileRef, looks_like_html
-from kiosk.errors import BundleIntegrityError, SourceUnavailableError
+from kiosk.errors import BundleIntegrityError, SourceUnavailableError, SyncError
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 1 << 20
 TIMEOUT_S = 20.0
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 
 
 class Source(Protocol):
@@ -39,6 +41,10 @@ class Source(Protocol):
     def fetch(self, ref: FileRef, dest: Path, progress: Progress | None) -> None:
         """Download `ref` to `dest`, resuming a partial `dest`, and verify its hash."""
         ...
+
+
+def _cannot_save(name: str, err: OSError) -> SyncError:
+    return SyncError(f"无法保存 {name}：{err.strerror}（磁盘已满？）(cannot save {name}: {err.strerror})")
 
 
 def _verify(dest: Path, ref: FileRef) -> None:
@@ -93,6 +99,8 @@ class FolderSource:
         except FileNotFoundError:
             raise BundleIntegrityError(f"同步目录中缺少 {ref.name} (missing from the bundle)") from None
         except OSError as err:
+            if err.errno in _NO_ROOM:
+                raise _cannot_save(ref.name, err) from None
             raise SourceUnavailableError(f"读取 {ref.name} 失败 ({err.strerror})") from None
         _verify(dest, ref)
 
@@ -153,6 +161,12 @@ class HttpSource:
         _verify(dest, ref)
 
     def _download(self, ref: FileRef, dest: Path, start: int, progress: Progress | None) -> None:
+        try:
+            self._copy(ref, dest, start, progress)
+        except OSError as err:  # writing the file: reading the network raises SyncErrors
+            raise _cannot_save(ref.name, err) from None
+
+    def _copy(self, ref: FileRef, dest: Path, start: int, progress: Progress | None) -> None:
         began = time.monotonic()
         with self._open(ref.name, start) as resp:
             if start and resp.status != 206:

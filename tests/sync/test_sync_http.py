@@ -235,3 +235,16 @@ def test_missing_file_on_server_is_refused(chain: Chain, home1: Path, serve, cop
     next(bundle.glob("delta-*")).unlink()
     srv = serve(bundle)
     _refused(home1, srv.url, "HTTP 404")
+
+
+def test_full_disk_while_downloading_over_http(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    from tests.sync.test_sync import _limit_file_size
+
+    srv = serve(chain.snap2)
+    before = home_state(home1)
+    proc = run_main("--home", str(home1), "sync", srv.url, preexec=_limit_file_size(1 << 20))
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "File too large" in proc.stderr, proc.stderr
+    assert home_state(home1) == before
+    assert _sync(home1, srv.url).to_sequence == 2

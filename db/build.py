@@ -132,7 +132,7 @@ def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
             "exported_at": meta["exported_at"],
             "jurisdiction": meta["jurisdiction"],
             "id_hash_key": id_key.hex(),
-            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "counts": json.dumps(counts(conn)),
         }
         conn.executemany("INSERT INTO meta VALUES (?, ?)", values.items())

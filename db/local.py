@@ -43,7 +43,7 @@ def audit(conn: sqlite3.Connection, action: str, *, subject: str = "", outcome: 
     conn.execute(
         "INSERT INTO audit_entry (at, operator, action, subject, outcome, detail) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"), operator, action,
+        (dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), operator, action,
          subject, outcome, detail),
     )
 

@@ -18,6 +18,7 @@ class CameraFeed:
         self.decoder_order = decoder_order
         self._loop: Any = None
         self._source: Any = None
+        self.latest: Any = None  # the newest frame's image, for the aiming preview
 
     def start(self, on_payload: Callable[[str], None]) -> None:
         """Open the camera (retrying in the background) and start scanning."""
@@ -26,7 +27,8 @@ class CameraFeed:
         from scanner.loop import ScanLoop
 
         self._source = CameraSource(CameraConfig(device=self.device))
-        self._loop = ScanLoop(self._source, default_pipeline(), lambda read: on_payload(read.text)).start()
+        self._loop = ScanLoop(_Tap(self._source, self), default_pipeline(),
+                              lambda read: on_payload(read.text)).start()
 
     def stop(self) -> None:
         """Stop scanning and release the camera."""
@@ -42,3 +44,22 @@ class CameraFeed:
     def stats(self) -> Any:
         """Frame rate, decode time and hit rate."""
         return self._loop.stats()
+
+
+class _Tap:
+    """A frame source that remembers the newest frame (for the preview) and passes it on."""
+
+    def __init__(self, source: Any, feed: CameraFeed) -> None:
+        self._source = source
+        self._feed = feed
+        self.live = getattr(source, "live", True)
+        self.name = getattr(source, "name", "camera")
+
+    def read(self) -> Any:
+        frame = self._source.read()
+        if frame is not None:
+            self._feed.latest = frame.image
+        return frame
+
+    def close(self) -> None:
+        self._source.close()

@@ -272,10 +272,10 @@ def run_guarded(command: str, fn: Any, io: Io) -> int:
 
 def demo(home_opt: str | None, if_missing: bool, practitioners: int, io: Io) -> int:
     """demo: build the demo world into the home (by default ./demo-home)."""
+    import os
+
     from kiosk.launch import DEFAULT_DEMO_HOME
     from seed.demo import build, is_fresh
-
-    import os
 
     path = Path(home_opt or os.environ.get("YANZHAO_HOME") or DEFAULT_DEMO_HOME)
     if if_missing and is_fresh(path):

@@ -8,8 +8,8 @@ lets a low-level exception escape. `encode` is the issuing side, used by seed/ a
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 import cbor2

@@ -25,9 +25,9 @@ def credential(c: Credential | None) -> dict[str, Any] | None:
     d["has_photo"] = lic.photo is not None
     d["id_bound"] = lic.id_hash is not None
     d["iss"] = c.iss
-    d["iat"] = dt.datetime.fromtimestamp(c.iat, dt.timezone.utc).isoformat()
+    d["iat"] = dt.datetime.fromtimestamp(c.iat, dt.UTC).isoformat()
     if c.exp is not None:
-        d["exp"] = dt.datetime.fromtimestamp(c.exp, dt.timezone.utc).isoformat()
+        d["exp"] = dt.datetime.fromtimestamp(c.exp, dt.UTC).isoformat()
     d["kid"] = None if c.kid is None else kid_text(c.kid)
     if lic.org is not None:
         d["org"] = {"no": lic.org.no, "name": lic.org.name}

@@ -86,8 +86,11 @@ class KioskService:
             raise ReplicaMissingError("本机没有注册库：请在“管理”中同步 (no replica: sync it in Admin)")
         return self.replica
 
-    def lookup(self, query: str) -> list[Practitioner]:
-        """Look up by ID number, certificate number or name, whichever the query is."""
+    def lookup(self, query: str, *, offset: int = 0) -> list[Practitioner]:
+        """Look up by ID number, certificate number or name, whichever the query is.
+
+        Name searches come a page at a time, from `offset`.
+        """
         q = query.strip()
         if not q:
             raise BadInputError("请输入身份证号、证书编号或姓名 (enter an ID number, certificate number or name)")
@@ -104,7 +107,7 @@ class KioskService:
                 found = replica.by_id_hash(idnum.keyed_hash(id18, replica.id_hash_key))
                 subject = idnum.mask(id18)
         else:
-            found, subject = replica.by_name(q), q
+            found, subject = replica.by_name(q, offset=offset), q
         self.audit("lookup", subject=subject, outcome=str(len(found)))
         return found
 

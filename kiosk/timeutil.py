@@ -33,4 +33,4 @@ def china_date(at: dt.datetime) -> str:
 
 def utcnow() -> dt.datetime:
     """The current time, aware."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

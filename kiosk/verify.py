@@ -81,7 +81,7 @@ def _check_crypto(cred: Credential, trust: TrustList | None, out: _Reasons) -> T
     ):
         out.add("BAD_SIGNATURE")
         return key
-    iat = dt.datetime.fromtimestamp(cred.iat, dt.timezone.utc)
+    iat = dt.datetime.fromtimestamp(cred.iat, dt.UTC)
     if is_revoked(key):
         out.add("KEY_REVOKED")
     elif not key.not_before <= iat <= key.not_after:
@@ -116,10 +116,10 @@ def _check_registry(
 ) -> Verification:
     lic = cred.licence
     today = china_date(ctx.at)
-    if dt.datetime.fromtimestamp(cred.iat, dt.timezone.utc) > ctx.at + SKEW:
+    if dt.datetime.fromtimestamp(cred.iat, dt.UTC) > ctx.at + SKEW:
         out.add("NOT_YET_VALID")
     if cred.exp is not None and cred.exp <= ctx.at.timestamp():
-        out.add("EXPIRED", until=china_date(dt.datetime.fromtimestamp(cred.exp, dt.timezone.utc)))
+        out.add("EXPIRED", until=china_date(dt.datetime.fromtimestamp(cred.exp, dt.UTC)))
 
     person: Practitioner | None = None
     inst: Institution | None = None
@@ -141,7 +141,7 @@ def _check_registry(
             person = replica.practitioner("physician" if lic.type == "P" else "nurse", lic.no)
             record = person
         if record is None:
-            issued = dt.datetime.fromtimestamp(cred.iat, dt.timezone.utc)
+            issued = dt.datetime.fromtimestamp(cred.iat, dt.UTC)
             out.add("NOT_IN_REGISTRY" if issued < info.exported_at else "REPLICA_BEHIND")
             record_until = None
         else:

@@ -13,12 +13,22 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from screens.base import KioskScreen
-from textual.widgets import Button, DataTable, Footer, Input, Label, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    ProgressBar,
+    Static,
+    TabbedContent,
+    TabPane,
+)
 
 from kiosk.config import save
 from kiosk.messages import t
 from kiosk.trust import is_revoked
+from screens.base import KioskScreen
 from screens.status_header import StatusHeader, age_text
 
 

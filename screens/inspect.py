@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from screens.base import KioskScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from kiosk import report
@@ -19,6 +18,7 @@ from kiosk.domain import Institution, Verification
 from kiosk.errors import BadInputError
 from kiosk.messages import VERDICT_LABELS, t
 from kiosk.verify import trusted
+from screens.base import KioskScreen
 from screens.status_header import StatusHeader
 
 STYLE = {"valid": "bold green", "warning": "bold yellow", "invalid": "bold red"}

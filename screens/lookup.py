@@ -8,16 +8,17 @@ from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from screens.base import KioskScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from db.replica import PAGE
 from kiosk import idnum
 from kiosk.domain import Practitioner
 from kiosk.messages import t
 from kiosk.service import query_kind
+from screens.base import KioskScreen
 from screens.photo_view import halfblock
 from screens.status_header import StatusHeader
 
@@ -38,8 +39,13 @@ def id_hint(text: str, lang: str) -> tuple[str, bool]:
 class LookupScreen(KioskScreen):
     """Search box, results table, detail panel."""
 
-    BINDINGS: ClassVar[list[BindingType]] = []
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("pagedown", "page(1)", "下一页 Next page"),
+        Binding("pageup", "page(-1)", "上一页 Previous"),
+    ]
     AUTO_FOCUS = "#lookup-input"
+    query_text = ""
+    offset = 0
 
     class Found(Message):
         """Results of a look-up worker."""
@@ -93,13 +99,23 @@ class LookupScreen(KioskScreen):
             self.query_one("#lookup-hint", Static).update(idnum.problem(q) or "")
             return
         if q:
+            self.query_text, self.offset = q, 0
             self._search(q)
             if query_kind(q) == "id":
                 event.input.value = ""  # the full ID number does not stay on the counter screen
 
+    def action_page(self, step: int) -> None:
+        """Next or previous page of a name search."""
+        if self.query_text and query_kind(self.query_text) == "name":
+            offset = max(0, self.offset + step * PAGE)
+            if offset != self.offset and (step < 0 or len(self.results) == PAGE):
+                self.offset = offset
+                self._search(self.query_text, offset)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="lookup")
-    def _search(self, query: str) -> None:
-        self.post_message(self.Found(self.app.service.lookup(query)))  # type: ignore[attr-defined]
+    def _search(self, query: str, offset: int = 0) -> None:
+        found = self.app.service.lookup(query, offset=offset)  # type: ignore[attr-defined]
+        self.post_message(self.Found(found))
 
     def on_lookup_screen_found(self, message: Found) -> None:
         self.results = message.results
@@ -111,8 +127,9 @@ class LookupScreen(KioskScreen):
             table.add_row(p.name, kind, p.cert_no, p.id_mask, t(f"status.{p.status}", lang),
                           p.institution_name or p.institution, key=str(i))
         n = len(message.results)
+        page = f"  ·  {self.offset + 1}–{self.offset + n}" if n == PAGE or self.offset else ""
         self.query_one("#lookup-hint", Static).update(
-            t("lookup.count", lang, n=n) if n else t("lookup.none", lang))
+            (t("lookup.count", lang, n=n) + page) if n else t("lookup.none", lang))
         if n:
             table.focus()
             self._detail(message.results[0])

@@ -17,9 +17,18 @@ def halfblock(image_bytes: bytes | None, cols: int = 14) -> Text | None:
         img = cv2.imdecode(np.frombuffer(image_bytes, np.uint8), cv2.IMREAD_COLOR)
     except Exception:  # noqa: BLE001 - a broken photo is simply not shown
         return None
-    if img is None or img.size == 0:
+    return from_array(img, cols)
+
+
+def from_array(img: object, cols: int = 14) -> Text | None:
+    """Render a BGR image array (a photo or a camera frame) as half-block text."""
+    import cv2
+
+    if img is None or getattr(img, "size", 0) == 0:
         return None
-    h, w = img.shape[:2]
+    if img.ndim == 2:  # type: ignore[attr-defined]
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    h, w = img.shape[:2]  # type: ignore[attr-defined]
     rows = max(2, round(h * cols / w / 2) * 2)
     small = cv2.resize(img, (cols, rows), interpolation=cv2.INTER_AREA)[:, :, ::-1]
     text = Text()

@@ -9,14 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from screens.base import KioskScreen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from kiosk.domain import Verdict
 from kiosk.verify import trusted
+from screens.base import KioskScreen
 from screens.demo_guide import DemoGuide
-from screens.photo_view import halfblock
+from screens.photo_view import from_array, halfblock
 from screens.status_header import StatusHeader
 from screens.verdict_card import CardData, VerdictCard
 
@@ -47,6 +47,7 @@ class ScanScreen(KioskScreen):
             yield VerdictCard(id="verdict-card")
             with Vertical(id="scan-side"):
                 yield Static(id="camera-status")
+                yield Static(id="camera-preview")
                 if self.app.demo:  # type: ignore[attr-defined]
                     yield DemoGuide(id="demo-guide")
         yield Input(placeholder=self.app.text("scan.input"), id="scan-input")  # type: ignore[attr-defined]
@@ -57,6 +58,8 @@ class ScanScreen(KioskScreen):
         self.action_clear_card()
         self.update_camera_status()
         self.set_interval(2, self.update_camera_status)
+        if self.app.camera is not None:  # type: ignore[attr-defined]
+            self.set_interval(0.5, self._preview)  # a low frame rate is enough to aim
 
     def refresh_texts(self) -> None:
         """Redraw in the current language."""
@@ -79,6 +82,13 @@ class ScanScreen(KioskScreen):
             s = camera.stats()
             text = app.text("camera.on", fps=s.fps, hit=s.hit_rate)  # type: ignore[attr-defined]
         self.query_one("#camera-status", Static).update(text)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
+    def _preview(self) -> None:
+        frame = getattr(self.app.camera, "latest", None)  # type: ignore[attr-defined]
+        if frame is not None:
+            picture = from_array(frame, 32)
+            self.app.call_from_thread(self.query_one("#camera-preview", Static).update, picture or "")
 
     @on(Input.Submitted, "#scan-input")
     def on_paste(self, event: Input.Submitted) -> None:

@@ -30,7 +30,7 @@ def is_fresh(home: Path) -> bool:
         built = dt.datetime.fromisoformat(world["built_at"])
     except (OSError, ValueError, KeyError):
         return False
-    return dt.datetime.now(dt.timezone.utc) - built < REBUILD_AFTER
+    return dt.datetime.now(dt.UTC) - built < REBUILD_AFTER
 
 
 def _prepare(home: Path) -> None:
@@ -101,7 +101,7 @@ def build(home: Path, *, practitioners: int = 2000, seed: int = 2026,
     began = time.monotonic()
     _prepare(home)
     demo = home / "demo"
-    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     exported_at = now - dt.timedelta(hours=1)
     made = _keys(demo / "keys", now)
     export = demo / "export"

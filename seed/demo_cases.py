@@ -18,7 +18,13 @@ import cbor2
 from kiosk import base45, codec
 from kiosk.domain import Licence
 from kiosk.scope import scope_within
-from seed.issue import issue, licence_for_institution, licence_for_practitioner, qr_png, with_changes
+from seed.issue import (
+    issue,
+    licence_for_institution,
+    licence_for_practitioner,
+    qr_png,
+    with_changes,
+)
 
 DENTAL_NO = "PDY00042X41130217D2152"
 

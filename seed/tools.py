@@ -39,7 +39,7 @@ def _spec(text: str, role: str, a: argparse.Namespace) -> dict[str, object]:
 
 def _trustlist(a: argparse.Namespace) -> int:
     entries = [_spec(s, "issuer", a) for s in a.issuer] + [_spec(s, "publisher", a) for s in a.publisher]
-    issued = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    issued = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     data, sig = trust.build(a.sequence, issued, entries, read_private(Path(a.root)))
     out = Path(a.out)
     out.write_bytes(data)
@@ -80,7 +80,7 @@ def _issue(a: argparse.Namespace) -> int:
                 if f["cert_no"] == a.cert_no and f["kind"] == a.kind:
                     filings.append(f)
         lic = licence_for_practitioner(rec, insts, filings)
-    iat = a.iat if a.iat is not None else int(dt.datetime.now(dt.timezone.utc).timestamp())
+    iat = a.iat if a.iat is not None else int(dt.datetime.now(dt.UTC).timestamp())
     text = issue(lic, read_private(Path(a.key)), iss=a.iss, iat=iat, exp=a.exp)
     if a.png:
         qr_png(text, Path(a.png))

@@ -70,8 +70,8 @@ def test_verify_image(demo_world: Path, demo_cases: list[dict[str, Any]]) -> Non
 
 
 def test_verify_image_without_code_exits_3(demo_world: Path, tmp_path: Path) -> None:
-    import numpy as np
     import cv2
+    import numpy as np
 
     blank = tmp_path / "blank.png"
     cv2.imwrite(str(blank), np.full((200, 200), 255, np.uint8))

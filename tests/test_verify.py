@@ -23,7 +23,7 @@ from kiosk.verify import Context, verify_payload
 def _verify(home: Path, payload: str, context: dict[str, Any] | None = None) -> Any:
     context = context or {}
     target = Home(home / context["home"]) if "home" in context else Home(home)
-    at = parse_cli_time(context["at"]) if "at" in context else dt.datetime.now(dt.timezone.utc)
+    at = parse_cli_time(context["at"]) if "at" in context else dt.datetime.now(dt.UTC)
     ctx = Context(at=at, institution=context.get("institution"), id_number=context.get("id_number"))
     return verify_payload(payload, ctx, target.trust_list(), target.replica())
 
@@ -94,7 +94,7 @@ def test_no_trust_list_means_unknown_key(demo_cases: list[dict[str, Any]], fresh
 def test_english_messages(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
     case = next(c for c in demo_cases if c["codes"] == ["FILED"])
     home = Home(demo_world)
-    ctx = Context(at=dt.datetime.now(dt.timezone.utc), lang="en")
+    ctx = Context(at=dt.datetime.now(dt.UTC), lang="en")
     result = verify_payload(case["payload"], ctx, home.trust_list(), home.replica())
     assert "filed out" in result.reasons[0].message
 
@@ -117,7 +117,7 @@ def test_fuzz_mutated_valid_payloads_are_never_valid(
     mutated = payload[:i] + c + payload[i + 1:]
     if mutated == payload:
         return
-    ctx = Context(at=dt.datetime.now(dt.timezone.utc))
+    ctx = Context(at=dt.datetime.now(dt.UTC))
     result = verify_payload(mutated, ctx, *real_env)
     assert result.verdict is Verdict.INVALID
 
@@ -125,5 +125,5 @@ def test_fuzz_mutated_valid_payloads_are_never_valid(
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:", max_size=600))
 def test_fuzz_random_payloads_are_invalid(text: str, real_env: tuple[Any, Any]) -> None:
-    ctx = Context(at=dt.datetime.now(dt.timezone.utc))
+    ctx = Context(at=dt.datetime.now(dt.UTC))
     assert verify_payload("YZ1:" + text, ctx, *real_env).verdict is Verdict.INVALID

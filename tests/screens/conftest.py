@@ -16,7 +16,7 @@ from kiosk.home import Home
 from kiosk.service import KioskService
 from screens.app import YanzhaoApp
 
-WORLD_TIME = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.timezone.utc)
+WORLD_TIME = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
 CLOCK = WORLD_TIME + dt.timedelta(minutes=30)
 
 

@@ -13,7 +13,6 @@ from screens.scan import ScanScreen
 from screens.verdict_card import VerdictCard
 from tests.screens.conftest import case_by, plain, settle
 
-
 KEY_NAMES = {" ": "space", "$": "dollar_sign", "%": "percent_sign", "*": "asterisk", "+": "plus",
              "-": "minus", ".": "full_stop", "/": "slash", ":": "colon"}
 

@@ -57,9 +57,11 @@ def wiener(gray: Any, kernel: Any, nsr: float = NOISE_TO_SIGNAL) -> Any:
     psf = np.zeros((ph, pw), np.float32)
     psf[:kh, :kw] = kernel
     psf = np.roll(psf, (-(kh // 2), -(kw // 2)), axis=(0, 1))
-    big_g = np.fft.rfft2(img)
-    big_h = np.fft.rfft2(psf)
-    out = np.fft.irfft2(big_g * np.conj(big_h) / (np.abs(big_h) ** 2 + nsr), s=(ph, pw))
+    big_g = cv2.dft(img, flags=cv2.DFT_COMPLEX_OUTPUT)
+    big_h = cv2.dft(psf, flags=cv2.DFT_COMPLEX_OUTPUT)
+    num = cv2.mulSpectrums(big_g, big_h, 0, conjB=True)
+    power = big_h[..., 0] ** 2 + big_h[..., 1] ** 2 + nsr
+    out = cv2.idft(num / power[..., None], flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
     return np.clip(out[pad : pad + h, pad : pad + w], 0, 255).astype(np.uint8)
 
 

@@ -11,7 +11,6 @@ import errno
 import hashlib
 import os
 import shutil
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -125,7 +124,7 @@ class HttpSource:
             if err.code == 404:
                 raise BundleIntegrityError(f"服务器上缺少 {name} (HTTP 404 for {name})") from None
             raise SourceUnavailableError(f"服务器返回错误 {err.code} (HTTP {err.code} for {name})") from None
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as err:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
             reason = getattr(err, "reason", err)
             raise SourceUnavailableError(
                 f"无法连接同步服务器 (cannot reach {self.label}: {reason})"
@@ -135,7 +134,7 @@ class HttpSource:
         with self._open(name) as resp:
             try:
                 data = resp.read(limit + 1)
-            except (socket.timeout, TimeoutError, OSError) as err:
+            except (TimeoutError, OSError) as err:
                 raise SourceUnavailableError(f"下载 {name} 超时 (timed out reading {name}: {err})") from None
         if len(data) > limit:
             if looks_like_html(data):
@@ -180,7 +179,7 @@ class HttpSource:
                         raise SourceUnavailableError("下载超时 (download took too long)")
                     try:
                         block = resp.read(min(CHUNK, ref.size - done))
-                    except (socket.timeout, TimeoutError, OSError) as err:
+                    except (TimeoutError, OSError) as err:
                         raise SourceUnavailableError(
                             f"下载中断，可再次同步续传 (download interrupted: {err}; sync again to resume)"
                         ) from None

@@ -87,17 +87,23 @@ def publish(export: Path, trust_path: Path, key_path: Path, out: Path) -> Public
     kid = kid_text(kid_bytes(spki_der(key.public_key())))
     trust_data, trust_sig, trust_seq = _check_trust(trust_path, kid)
     meta = build.ex.read_meta(export)
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    prev = _previous(out)
-    if prev is not None and meta["sequence"] <= int(prev["sequence"]):
-        raise ExportError(
-            f"sequence {meta['sequence']} is not after the published {prev['sequence']}", file="meta.json"
-        )
-    work = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
     try:
-        return _publish(export, key, trust_data, trust_sig, trust_seq, meta, prev, out, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        prev = _previous(out)
+        if prev is not None and meta["sequence"] <= int(prev["sequence"]):
+            raise ExportError(
+                f"sequence {meta['sequence']} is not after the published {prev['sequence']}", file="meta.json"
+            )
+        work = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
+        try:
+            return _publish(export, key, trust_data, trust_sig, trust_seq, meta, prev, out, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        if created:  # a refused first publication leaves no empty bundle folder behind
+            shutil.rmtree(out, ignore_errors=True)
+        raise
 
 
 def _publish(export: Path, key: Any, trust_data: bytes, trust_sig: bytes, trust_seq: int,
@@ -133,7 +139,7 @@ def _publish(export: Path, key: Any, trust_data: bytes, trust_sig: bytes, trust_
         "sequence": seq,
         "exported_at": meta["exported_at"],
         "jurisdiction": meta["jurisdiction"],
-        "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "trust_list": {
             "sequence": trust_seq,
             "file": bundle.file_ref(work / bundle.TRUST),

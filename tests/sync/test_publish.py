@@ -1,0 +1,190 @@
+"""publish: what a bundle carries (signed manifest, hashes, sequence, trust list, snapshot, deltas),
+and a registry export with one bad line refused whole, naming its file and line, the bundle folder
+left exactly as it was."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zstandard
+
+from tests.sync.conftest import Chain, file_state, run_main
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def _verified_manifest(bundle: Path, chain: Chain):  # type: ignore[no-untyped-def]
+    from kiosk import bundle as b
+    from kiosk import trust
+    from kiosk.keys import read_public
+    from kiosk.timeutil import utcnow
+
+    tl = trust.parse((bundle / b.TRUST).read_bytes(), (bundle / b.TRUST_SIG).read_bytes(),
+                     [read_public(chain.demo / "keys" / "root.pub.pem")])
+    return b.verify_manifest((bundle / b.MANIFEST).read_bytes(), (bundle / b.MANIFEST_SIG).read_bytes(),
+                             tl, utcnow())
+
+
+def test_bundle_carries_everything_signed_and_hashed(chain: Chain, tmp_path: Path) -> None:
+    from kiosk.bundle import sha256_file
+
+    bundle = chain.bundles[2]
+    m = _verified_manifest(bundle, chain)
+    meta = json.loads((chain.exports[2] / "meta.json").read_bytes())
+    assert m.sequence == meta["sequence"] == 2
+    assert m.raw["exported_at"] == meta["exported_at"]
+    assert m.jurisdiction == meta["jurisdiction"]
+    assert m.trust_sequence == json.loads(chain.trust.read_bytes())["sequence"]
+    assert (bundle / "trustlist.json").read_bytes() == chain.trust.read_bytes()
+    assert [(d.from_seq, d.to_seq) for d in m.deltas] == [(1, 2)]
+    refs = [m.trust, m.trust_sig, m.snapshot, *(d.file for d in m.deltas)]
+    for ref in refs:
+        assert (bundle / ref.name).stat().st_size == ref.size
+        assert sha256_file(bundle / ref.name) == ref.sha256, ref.name
+    names = {p.name for p in bundle.iterdir()}
+    assert names == {r.name for r in refs} | {"manifest.json", "manifest.json.sig"}
+    assert m.snapshot.name == "snapshot-00000002.db.zst"
+    assert m.deltas[0].file.name == "delta-00000001-00000002.ndjson.zst"
+
+    snap = (bundle / m.snapshot.name).read_bytes()
+    assert snap[:4] == ZSTD_MAGIC
+    db = tmp_path / "snap.db"
+    db.write_bytes(zstandard.ZstdDecompressor().stream_reader(io.BytesIO(snap)).read())
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    dbmeta = dict(conn.execute("SELECT key, value FROM meta"))
+    assert dbmeta["sequence"] == "2" and dbmeta["exported_at"] == meta["exported_at"]
+    assert json.loads(dbmeta["counts"]) == m.raw["counts"]
+    n = sum(1 for line in (chain.exports[2] / "practitioners.ndjson").open("rb") if line.strip())
+    assert conn.execute("SELECT count(*) FROM practitioner").fetchone() == (n,)
+    conn.close()
+
+    raw = (bundle / m.deltas[0].file.name).read_bytes()
+    assert raw[:4] == ZSTD_MAGIC
+    header, *records = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)).read().splitlines()
+    head = json.loads(header)
+    assert (head["from"], head["to"], head["meta"]["sequence"]) == (1, 2, "2")
+    ops = [json.loads(r)["op"] for r in records]
+    assert ops.count("del") >= 5 and ops.count("ins") >= 5 and ops.count("upd") >= 40
+
+
+def test_third_publication_keeps_both_deltas_and_only_the_newest_snapshot(chain: Chain) -> None:
+    m = _verified_manifest(chain.bundles[3], chain)
+    assert [(d.from_seq, d.to_seq) for d in m.deltas] == [(1, 2), (2, 3)]
+    assert sorted(p.name for p in chain.bundles[3].glob("snapshot-*")) == ["snapshot-00000003.db.zst"]
+
+
+def test_an_export_not_newer_than_the_bundle_is_refused(chain: Chain, copy_bundle) -> None:  # type: ignore[no-untyped-def]
+    bundle = copy_bundle(chain.bundles[2])
+    before = file_state(bundle)
+    proc = _publish_cli(chain.exports[2], bundle, chain)
+    assert proc.returncode != 0
+    assert "meta.json" in proc.stderr and "not after the published 2" in proc.stderr
+    assert file_state(bundle) == before
+
+
+# ---- one bad line in an export -------------------------------------------------------------
+
+
+def _copy_export(src: Path, dest: Path) -> Path:
+    # photos are hard links (never edited); the .ndjson files are real copies
+    shutil.copytree(src, dest, copy_function=os.link)
+    for f in dest.glob("*.ndjson"):
+        data = f.read_bytes()
+        f.unlink()
+        f.write_bytes(data)
+    return dest
+
+
+def _edit(export: Path, file: str, line: int, change: Callable[[dict[str, Any], list[dict[str, Any]]], Any]
+          ) -> None:
+    path = export / file
+    lines = path.read_bytes().splitlines()
+    rows = [json.loads(x) for x in lines]
+    out = change(rows[line - 1], rows)
+    lines[line - 1] = out if isinstance(out, bytes) else json.dumps(rows[line - 1], ensure_ascii=False).encode()
+    path.write_bytes(b"\n".join(lines) + b"\n")
+
+
+def _bad_check_char(row: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    idn = row["id_number"]
+    last = "0" if idn[-1] == "X" else str((int(idn[-1]) + 1) % 10)
+    row["id_number"] = idn[:-1] + last
+
+
+def _same_cert_as_earlier(row: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    earlier = next(r for r in rows[10:] if r["kind"] == row["kind"] and r is not row)
+    row["cert_no"] = earlier["cert_no"]
+
+
+BAD_LINES = {
+    "bad ID check character": ("practitioners.ndjson", 100, _bad_check_char, "id_number"),
+    "missing name": ("practitioners.ndjson", 100, lambda r, rows: r.pop("name"), "'name' is required"),
+    "missing reg_no": ("institutions.ndjson", 10, lambda r, rows: r.pop("reg_no"), "'reg_no'"),
+    "bad JSON": ("practitioners.ndjson", 100, lambda r, rows: b'{"kind": "nurse", "cert_no": ', "not a JSON"),
+    "not an object": ("filings.ndjson", 7, lambda r, rows: b"[1, 2]", "not a JSON object"),
+    "duplicate cert_no": ("practitioners.ndjson", 100, _same_cert_as_earlier, "duplicate"),
+    "duplicate reg_no": ("institutions.ndjson", 10, lambda r, rows: r.update(reg_no=rows[0]["reg_no"]),
+                         "duplicate"),
+    "filing for a missing practitioner": ("filings.ndjson", 7, lambda r, rows: r.update(cert_no="NOSUCH1"),
+                                          "practitioner NOSUCH1"),
+    "filing at a missing institution": ("filings.ndjson", 7, lambda r, rows: r.update(institution="NOSUCH2"),
+                                        "institution NOSUCH2"),
+}
+
+
+def _publish_cli(export: Path, bundle: Path, chain: Chain):  # type: ignore[no-untyped-def]
+    return run_main("publish", "--registry", str(export), "--trust-list", str(chain.trust),
+                    "--publisher-key", str(chain.publisher), "--out", str(bundle))
+
+
+@pytest.mark.parametrize("case", sorted(BAD_LINES))
+def test_a_bad_line_refuses_the_whole_export(case: str, chain: Chain, tmp_path: Path, copy_bundle) -> None:  # type: ignore[no-untyped-def]
+    file, line, change, words = BAD_LINES[case]
+    export = _copy_export(chain.exports[2], tmp_path / "export")
+    _edit(export, file, line, change)
+    bundle = copy_bundle(chain.bundles[1])
+    before = file_state(bundle)
+    proc = _publish_cli(export, bundle, chain)
+    assert proc.returncode != 0, proc.stdout
+    assert "Traceback" not in proc.stderr, proc.stderr
+    # a duplicate's own line is checked below (db/build.py names the wrong one today)
+    where = f"{file}:" if case.startswith("duplicate") else f"{file}:{line}:"
+    assert where in proc.stderr, proc.stderr
+    assert words in proc.stderr, proc.stderr
+    assert file_state(bundle) == before
+    assert sorted(p.name for p in bundle.iterdir()) == sorted(p.name for p in chain.bundles[1].iterdir())
+
+
+@pytest.mark.xfail(strict=True, reason="db/build.py (not ours to edit) reports the first line of the "
+                   "insert batch: executemany keeps the rows before the clash, so _find_duplicate's "
+                   "re-insert trips over line 1; fix proposed to the lead")
+@pytest.mark.parametrize("case", ["duplicate cert_no", "duplicate reg_no"])
+def test_a_duplicate_is_named_by_its_own_line(case: str, chain: Chain, tmp_path: Path) -> None:
+    from kiosk.errors import ExportError
+    from kiosk.publish import publish
+
+    file, line, change, _ = BAD_LINES[case]
+    export = _copy_export(chain.exports[2], tmp_path / "export")
+    _edit(export, file, line, change)
+    with pytest.raises(ExportError) as err:
+        publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
+    assert (err.value.file, err.value.line) == (file, line)
+
+
+def test_a_refused_export_leaves_no_bundle_folder_behind(chain: Chain, tmp_path: Path) -> None:
+    export = _copy_export(chain.exports[2], tmp_path / "export")
+    _edit(export, "practitioners.ndjson", 3, _bad_check_char)
+    out = tmp_path / "new-bundle"
+    proc = _publish_cli(export, out, chain)
+    assert proc.returncode != 0
+    assert "practitioners.ndjson:3:" in proc.stderr
+    assert not out.exists()

@@ -8,6 +8,7 @@ along the motion), its length from a short list the benchmark found useful.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import cv2
@@ -45,24 +46,40 @@ def smear_angle(gray: Any) -> tuple[float, float]:
     return float(np.degrees(strongest) + 90), float(spread)
 
 
+PAD = 24
+"""Reflected border around a crop before the FFT (twice the longest kernel)."""
+
+_spectra = threading.local()
+
+
+def _spectrum(gray: Any) -> tuple[Any, tuple[int, int]]:
+    """The padded crop's DFT, kept while the same crop is deblurred with several kernels."""
+    key = (gray.__array_interface__["data"][0], gray.shape, gray.strides)
+    cached = getattr(_spectra, "last", None)
+    if cached is not None and cached[0] == key and cached[1] is gray:
+        return cached[2], cached[3]
+    padded = cv2.copyMakeBorder(gray, PAD, PAD, PAD, PAD, cv2.BORDER_REFLECT)
+    size = (cv2.getOptimalDFTSize(padded.shape[0]), cv2.getOptimalDFTSize(padded.shape[1]))
+    img = np.zeros(size, np.float32)
+    img[: padded.shape[0], : padded.shape[1]] = padded
+    spectrum = cv2.dft(img, flags=cv2.DFT_COMPLEX_OUTPUT)
+    _spectra.last = (key, gray, spectrum, size)
+    return spectrum, size
+
+
 def wiener(gray: Any, kernel: Any, nsr: float = NOISE_TO_SIGNAL) -> Any:
     """Deconvolve `gray` by `kernel` (Wiener filter, edges padded to limit ringing)."""
     h, w = gray.shape[:2]
-    pad = kernel.shape[0] * 2
-    padded = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REFLECT)
-    ph, pw = cv2.getOptimalDFTSize(padded.shape[0]), cv2.getOptimalDFTSize(padded.shape[1])
-    img = np.zeros((ph, pw), np.float32)
-    img[: padded.shape[0], : padded.shape[1]] = padded
+    big_g, (ph, pw) = _spectrum(gray)
     kh, kw = kernel.shape
     psf = np.zeros((ph, pw), np.float32)
     psf[:kh, :kw] = kernel
     psf = np.roll(psf, (-(kh // 2), -(kw // 2)), axis=(0, 1))
-    big_g = cv2.dft(img, flags=cv2.DFT_COMPLEX_OUTPUT)
     big_h = cv2.dft(psf, flags=cv2.DFT_COMPLEX_OUTPUT)
     num = cv2.mulSpectrums(big_g, big_h, 0, conjB=True)
     power = big_h[..., 0] ** 2 + big_h[..., 1] ** 2 + nsr
     out = cv2.idft(num / power[..., None], flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
-    return np.clip(out[pad : pad + h, pad : pad + w], 0, 255).astype(np.uint8)
+    return np.clip(out[PAD : PAD + h, PAD : PAD + w], 0, 255).astype(np.uint8)
 
 
 def unsmear(length: int) -> Any:

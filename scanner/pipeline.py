@@ -64,7 +64,7 @@ DEFAULT_PLAN: tuple[tuple[str, str], ...] = (
     ("unsmear7", "zxing"),
 )
 
-LIVE_BUDGET_MS = 25.0
+LIVE_BUDGET_MS = 30.0
 """Retries stop after this much decoding-thread CPU time on one live frame (30 frames/s: 33 ms)."""
 
 # Without zxing-cpp the plan above is empty; these retries run with every other decoder.

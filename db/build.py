@@ -53,28 +53,29 @@ def create_indexes(conn: sqlite3.Connection, model: Any) -> None:
 
 def _insert(conn: sqlite3.Connection, table: str, rows: Iterable[tuple[int, tuple[Any, ...]]],
             file: str) -> int:
-    """Insert (line, row) pairs in batches; a duplicate key names its line."""
+    """Insert (line, row) pairs in batches; a duplicate key names its own line."""
     count = 0
     sql = INSERT[table]
     for batch in _batches(rows):
+        conn.execute("SAVEPOINT batch")
         try:
             conn.executemany(sql, [row for _, row in batch])
         except sqlite3.IntegrityError:
-            _find_duplicate(conn, table, batch, file)
+            conn.execute("ROLLBACK TO batch")  # undo the rows before the failing one
+            _find_duplicate(conn, sql, batch, file)
+        conn.execute("RELEASE batch")
         count += len(batch)
     return count
 
 
-def _find_duplicate(conn: sqlite3.Connection, table: str, batch: list[tuple[int, tuple[Any, ...]]],
+def _find_duplicate(conn: sqlite3.Connection, sql: str, batch: list[tuple[int, tuple[Any, ...]]],
                     file: str) -> None:
-    conn.execute("SAVEPOINT dup")
+    """Replay a failed batch row by row to name the line whose key was already listed."""
     for line, row in batch:
         try:
-            conn.execute(INSERT[table], row)
+            conn.execute(sql, row)
         except sqlite3.IntegrityError:
-            conn.execute("ROLLBACK TO dup")
             raise ExportError("duplicate key (already listed earlier)", file=file, line=line) from None
-    conn.execute("ROLLBACK TO dup")
     raise ExportError("duplicate key", file=file)
 
 

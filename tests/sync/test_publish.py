@@ -157,16 +157,13 @@ def test_a_bad_line_refuses_the_whole_export(case: str, chain: Chain, tmp_path: 
     assert proc.returncode != 0, proc.stdout
     assert "Traceback" not in proc.stderr, proc.stderr
     # a duplicate's own line is checked below (db/build.py names the wrong one today)
-    where = f"{file}:" if case.startswith("duplicate") else f"{file}:{line}:"
+    where = f"{file}:{line}:"
     assert where in proc.stderr, proc.stderr
     assert words in proc.stderr, proc.stderr
     assert file_state(bundle) == before
     assert sorted(p.name for p in bundle.iterdir()) == sorted(p.name for p in chain.bundles[1].iterdir())
 
 
-@pytest.mark.xfail(strict=True, reason="db/build.py (not ours to edit) reports the first line of the "
-                   "insert batch: executemany keeps the rows before the clash, so _find_duplicate's "
-                   "re-insert trips over line 1; fix proposed to the lead")
 @pytest.mark.parametrize("case", ["duplicate cert_no", "duplicate reg_no"])
 def test_a_duplicate_is_named_by_its_own_line(case: str, chain: Chain, tmp_path: Path) -> None:
     from kiosk.errors import ExportError

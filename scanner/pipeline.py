@@ -52,9 +52,9 @@ VARIANTS: dict[str, pp.Variant] = {
 # nothing zxing-cpp's retries did not, so they only stand in when zxing-cpp is missing.
 DEFAULT_PLAN: tuple[tuple[str, str], ...] = (
     ("invert", "zxing-hist"),
+    ("none", "zxing-hist"),
     ("threshold", "zxing-hist"),
     ("upscale1.5", "zxing"),
-    ("none", "zxing-hist"),
     ("upscale", "zxing"),
     ("uncurve0.3-v", "zxing"),
     ("sharpen", "zxing"),

@@ -73,7 +73,8 @@ def measure_order(per_distortion: int = 12) -> tuple[list[Step], int]:
                 continue
             for i, (v, d) in enumerate(cands):
                 t = time.thread_time()  # CPU time, as the pipeline's budget counts it
-                found = d.decode(VARIANTS[v](region))
+                image = VARIANTS[v](region)
+                found = d.decode(image) if image is not None else []
                 cost[i].append((time.thread_time() - t) * 1000)
                 if any(s.text == case.text for s in found):
                     wins[i].add(frame_id)

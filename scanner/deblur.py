@@ -3,7 +3,9 @@
 Sharpening only steepens edges; a smear two modules long has mixed modules together,
 and only undoing the blur kernel separates them again. The kernel is guessed: its
 direction from the crop's gradient structure tensor (a smear leaves little gradient
-along the motion), its length from a short list the benchmark found useful.
+along the motion), its length from a short list the benchmark found useful. A variant
+returns None when it does not apply (no smear direction stands out, or one does), so the
+pipeline spends no time decoding it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import cv2
 import numpy as np
 
 NOISE_TO_SIGNAL = 0.01
+SMEAR_SPREAD = 0.25
+"""Gradient anisotropy above which a crop counts as smeared. On the tuning corpus
+motion-blurred crops measured 0.48-0.58 and every other crop 0.00-0.10."""
 
 
 def line_kernel(length: int, angle_deg: float) -> Any:
@@ -85,8 +90,10 @@ def wiener(gray: Any, kernel: Any, nsr: float = NOISE_TO_SIGNAL) -> Any:
 def unsmear(length: int) -> Any:
     """A variant that undoes motion blur of about `length` px along the guessed direction."""
 
-    def run(gray: Any) -> Any:
-        angle, _ = smear_angle(gray)
+    def run(gray: Any) -> Any | None:
+        angle, spread = smear_angle(gray)
+        if spread < SMEAR_SPREAD:
+            return None  # no direction stands out: not motion blur
         return wiener(gray, line_kernel(length, -angle))
 
     run.__name__ = f"unsmear{length}"
@@ -96,7 +103,9 @@ def unsmear(length: int) -> Any:
 def refocus(radius: float) -> Any:
     """A variant that undoes defocus of about `radius` px."""
 
-    def run(gray: Any) -> Any:
+    def run(gray: Any) -> Any | None:
+        if smear_angle(gray)[1] >= SMEAR_SPREAD:
+            return None  # a smear, not defocus
         return wiener(gray, disc_kernel(radius), 0.02)
 
     run.__name__ = f"refocus{radius:g}"

@@ -134,9 +134,12 @@ class Pipeline:
             spent = (time.thread_time() - cpu_start) * 1000
             if spent + self._cost[i] > self.budget_ms:
                 continue  # would overrun the budget; a cheaper step later may still fit
-            attempts += 1
             began = time.thread_time()
-            reads = _reads(decoder.decode(variant(region)), decoder.name)
+            variant_image = variant(region)
+            if variant_image is None:
+                continue  # the variant does not apply to this crop
+            attempts += 1
+            reads = _reads(decoder.decode(variant_image), decoder.name)
             cost = (time.thread_time() - began) * 1000
             self._cost[i] = 0.7 * self._cost[i] + 0.3 * cost if self._cost[i] else cost
             if reads:

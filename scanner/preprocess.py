@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 Variant = Callable[[Any], Any]
+"""Gray image in, gray image out (or None: "does not apply to this image")."""
 
 
 def to_gray(image: Any) -> Any:

@@ -52,16 +52,16 @@ VARIANTS: dict[str, pp.Variant] = {
 # nothing zxing-cpp's retries did not, so they only stand in when zxing-cpp is missing.
 DEFAULT_PLAN: tuple[tuple[str, str], ...] = (
     ("invert", "zxing-hist"),
-    ("none", "zxing-hist"),
     ("threshold", "zxing-hist"),
+    ("unsmear7", "zxing-hist"),
+    ("none", "zxing-hist"),
     ("upscale1.5", "zxing"),
+    ("unsmear9", "zxing"),
+    ("unsmear7", "zxing"),
     ("upscale", "zxing"),
     ("uncurve0.3-v", "zxing"),
     ("sharpen", "zxing"),
-    ("unsmear7", "zxing-hist"),
     ("refocus3", "zxing"),
-    ("unsmear9", "zxing"),
-    ("unsmear7", "zxing"),
 )
 
 LIVE_BUDGET_MS = 30.0

@@ -12,14 +12,13 @@ import cProfile
 import io
 import pstats
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from bench import _world as w
+from bench._sync import timed_delta
 from bench.core import OUT
 
 
@@ -42,40 +41,6 @@ def _publish(world: w.World, export: Path, bundle: Path, top: int) -> str:
     return f"publish {export.name}: {time.perf_counter() - t0:.1f} s (under cProfile)\n" + _stats(prof, top)
 
 
-def _timed_delta(home: Path, bundle: Path) -> list[str]:
-    from db import delta
-    from kiosk.home import Home
-    from kiosk.sync import sync
-
-    lines: list[str] = []
-    orig_update, orig_delete, orig_apply = delta._update, delta._delete, delta.apply  # noqa: SLF001
-
-    def update(conn: sqlite3.Connection, table: str, cols: tuple[str, ...], rows: list[Any]) -> None:
-        t0 = time.perf_counter()
-        orig_update(conn, table, cols, rows)
-        lines.append(f"UPDATE {table} SET {','.join(cols)}: {len(rows):,} rows {time.perf_counter() - t0:.3f} s")
-
-    def delete(conn: sqlite3.Connection, table: str, keys: list[Any]) -> None:
-        t0 = time.perf_counter()
-        orig_delete(conn, table, keys)
-        if keys:
-            lines.append(f"DELETE {table}: {len(keys):,} rows {time.perf_counter() - t0:.3f} s")
-
-    def apply(conn: sqlite3.Connection, header: Any, records: Any) -> None:
-        t0 = time.perf_counter()
-        orig_apply(conn, header, records)
-        lines.append(f"delta.apply total (parse + SQL): {time.perf_counter() - t0:.3f} s")
-
-    delta._update, delta._delete, delta.apply = update, delete, apply  # noqa: SLF001
-    try:
-        t0 = time.perf_counter()
-        sync(Home(home), str(bundle))
-        lines.append(f"sync total (incl. BEGIN/COMMIT with synchronous=FULL): {time.perf_counter() - t0:.3f} s")
-    finally:
-        delta._update, delta._delete, delta.apply = orig_update, orig_delete, orig_apply  # noqa: SLF001
-    return lines
-
-
 def main(argv: list[str] | None = None) -> int:
     """Profile publish (both exports) and time the delta apply by statement."""
     from kiosk.home import init
@@ -95,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         home = init(work / "home", [world.keys / "root.pub.pem"])
         sync(home, str(bundle))
         parts.append(_publish(world, world.export2, bundle, a.top))
-        parts.append("\n".join(_timed_delta(work / "home", bundle)))
+        parts.append("\n".join(timed_delta(work / "home", bundle)[1]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     a.out.write_text("\n\n".join(parts), "utf-8")

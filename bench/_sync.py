@@ -9,6 +9,7 @@ from __future__ import annotations
 import cProfile
 import io
 import pstats
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -83,3 +84,49 @@ def delta_parse(bundle: Path, name: str) -> dict[str, Any]:
             ops[key] = ops.get(key, 0) + 1
     return {"seconds": time.perf_counter() - t0, "records": ops,
             "bytes": (bundle / name).stat().st_size}
+
+
+def timed_delta(home: Path, bundle: Path) -> tuple[float, list[str]]:
+    """Sync a delta with each UPDATE/DELETE batch and delta.apply timed (wrapping db.delta's
+    helpers in this process only, for the duration of the call); one line per step."""
+    from db import delta
+    from kiosk.home import Home
+    from kiosk.sync import sync
+
+    lines: list[str] = []
+    orig_update, orig_delete, orig_apply = delta._update, delta._delete, delta.apply  # noqa: SLF001
+
+    def update(conn: sqlite3.Connection, table: str, cols: tuple[str, ...], rows: list[Any]) -> None:
+        t0 = time.perf_counter()
+        orig_update(conn, table, cols, rows)
+        lines.append(f"UPDATE {table} SET {','.join(cols)}: {len(rows):,} rows {time.perf_counter() - t0:.3f} s")
+
+    def delete(conn: sqlite3.Connection, table: str, keys: list[Any]) -> None:
+        t0 = time.perf_counter()
+        orig_delete(conn, table, keys)
+        if keys:
+            lines.append(f"DELETE {table}: {len(keys):,} rows {time.perf_counter() - t0:.3f} s")
+
+    def apply(conn: sqlite3.Connection, header: Any, records: Any) -> None:
+        t0 = time.perf_counter()
+        orig_apply(conn, header, records)
+        lines.append(f"delta.apply total (parse + SQL): {time.perf_counter() - t0:.3f} s")
+
+    delta._update, delta._delete, delta.apply = update, delete, apply  # noqa: SLF001
+    try:
+        t0 = time.perf_counter()
+        sync(Home(home), str(bundle))
+        seconds = time.perf_counter() - t0
+        lines.append(f"sync total (incl. BEGIN/COMMIT with synchronous=FULL): {seconds:.3f} s")
+    finally:
+        delta._update, delta._delete, delta.apply = orig_update, orig_delete, orig_apply  # noqa: SLF001
+    return seconds, lines
+
+
+def warm(path: Path) -> float:
+    """Read a file through once so that it sits in the page cache; seconds taken."""
+    t0 = time.perf_counter()
+    with path.open("rb") as fh:
+        while fh.read(1 << 22):
+            pass
+    return time.perf_counter() - t0

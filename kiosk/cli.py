@@ -281,6 +281,8 @@ def demo(home_opt: str | None, if_missing: bool, practitioners: int, io: Io) -> 
     if if_missing and is_fresh(path):
         io.say(f"演示数据已就绪 demo world ready in {path}")
         return EXIT_OK
+    from seed.demo import build
+
     world = build(path, practitioners=practitioners)
     io.say(f"演示数据已生成 demo world built in {path}: {world['cases']} credentials, "
            f"{world['seconds']} s")

@@ -16,13 +16,15 @@ def prepare(home_opt: str | None, *, demo: bool = False) -> tuple[Home, bool]:
     With --demo, or with no home given, or on a home that holds no replica and no pinned
     root yet, the demo world is (re)built when missing or old (cli.md).
     """
-    from seed.demo import MARKER, build, is_fresh
+    from seed.world_state import MARKER, is_fresh
 
     value = home_opt or os.environ.get(ENV)
     path = Path(value) if value else Path(DEFAULT_DEMO_HOME)
     home = Home(path)
     is_demo = demo or not value or (path / "demo" / MARKER).exists() or not home.initialised
     if is_demo and not is_fresh(path):
+        from seed.demo import build
+
         print(f"正在生成演示数据 building the demo world in {path} …", flush=True)
         build(path)
     return home, is_demo

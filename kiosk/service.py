@@ -7,6 +7,7 @@ its trust list and the open replica, and reopens them after a sync.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class KioskService:
         self.operator = operator
         self.config: Config = home.config()
         self._lock = threading.RLock()
+        self._audit: Any = None
         self.trust: TrustList | None = None
         self.replica: Any = None
         self.problem: str | None = None
@@ -60,6 +62,12 @@ class KioskService:
                 self.trust, self.replica, self.problem = None, None, err.message
             if old is not None and old is not self.replica:
                 old.close()
+
+    def warm_up(self) -> None:
+        """Touch the replica's hot pages and the audit database once, off the UI thread."""
+        if self.replica is not None:
+            self.replica.by_cert_no("0")
+        self._audit_conn()
 
     def health(self) -> Health:
         """Replica age and staleness for the header and banner."""
@@ -147,17 +155,23 @@ class KioskService:
         self.audit("sync", subject=source, outcome="ok", detail=f"{result.method} {result.to_sequence}")
         return result
 
+    def _audit_conn(self) -> Any:
+        from db.local import open_local
+
+        with self._lock:
+            if self._audit is None:
+                self._audit = open_local(self.home.local_db)
+            return self._audit
+
     def audit(self, action: str, **fields: str) -> None:
         """Record an action in the local audit trail (never blocks the kiosk on failure)."""
-        from db.local import audit, open_local
+        from db.local import audit
 
         try:
-            conn = open_local(self.home.local_db)
-            try:
+            conn = self._audit_conn()
+            with self._lock:
                 audit(conn, action, operator=self.operator, **fields)
-            finally:
-                conn.close()
-        except (KioskError, OSError):
+        except (KioskError, OSError, sqlite3.Error):
             self.problem = "审计日志无法写入 (the audit log cannot be written)"
 
 

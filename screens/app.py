@@ -75,8 +75,18 @@ class YanzhaoApp(App[int]):
 
     def on_mount(self) -> None:
         self.title = t("app.title", self.lang)
+        # Once the first screen is painted, not before: the import holds the GIL a while.
+        self.set_timer(1.0, lambda: self.run_worker(self._warm_up, thread=True, exit_on_error=False,
+                                                    group="warm-up"))
         if self.camera is not None:
             self.camera.start(lambda text: self.post_message(PayloadScanned(text, "camera")))
+
+    def _warm_up(self) -> None:
+        """After the first screen is up: load what the first scan needs (OpenCV for photos,
+        the replica's first pages), so that scan is as fast as the rest."""
+        import cv2  # noqa: F401
+
+        self.service.warm_up()
 
     def on_unmount(self) -> None:
         if self.camera is not None:

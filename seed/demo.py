@@ -17,20 +17,9 @@ from typing import Any
 from seed import keys as keytool
 from seed.demo_cases import Cast, build_cases
 from seed.registry import generate
+from seed.world_state import MARKER
 
-REBUILD_AFTER = dt.timedelta(days=3)
-MARKER = "world.json"
 JURISDICTION = "410000"
-
-
-def is_fresh(home: Path) -> bool:
-    """True when a demo world exists here and is recent enough."""
-    try:
-        world = json.loads((home / "demo" / MARKER).read_text("utf-8"))
-        built = dt.datetime.fromisoformat(world["built_at"])
-    except (OSError, ValueError, KeyError):
-        return False
-    return dt.datetime.now(dt.UTC) - built < REBUILD_AFTER
 
 
 def _prepare(home: Path) -> None:

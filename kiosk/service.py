@@ -45,6 +45,7 @@ class KioskService:
         self.config: Config = home.config()
         self._lock = threading.RLock()
         self._audit: Any = None
+        self._trust_mtime: float | None = None
         self.trust: TrustList | None = None
         self.replica: Any = None
         self.problem: str | None = None
@@ -55,6 +56,8 @@ class KioskService:
         with self._lock:
             old = self.replica
             self.problem = None
+            trust_file = self.home.trust_dir / "trustlist.json"
+            self._trust_mtime = trust_file.stat().st_mtime if trust_file.exists() else None
             try:
                 self.trust = self.home.trust_list()
                 self.replica = self.home.replica()
@@ -62,6 +65,20 @@ class KioskService:
                 self.trust, self.replica, self.problem = None, None, err.message
             if old is not None and old is not self.replica:
                 old.close()
+
+    def refresh(self) -> bool:
+        """Reopen after a problem, or when another process (a CLI sync) installed a new
+        replica or trust list. Returns True when something was reopened."""
+        from db import store
+
+        current = store.current(self.home.replica_dir)
+        opened = self.replica.path if self.replica is not None else None
+        trust_file = self.home.trust_dir / "trustlist.json"
+        trust_mtime = trust_file.stat().st_mtime if trust_file.exists() else None
+        if self.problem is None and current == opened and trust_mtime == self._trust_mtime:
+            return False
+        self.reload()
+        return True
 
     def warm_up(self) -> None:
         """Touch the replica's hot pages and the audit database once, off the UI thread."""

@@ -18,6 +18,7 @@ from scanner.wedge import BurstConfig, BurstDetector
 
 log = logging.getLogger("yanzhao.tui")
 BURST_MAX_GAP_MS = 400.0
+RECHECK_S = 15.0
 
 
 class PayloadScanned(Message):
@@ -78,6 +79,8 @@ class YanzhaoApp(App[int]):
         # Once the first screen is painted, not before: the import holds the GIL a while.
         self.set_timer(1.0, lambda: self.run_worker(self._warm_up, thread=True, exit_on_error=False,
                                                     group="warm-up"))
+        self.set_interval(RECHECK_S, lambda: self.run_worker(
+            self._recheck, thread=True, exclusive=True, exit_on_error=False, group="recheck"))
         if self.camera is not None:
             self.camera.start(lambda text: self.post_message(PayloadScanned(text, "camera")))
 
@@ -87,6 +90,11 @@ class YanzhaoApp(App[int]):
         import cv2  # noqa: F401
 
         self.service.warm_up()
+
+    def _recheck(self) -> None:
+        """Retry after a failure at start, and pick up a replica synced by another process."""
+        if self.service.refresh():
+            self.call_from_thread(self.refresh_texts)
 
     def on_unmount(self) -> None:
         if self.camera is not None:

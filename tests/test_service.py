@@ -1,0 +1,57 @@
+"""KioskService: the TUI's core façade (look-up kinds, audit, refresh after an outside sync)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kiosk.errors import BadInputError, IdNumberError
+from kiosk.home import Home, init
+from kiosk.service import KioskService, query_kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("11010519491231002X", "id"), ("110105194912310021", "id"), ("110410200000001", "cert"),
+     ("PDY00042X41130217D2152", "cert"), ("张伟", "name"), ("欧阳", "name")],
+)
+def test_query_kind(text: str, kind: str) -> None:
+    assert query_kind(text) == kind
+
+
+def test_lookup_refuses_bad_input(demo_world: Path) -> None:
+    service = KioskService(Home(demo_world))
+    with pytest.raises(BadInputError):
+        service.lookup("  ")
+    with pytest.raises(IdNumberError):
+        service.lookup("110105194912310021")
+
+
+def test_refresh_picks_up_a_sync_by_another_process(demo_world: Path, tmp_path: Path) -> None:
+    from kiosk.sync import sync
+
+    home = tmp_path / "h"
+    init(home, [demo_world / "demo" / "keys" / "root.pub.pem"])
+    service = KioskService(Home(home))
+    assert service.replica is None and service.trust is None
+    assert not service.refresh() or service.replica is None
+    sync(Home(home), str(demo_world / "demo" / "bundle"))  # as `yanzhao sync` would
+    assert service.refresh()
+    assert service.replica is not None and service.trust is not None
+    assert not service.refresh()  # nothing new: nothing reopened
+
+
+def test_a_failure_at_start_is_kept_and_retried(demo_world: Path, tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    shutil.copytree(demo_world, home)
+    saved = (home / "trust" / "trustlist.json").read_bytes()
+    (home / "trust" / "trustlist.json").write_bytes(b"{}")
+    service = KioskService(Home(home))
+    assert service.problem is not None and service.trust is None
+    (home / "trust" / "trustlist.json").write_bytes(saved)
+    assert service.refresh() and service.problem is None and service.trust is not None
+    rec = json.loads((home / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8").readline())
+    assert [p.cert_no for p in service.lookup(rec["id_number"])] == [rec["cert_no"]]

@@ -46,16 +46,23 @@ def _baselines() -> dict[str, Callable[[object], list[str]]]:
     return {"zxing": zxing, "zbar": zbar, "opencv": opencv}
 
 
-def run(n: int) -> dict[str, object]:
-    """Measure everything on `n` frames per distortion; return the raw figures."""
+def run(n: int, baselines: bool = True) -> dict[str, object]:
+    """Measure everything on `n` frames per distortion; return the raw figures.
+
+    Pipeline times are (wall ms, decoding-thread CPU ms) pairs: wall time is what the
+    requirement is about, CPU time shows the cost when the shared machine is busy.
+    """
     decoders, _ = make_decoders()
     pipeline = Pipeline(decoders)
-    methods = {**_baselines(), "pipeline": lambda g: [r.text for r in pipeline.decode(g).reads]}
+    methods = {
+        **(_baselines() if baselines else {}),
+        "pipeline": lambda g: [r.text for r in pipeline.decode(g).reads],
+    }
     hits = {d: dict.fromkeys(methods, 0) for d in [*MILD, *HARD, *EMPTY]}
     wrong = dict.fromkeys(methods, 0)
-    code_ms: list[float] = []
-    hard_ms: list[float] = []
-    empty_ms: list[float] = []
+    code_ms: list[tuple[float, float]] = []
+    hard_ms: list[tuple[float, float]] = []
+    empty_ms: list[tuple[float, float]] = []
     for name in hits:
         for seed in range(n):
             case = make_case(name, seed)
@@ -68,9 +75,9 @@ def run(n: int) -> dict[str, object]:
                 else:
                     hits[name][m] += case.text in texts
                     wrong[m] += any(t != case.text for t in texts)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             pipeline.decode(case.image)
-            ms = (time.perf_counter() - t0) * 1000
+            ms = ((time.perf_counter() - t0) * 1000, (time.thread_time() - c0) * 1000)
             (empty_ms if case.text is None else code_ms).append(ms)
             if name in HARD:
                 hard_ms.append(ms)
@@ -88,6 +95,14 @@ def run(n: int) -> dict[str, object]:
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def _row(label: str, pairs: list[tuple[float, float]], stat: str) -> str:
+    def one(values: list[float]) -> float:
+        return {"median": statistics.median, "p95": _p95, "max": max}[stat](values)
+
+    wall, cpu = one([p[0] for p in pairs]), one([p[1] for p in pairs])
+    return f"| {label}, {stat} | {wall:.1f} ms | {cpu:.1f} ms |"
 
 
 def _pct(k: int, n: int) -> str:
@@ -117,22 +132,24 @@ def report(fig: dict[str, object], fps: float, wedge_ms: float) -> str:
         )
     wrong: dict[str, int] = fig["wrong"]  # type: ignore[assignment]
     lines.append("| wrong or invented texts | " + " | ".join(str(wrong[m]) for m in methods) + " |")
-    code_ms: list[float] = fig["code_ms"]  # type: ignore[assignment]
-    hard_ms: list[float] = fig["hard_ms"]  # type: ignore[assignment]
-    empty_ms: list[float] = fig["empty_ms"]  # type: ignore[assignment]
+    code_ms: list[tuple[float, float]] = fig["code_ms"]  # type: ignore[assignment]
+    hard_ms: list[tuple[float, float]] = fig["hard_ms"]  # type: ignore[assignment]
+    empty_ms: list[tuple[float, float]] = fig["empty_ms"]  # type: ignore[assignment]
     lines += [
         "",
-        "| pipeline timing (one thread) | value |",
+        "| pipeline, per frame | wall | CPU (decoding thread) |",
+        "|---|---|---|",
+        _row("no-code 720p frame", empty_ms, "median"),
+        _row("no-code 720p frame (checkerboard decoys trigger retries)", empty_ms, "p95"),
+        _row("frame with a code", code_ms, "median"),
+        _row("frame with a code (retries included)", code_ms, "p95"),
+        _row("frame with a hard-distortion code", hard_ms, "p95"),
+        _row("frame with a hard-distortion code", hard_ms, "max"),
+        "",
+        "| other timings | value |",
         "|---|---|",
-        f"| no-code 720p frame, median | {statistics.median(empty_ms):.1f} ms |",
-        f"| no-code 720p frame, p95 (checkerboard decoys trigger retries) | "
-        f"{_p95(empty_ms):.1f} ms |",
-        f"| frame with a code, median | {statistics.median(code_ms):.1f} ms |",
-        f"| frame with a code, p95 (retries included) | {_p95(code_ms):.1f} ms |",
-        f"| frame with a hard-distortion code, p95 / max | {_p95(hard_ms):.1f} / "
-        f"{max(hard_ms):.1f} ms |",
-        f"| scan loop, 720p video, decode thread | {fps:.0f} frames/s |",
-        f"| 1,300-character wedge burst, Enter to payload | {wedge_ms:.2f} ms |",
+        f"| scan loop, 720p frames (⅓ with a code), OpenCV on one thread | {fps:.0f} frames/s |",
+        f"| 1,300-character wedge burst, Enter to payload (worst of 20) | {wedge_ms:.2f} ms |",
     ]
     return "\n".join(lines)
 
@@ -145,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--order", action="store_true", help="measure the retry plan instead")
     ap.add_argument("-n", type=int, default=30, help="frames per distortion")
+    ap.add_argument("--timing", action="store_true", help="pipeline only (no baselines): fast")
     args = ap.parse_args(argv)
     if args.order:
         from bench.scanner_order import main as order_main
@@ -153,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     n = 1 if args.quick else args.n
     load_before = os.getloadavg()[0]
-    fig = run(n)
+    fig = run(n, baselines=not args.timing)
     text = report(fig, loop_fps(20 if args.quick else 150), wedge_latency_ms())
     print(text)
     print(

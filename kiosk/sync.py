@@ -111,6 +111,8 @@ def _sync(home: Home, src: Source, progress: Progress | None, now: dt.datetime) 
     )
     _check_trust_files(manifest, trust_data, trust_sig)
     installed = store.installed_sequence(home.replica_dir)
+    if installed is not None:
+        store.clean(home.replica_dir)  # what a crash left behind (e.g. the old replica after the switch)
     if installed is not None and manifest.sequence < installed:
         raise RollbackError(
             f"数据包版本 {manifest.sequence} 低于已安装的 {installed}，拒绝回退 (rollback refused)"

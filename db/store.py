@@ -30,7 +30,23 @@ def current(replica_dir: Path) -> Path | None:
     path = replica_dir / name
     if not name or "/" in name or not path.is_file():
         return None
+    if Path(str(path) + "-journal").exists():
+        _roll_back(path)
     return path
+
+
+def _roll_back(path: Path) -> None:
+    """Undo a delta that a crash interrupted, as a read-write opener does: a read-only one (the
+    kiosk's) cannot, and fails on the hot journal. Harmless while a sync is still applying: the
+    journal is only hot when no writer holds it."""
+    try:
+        conn = sqlite3.connect(path, timeout=30.0)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass  # whoever opens the replica next reports it
 
 
 def installed_sequence(replica_dir: Path) -> int | None:
@@ -91,6 +107,7 @@ def install_snapshot(
     if old is not None and old.name == name:
         name = f"replica-{sequence:08d}-{os.getpid()}.db"
     part = replica_dir / (name + ".part")
+    _remove_db(replica_dir / name)  # a stale journal or WAL under the new name would be replayed into it
     try:
         with part.open("wb") as fh:
             write(fh)

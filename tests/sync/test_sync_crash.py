@@ -1,0 +1,261 @@
+"""kill -9 at any moment of a sync leaves the old replica or the new one, never a mix, and the next
+sync works; a replica opened before a snapshot sync keeps reading the old data; leftovers of other
+databases beside the replica never leak into a new one."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.sync.conftest import ROOT, Chain, home_state, installed, replica_rows, sequence_of
+
+
+def _sync(home: Path, source: Path):  # type: ignore[no-untyped-def]
+    from kiosk.home import Home
+    from kiosk.sync import sync
+
+    return sync(Home(home), str(source))
+
+
+def _digest(db: Path) -> str:
+    return hashlib.sha256(repr(replica_rows(db)).encode()).hexdigest()
+
+
+@dataclass
+class Big:
+    bundle: Path        # sequence 6: snapshot 6 and the delta 5→6
+    home5: Path         # a home synced to sequence 5 (the delta's start)
+    digest5: str        # its replica's rows
+    digest6: str        # the rows of sequence 6 as its snapshot installs them
+
+
+@pytest.fixture(scope="module")
+def big(chain: Chain, tmp_path_factory: pytest.TempPathFactory) -> Big:
+    """12,000 practitioners (a tenth with photos) at sequence 5, and 4,000 changes to sequence 6."""
+    from kiosk.home import init
+    from kiosk.publish import publish
+    from seed.mutate import next_export
+    from seed.registry import generate
+
+    root = tmp_path_factory.mktemp("big")
+    generate(root / "e5", seed=7, practitioners=12_000, jurisdiction="410000", sequence=5,
+             photo_fraction=0.1)
+    next_export(root / "e5", root / "e6", seed=8, changes=4000, deletes=200, additions=200)
+    publish(root / "e5", chain.trust, chain.publisher, root / "bundle")
+    home5 = root / "home5"
+    init(home5, [chain.demo / "keys" / "root.pub.pem"])
+    _sync(home5, root / "bundle")
+    publish(root / "e6", chain.trust, chain.publisher, root / "bundle")
+    ref = root / "ref6"
+    init(ref, [chain.demo / "keys" / "root.pub.pem"])
+    assert _sync(ref, root / "bundle").method == "snapshot"
+    return Big(root / "bundle", home5, _digest(installed(home5)), _digest(installed(ref)))
+
+
+def _sync_cli(home: Path, bundle: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if k != "YANZHAO_HOME"}
+    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--home", str(home), "sync", str(bundle)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _kill(proc: subprocess.Popen[bytes], home: Path, when: tuple[str, object]) -> bool:
+    """SIGKILL `proc` after a delay, or the moment a file matching a glob shows up in `home` (plus a
+    delay); False when the sync finished before that moment came."""
+    kind, arg = when
+    if kind == "current":  # the moment CURRENT names the new replica (the swap)
+        while (home / "replica" / "CURRENT").read_text("ascii").strip() != arg:
+            if proc.poll() is not None:
+                return False
+            time.sleep(0.0002)
+    elif kind == "gone":  # the moment a file that showed up has gone again (a commit)
+        seen = False
+        while not seen or list(home.glob(arg)):  # type: ignore[arg-type]
+            seen = seen or bool(list(home.glob(arg)))  # type: ignore[arg-type]
+            if proc.poll() is not None:
+                return False
+            time.sleep(0.0002)
+    elif kind == "glob":
+        pattern, extra = arg  # type: ignore[misc]
+        while not list(home.glob(pattern)):
+            if proc.poll() is not None:
+                return False
+            time.sleep(0.0002)
+        time.sleep(extra)
+    else:
+        time.sleep(arg)  # type: ignore[arg-type]
+    finished = proc.poll() is not None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    return not finished
+
+
+def _check_after_kill(home: Path, old: str, new: str) -> str:
+    """The replica opens as the kiosk opens it, is intact, and is wholly the old or the new one."""
+    from kiosk.home import Home
+
+    h = Home(home)
+    replica = h.replica()  # read-only, as the kiosk does
+    assert replica is not None
+    seq = replica.info().sequence
+    replica.close()
+    conn = sqlite3.connect(f"file:{installed(home)}?mode=ro", uri=True)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+    digest = _digest(installed(home))
+    assert digest in (old, new), "a mix of old and new"
+    assert seq == sequence_of(installed(home)) == (6 if digest == new else seq)
+    assert h.trust_list() is not None
+    return "old" if digest == old else "new"
+
+
+def _killed_runs(start: Path, bundle: Path, old: str, new: str, tmp: Path, method: str,
+                 phases: list[tuple[str, object]]) -> dict[str, int]:
+    """Time one whole CLI sync, then SIGKILL copies of `start` at delays spread over that time and
+    at the moment each phase begins (its first file appears); then sync again."""
+    whole = tmp / "whole"
+    shutil.copytree(start, whole)
+    began = time.monotonic()
+    proc = _sync_cli(whole, bundle)
+    assert proc.wait(60) == 0, proc.stderr.read() if proc.stderr else ""
+    took = time.monotonic() - began
+    assert _digest(installed(whole)) == new
+    moments: list[tuple[str, object]] = [("after", took * f) for f in (0.3, 0.6, 0.8, 0.95, 1.2)]
+    moments += phases
+    outcomes = {"old": 0, "new": 0}
+    for i, when in enumerate(moments):
+        home = tmp / f"kill-{i}"
+        shutil.copytree(start, home)
+        proc = _sync_cli(home, bundle)
+        killed = _kill(proc, home, when)
+        assert killed or when[0] == "after", f"the sync finished before {when} came"
+        outcomes[_check_after_kill(home, old, new)] += 1
+        result = _sync(home, bundle)
+        assert result.to_sequence == 6 and result.method in (method, "none")
+        assert sequence_of(installed(home)) == 6
+        assert [p.name for p in (home / "replica").iterdir() if p.name != "CURRENT"] == [installed(home).name]
+        shutil.rmtree(home)
+    return outcomes
+
+
+def test_kill_during_snapshot_sync(big: Big, home1: Path, tmp_path: Path) -> None:
+    """From the demo replica (sequence 1, no delta from it): download, decompress, swap."""
+    phases: list[tuple[str, object]] = [
+        ("glob", ("staging/snapshot-*", 0.0)), ("glob", ("staging/snapshot-*", 0.01)),  # download
+        ("glob", ("replica/*.part", 0.0)), ("glob", ("replica/*.part", 0.02)),  # decompress
+        ("glob", ("replica/replica-00000006.db", 0.0)),  # renamed, CURRENT not yet switched
+        ("current", "replica-00000006.db"),  # switched, old replica and trust list not yet done
+    ]
+    outcomes = _killed_runs(home1, big.bundle, _digest(installed(home1)), big.digest6, tmp_path,
+                            "snapshot", phases)
+    assert outcomes["old"] and outcomes["new"], outcomes
+
+
+def test_kill_during_delta_sync(big: Big, tmp_path: Path) -> None:
+    """From sequence 5: download the delta, apply its changes in one transaction."""
+    phases: list[tuple[str, object]] = [
+        ("glob", ("staging/delta-*", 0.0)),  # download
+        ("glob", ("replica/*-journal", 0.0)), ("glob", ("replica/*-journal", 0.01)),  # applying
+        ("glob", ("replica/*-journal", 0.03)),
+        ("gone", "replica/*-journal"),  # committed, trust list and staging not yet done
+    ]
+    outcomes = _killed_runs(big.home5, big.bundle, big.digest5, big.digest6, tmp_path, "delta", phases)
+    assert outcomes["old"] and outcomes["new"], outcomes
+
+
+def _hot_journal(db: Path, into: Path) -> None:
+    """Leave a hot rollback journal of `db` (a killed writer's) at `into`."""
+    code = (
+        "import os, sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('PRAGMA journal_mode=DELETE'); c.execute('PRAGMA cache_size=10')\n"
+        "c.execute('BEGIN IMMEDIATE'); c.execute('UPDATE practitioner SET name = name || 1')\n"
+        "c.execute('DELETE FROM photo')\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(db)], check=False)
+    os.replace(str(db) + "-journal", into)
+
+
+def test_a_killed_delta_apply_is_rolled_back_for_readers(chain: Chain, home1: Path) -> None:
+    """A hot journal beside the installed replica (kill -9 mid-delta): read-only openers would fail
+    with 'attempt to write a readonly database'; the old replica must be what they see."""
+    from kiosk.home import Home
+
+    db = installed(home1)
+    before = _digest(db)
+    scratch = home1 / "scratch.db"
+    shutil.copyfile(db, scratch)
+    _hot_journal(scratch, Path(str(db) + "-journal"))
+    shutil.copyfile(scratch, db)  # the half-written pages the journal undoes
+    replica = Home(home1).replica()
+    assert replica is not None and replica.info().sequence == 1
+    replica.close()
+    assert _digest(db) == before
+    assert _sync(home1, chain.bundles[2]).method == "delta"
+
+
+def test_leftovers_beside_the_new_replica_name_are_not_replayed_into_it(chain: Chain, home1: Path) -> None:
+    """A stale journal, WAL and shm named for the replica a snapshot sync is about to write."""
+    db = installed(home1)
+    scratch = home1 / "scratch.db"
+    shutil.copyfile(db, scratch)
+    target = home1 / "replica" / "replica-00000002.db"
+    _hot_journal(scratch, Path(str(target) + "-journal"))
+    Path(str(target) + "-wal").write_bytes(os.urandom(4096))
+    Path(str(target) + "-shm").write_bytes(os.urandom(32768))
+    assert _sync(home1, chain.snap2).method == "snapshot"
+    assert installed(home1) == target
+    conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    conn.close()
+    ref = home1 / "ref.db"
+    import zstandard
+
+    with (chain.snap2 / "snapshot-00000002.db.zst").open("rb") as fin, ref.open("wb") as fout:
+        zstandard.ZstdDecompressor().copy_stream(fin, fout)
+    assert replica_rows(target) == replica_rows(ref)
+
+
+def test_replica_opened_before_a_snapshot_sync_keeps_reading_old_data(chain: Chain, home1: Path) -> None:
+    from kiosk.home import Home
+
+    h = Home(home1)
+    old = h.replica()
+    assert old is not None
+    some = replica_rows(installed(home1))["practitioner"]
+    gone = {(r[0], r[1]) for r in some} - {(r[0], r[1]) for r in replica_rows(_snap2_db(chain, home1))["practitioner"]}
+    kind, cert = sorted(gone)[0]
+    assert old.practitioner(kind, cert) is not None
+    before_rows = old.stats()
+    assert _sync(home1, chain.snap2).method == "snapshot"
+    # the old connection reads the old file, whole and consistent
+    assert old.info().sequence == 1
+    assert old.practitioner(kind, cert) is not None
+    assert old.stats() == before_rows
+    new = h.replica()
+    assert new is not None and new.info().sequence == 2
+    assert new.practitioner(kind, cert) is None
+    old.close()
+    new.close()
+    assert home_state(home1)  # nothing left open or half-written
+    assert not list((home1 / "replica").glob("*-journal"))
+
+
+def _snap2_db(chain: Chain, home: Path) -> Path:
+    import zstandard
+
+    out = home / "snap2.db"
+    if not out.exists():
+        with (chain.snap2 / "snapshot-00000002.db.zst").open("rb") as fin, out.open("wb") as fout:
+            zstandard.ZstdDecompressor().copy_stream(fin, fout)
+    return out

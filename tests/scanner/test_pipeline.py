@@ -95,3 +95,21 @@ def test_make_pipeline_for_live_frames() -> None:
     assert live.budget_ms == LIVE_BUDGET_MS and notices == []
     text = payload(7)
     assert [r.text for r in live.decode(code_frame(text, seed=7)).reads] == [text]
+
+
+def test_without_zxing_the_other_decoders_and_fallback_retries_still_read() -> None:
+    import importlib
+    from types import ModuleType
+
+    def import_module(name: str) -> ModuleType:
+        if name == "zxingcpp":
+            raise ImportError("No module named 'zxingcpp'")
+        return importlib.import_module(name)
+
+    decoders, notices = make_decoders(import_module=import_module)
+    assert [d.name for d in decoders] == ["zbar", "opencv"] and "zxing is off" in notices[0]
+    pipe = Pipeline(decoders)
+    for seed in range(2):
+        case = make_case("clean", seed)
+        assert [r.text for r in pipe.decode(case.image).reads] == [case.text]
+    assert pipe.decode(empty_frame(1)).reads == ()

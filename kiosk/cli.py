@@ -275,7 +275,7 @@ def demo(home_opt: str | None, if_missing: bool, practitioners: int, io: Io) -> 
     import os
 
     from kiosk.launch import DEFAULT_DEMO_HOME
-    from seed.demo import build, is_fresh
+    from seed.world_state import is_fresh
 
     path = Path(home_opt or os.environ.get("YANZHAO_HOME") or DEFAULT_DEMO_HOME)
     if if_missing and is_fresh(path):

@@ -186,3 +186,25 @@ def test_init_pins_roots_and_refuses_bad_keys(tmp_path: Path, demo_world: Path) 
 def test_status_of_an_uninitialised_home_exits_3(tmp_path: Path) -> None:
     proc = run("status", "--home", str(tmp_path))
     assert proc.returncode == 3
+
+
+def test_demo_command_builds_once_then_reuses(tmp_path: Path) -> None:
+    """`make run` calls `demo --if-missing`: the first call builds, the second reuses."""
+    home = tmp_path / "demo-home"
+    first = run("demo", "--home", str(home), "--if-missing", "--practitioners", "2000")
+    assert first.returncode == 0, first.stderr
+    assert "demo world built" in first.stdout
+    assert (home / "demo" / "credentials.ndjson").exists()
+    second = run("demo", "--home", str(home), "--if-missing")
+    assert second.returncode == 0 and "ready" in second.stdout
+    status = json.loads(run("status", "--home", str(home), "--json").stdout)
+    assert status["replica"]["sequence"] == 1
+
+
+def test_demo_refuses_to_overwrite_a_real_home(tmp_path: Path, demo_world: Path) -> None:
+    home = tmp_path / "real"
+    home.mkdir()
+    (home / "kiosk.db").write_bytes(b"precious")
+    proc = run("demo", "--home", str(home))
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert (home / "kiosk.db").read_bytes() == b"precious"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import http.client
 import os
 import shutil
 import time
@@ -124,7 +125,8 @@ class HttpSource:
             if err.code == 404:
                 raise BundleIntegrityError(f"服务器上缺少 {name} (HTTP 404 for {name})") from None
             raise SourceUnavailableError(f"服务器返回错误 {err.code} (HTTP {err.code} for {name})") from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError,
+                http.client.HTTPException) as err:  # e.g. BadStatusLine: not an HTTP server
             reason = getattr(err, "reason", err)
             raise SourceUnavailableError(
                 f"无法连接同步服务器 (cannot reach {self.label}: {reason})"
@@ -134,8 +136,8 @@ class HttpSource:
         with self._open(name) as resp:
             try:
                 data = resp.read(limit + 1)
-            except (TimeoutError, OSError) as err:
-                raise SourceUnavailableError(f"下载 {name} 超时 (timed out reading {name}: {err})") from None
+            except (TimeoutError, OSError, http.client.HTTPException) as err:  # IncompleteRead
+                raise SourceUnavailableError(f"下载 {name} 失败或超时 (could not read {name}: {err!r})") from None
         if len(data) > limit:
             if looks_like_html(data):
                 raise BundleIntegrityError("同步源返回的是网页而不是数据包 (the source returned a web page)")
@@ -179,7 +181,7 @@ class HttpSource:
                         raise SourceUnavailableError("下载超时 (download took too long)")
                     try:
                         block = resp.read(min(CHUNK, ref.size - done))
-                    except (TimeoutError, OSError) as err:
+                    except (TimeoutError, OSError, http.client.HTTPException) as err:
                         raise SourceUnavailableError(
                             f"下载中断，可再次同步续传 (download interrupted: {err}; sync again to resume)"
                         ) from None

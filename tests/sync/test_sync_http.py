@@ -36,6 +36,8 @@ class BundleServer(http.server.ThreadingHTTPServer):
         self.cut: dict[str, int] = {}
         self.stall = False
         self.portal: set[str] = set()
+        self.ignore_range = False
+        self.chunked = False
         self.release = threading.Event()
 
     @property
@@ -62,6 +64,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(404, b"not found", "text/plain")
             return
         data = path.read_bytes()
+        if srv.ignore_range:
+            rng = None
+        if srv.chunked:
+            self._chunked(name, data)
+            return
         start = int(rng.removeprefix("bytes=").rstrip("-")) if rng else 0
         body = data[start:]
         self.send_response(206 if rng else 200)
@@ -81,6 +88,26 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         self.wfile.write(body)
         srv.sent[name] = srv.sent.get(name, 0) + len(body)
+
+    def _chunked(self, name: str, data: bytes) -> None:
+        """HTTP/1.1 chunked transfer, as a proxy or dynamic server sends; honours `cut`."""
+        self.protocol_version = "HTTP/1.1"
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        cut = self.server.cut.get(name, 0) > 0
+        body = data[: len(data) // 2] if cut else data
+        for i in range(0, len(body), 65536):
+            piece = body[i:i + 65536]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        if cut:
+            self.server.cut[name] -= 1
+            self.wfile.write(b"10000\r\npartial")  # a chunk announced, then the line drops
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(b"0\r\n\r\n")
 
     def _send(self, code: int, body: bytes, ctype: str) -> None:
         self.send_response(code)
@@ -248,3 +275,56 @@ def test_full_disk_while_downloading_over_http(chain: Chain, home1: Path, serve)
     assert "File too large" in proc.stderr, proc.stderr
     assert home_state(home1) == before
     assert _sync(home1, srv.url).to_sequence == 2
+
+
+def test_server_ignoring_range_still_completes(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.errors import SourceUnavailableError
+
+    srv = serve(chain.snap2)
+    snap = next(chain.snap2.glob("snapshot-*")).name
+    srv.cut[snap] = 1
+    srv.ignore_range = True
+    with pytest.raises(SourceUnavailableError):
+        _sync(home1, srv.url)
+    result = _sync(home1, srv.url)
+    assert (result.method, result.to_sequence) == ("snapshot", 2)
+    assert replica_rows(installed(home1))["meta"] == replica_rows(_snapshot_db(chain, home1))["meta"]
+
+
+def _snapshot_db(chain: Chain, home: Path) -> Path:
+    import zstandard
+
+    out = home / "ref.db"
+    with (chain.snap2 / "snapshot-00000002.db.zst").open("rb") as fin, out.open("wb") as fout:
+        zstandard.ZstdDecompressor().copy_stream(fin, fout)
+    return out
+
+
+def test_chunked_transfer_and_its_interruption(chain: Chain, home1: Path, fresh_home: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    srv = serve(chain.snap2)
+    srv.chunked = True
+    snap = next(chain.snap2.glob("snapshot-*")).name
+    srv.cut[snap] = 1
+    _refused(home1, srv.url, "sync again to resume")
+    assert _sync(home1, srv.url).to_sequence == 2
+    srv.cut["manifest.json"] = 1
+    _refused(fresh_home, srv.url, "manifest.json")
+
+
+def test_something_that_is_not_an_http_server_is_refused(home1: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(8)
+
+        def answer() -> None:
+            for _ in range(3):
+                try:
+                    conn, _ = s.accept()
+                except OSError:
+                    return
+                with conn:
+                    conn.recv(4096)
+                    conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+        threading.Thread(target=answer, daemon=True).start()
+        _refused(home1, f"http://127.0.0.1:{s.getsockname()[1]}/", "cannot reach")

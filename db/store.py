@@ -156,9 +156,11 @@ def apply_deltas(
                 apply(conn, header, records)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (e.g. disk full)
+                conn.execute("ROLLBACK")
             raise
     except sqlite3.OperationalError as err:
-        raise SyncError(f"更新本地库失败 (cannot update the replica: {err})") from err
+        hint = "（磁盘已满？）" if any(w in str(err) for w in ("full", "I/O")) else ""
+        raise SyncError(f"更新本地库失败{hint} (cannot update the replica: {err})") from err
     finally:
         conn.close()

@@ -150,8 +150,9 @@ def _wrong_key_sig(b: Path, chain: Chain) -> None:
     from seed.keys import generate
 
     sig = json.loads((b / "manifest.json.sig").read_bytes())
-    from kiosk.keys import sign
     import base64
+
+    from kiosk.keys import sign
 
     sig["sig"] = base64.b64encode(sign(generate(), (b / "manifest.json").read_bytes())).decode()
     (b / "manifest.json.sig").write_text(json.dumps(sig))
@@ -233,6 +234,34 @@ def _limit_file_size(limit: int):  # type: ignore[no-untyped-def]
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     return pre
+
+
+def test_full_disk_while_applying_a_delta(chain: Chain, home1: Path) -> None:
+    """No file may grow (as on a full disk: the replica's own blocks stay writable): the delta's
+    writes fail, SQLite rolls the transaction back, and the message says so (it used to say
+    'cannot rollback - no transaction is active' instead)."""
+    before = home_state(home1)
+    limit = installed(home1).stat().st_size
+    proc = run_main("--home", str(home1), "sync", str(chain.bundles[3]), preexec=_limit_file_size(limit))
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "cannot update the replica: disk I/O error" in proc.stderr, proc.stderr
+    assert "磁盘已满" in proc.stderr
+    assert home_state(home1) == before
+    assert _sync(home1, chain.bundles[3]).method == "delta"
+
+
+def test_a_second_sync_at_the_same_time_is_refused(chain: Chain, home1: Path) -> None:
+    import fcntl
+
+    with (home1 / "sync.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        before = home_state(home1)
+        proc = run_main("--home", str(home1), "sync", str(chain.bundles[2]))
+        assert proc.returncode != 0
+        assert "another sync is running" in proc.stderr
+        assert home_state(home1) == before
+    assert _sync(home1, chain.bundles[2]).to_sequence == 2
 
 
 @pytest.mark.parametrize("limit", [1 << 20, 6 << 20], ids=["while-downloading", "while-installing"])

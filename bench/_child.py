@@ -40,8 +40,13 @@ def publish(export: str, trust: str, key: str, out: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     pub = do_publish(Path(export), Path(trust), Path(key), Path(out))
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "rss_before_mib": before, "peak_rss_mib": _peak(),
-            "sequence": pub.sequence, "delta": pub.delta}
+    return {
+        "seconds": seconds,
+        "rss_before_mib": before,
+        "peak_rss_mib": _peak(),
+        "sequence": pub.sequence,
+        "delta": pub.delta,
+    }
 
 
 def memory(replica: str, keys_file: str) -> dict[str, Any]:
@@ -62,8 +67,14 @@ def memory(replica: str, keys_file: str) -> dict[str, Any]:
     lookups = len(keys["id_hashes"]) + len(keys["certs"]) + len(keys["names"])
     after = _rss()
     rep.close()
-    return {"rss_before_mib": before, "rss_open_mib": opened, "rss_after_mib": after,
-            "peak_rss_mib": _peak(), "lookups": lookups, "found": n}
+    return {
+        "rss_before_mib": before,
+        "rss_open_mib": opened,
+        "rss_after_mib": after,
+        "peak_rss_mib": _peak(),
+        "lookups": lookups,
+        "found": n,
+    }
 
 
 def main(argv: list[str]) -> int:

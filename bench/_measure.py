@@ -29,12 +29,17 @@ def pct(samples: list[float], q: float) -> float:
 
 def summary_ms(samples: list[float]) -> dict[str, float]:
     """p50, p99, max of samples in seconds, as milliseconds."""
-    return {"p50_ms": pct(samples, 50) * 1e3, "p99_ms": pct(samples, 99) * 1e3,
-            "max_ms": max(samples) * 1e3, "n": len(samples)}
+    return {
+        "p50_ms": pct(samples, 50) * 1e3,
+        "p99_ms": pct(samples, 99) * 1e3,
+        "max_ms": max(samples) * 1e3,
+        "n": len(samples),
+    }
 
 
-def paired(keys: list[Any], fn: Callable[[Any], Any], base: Callable[[Any], Any]
-           ) -> tuple[list[float], list[float]]:
+def paired(
+    keys: list[Any], fn: Callable[[Any], Any], base: Callable[[Any], Any]
+) -> tuple[list[float], list[float]]:
     """Warm both over all keys, then time fn(key) and base(key) alternately per key."""
     for k in keys:
         fn(k)
@@ -67,12 +72,20 @@ def sample_keys(path: Path, n: int) -> dict[str, Any]:
         rows = conn.execute(
             "SELECT kind, cert_no, id_hash, name FROM practitioner ORDER BY random() LIMIT ?", (n,)
         ).fetchall()
-        two = [r[0] for r in conn.execute(
-            "SELECT name FROM practitioner WHERE length(name) = 2 ORDER BY random() LIMIT ?",
-            (max(1, n // 4),))]
+        two = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM practitioner WHERE length(name) = 2 ORDER BY random() LIMIT ?",
+                (max(1, n // 4),),
+            )
+        ]
     names = [r[3] for r in rows[: n - len(two)]] + two
-    return {"certs": [(r[0], r[1]) for r in rows], "id_hashes": [bytes(r[2]) for r in rows],
-            "names": names, "two_char": two}
+    return {
+        "certs": [(r[0], r[1]) for r in rows],
+        "id_hashes": [bytes(r[2]) for r in rows],
+        "names": names,
+        "two_char": two,
+    }
 
 
 def lookups(path: Path, keys: dict[str, Any]) -> dict[str, Any]:
@@ -82,9 +95,11 @@ def lookups(path: Path, keys: dict[str, Any]) -> dict[str, Any]:
     rep = r.Replica(path)
     conn = ro_connect(path)
     p_sql = f"SELECT {r._P_COLS} FROM {r._P_FROM} "  # noqa: SLF001 - the very same statements
-    f_sql = ("SELECT f.institution, i.name, f.scope, f.filed_on, f.valid_until FROM filing f "
-             "LEFT JOIN institution i ON i.reg_no = f.institution "
-             "WHERE f.kind = ? AND f.cert_no = ? ORDER BY f.filed_on")
+    f_sql = (
+        "SELECT f.institution, i.name, f.scope, f.filed_on, f.valid_until FROM filing f "
+        "LEFT JOIN institution i ON i.reg_no = f.institution "
+        "WHERE f.kind = ? AND f.cert_no = ? ORDER BY f.filed_on"
+    )
 
     def raw_with_filings(sql: str, params: tuple[Any, ...]) -> int:
         rows = conn.execute(sql, params).fetchall()
@@ -93,17 +108,33 @@ def lookups(path: Path, keys: dict[str, Any]) -> dict[str, Any]:
         return len(rows)
 
     out: dict[str, Any] = {}
-    a, b = paired(keys["id_hashes"], rep.by_id_hash,
-                  lambda h: raw_with_filings(p_sql + "WHERE p.id_hash = ?", (h,)))
-    _, b1 = paired(keys["id_hashes"], lambda h: None,
-                   lambda h: conn.execute(p_sql + "WHERE p.id_hash = ?", (h,)).fetchall())
-    out["by_id_hash"] = {"replica": summary_ms(a), "raw": summary_ms(b), "raw_one_stmt": summary_ms(b1)}
-    a, b = paired(keys["certs"], lambda c: rep.practitioner(*c),
-                  lambda c: raw_with_filings(p_sql + "WHERE p.kind = ? AND p.cert_no = ?",
-                                             (r.KIND_CODE.get(c[0], c[0]), c[1])))
+    a, b = paired(
+        keys["id_hashes"],
+        rep.by_id_hash,
+        lambda h: raw_with_filings(p_sql + "WHERE p.id_hash = ?", (h,)),
+    )
+    _, b1 = paired(
+        keys["id_hashes"],
+        lambda h: None,
+        lambda h: conn.execute(p_sql + "WHERE p.id_hash = ?", (h,)).fetchall(),
+    )
+    out["by_id_hash"] = {
+        "replica": summary_ms(a),
+        "raw": summary_ms(b),
+        "raw_one_stmt": summary_ms(b1),
+    }
+    a, b = paired(
+        keys["certs"],
+        lambda c: rep.practitioner(*c),
+        lambda c: raw_with_filings(
+            p_sql + "WHERE p.kind = ? AND p.cert_no = ?", (r.KIND_CODE.get(c[0], c[0]), c[1])
+        ),
+    )
     out["practitioner"] = {"replica": summary_ms(a), "raw": summary_ms(b)}
-    name_sql = (p_sql + "WHERE p.name >= ? AND p.name < ? ORDER BY p.name, p.kind, p.cert_no "
-                "LIMIT ? OFFSET ?")
+    name_sql = (
+        p_sql + "WHERE p.name >= ? AND p.name < ? ORDER BY p.name, p.kind, p.cert_no "
+        "LIMIT ? OFFSET ?"
+    )
 
     def raw_name(n: str) -> list[Any]:
         return conn.execute(name_sql, (n, n + "\U0010ffff", r.PAGE, 0)).fetchall()
@@ -112,9 +143,14 @@ def lookups(path: Path, keys: dict[str, Any]) -> dict[str, Any]:
     a2, b2 = paired(keys["two_char"], rep.by_name, raw_name)
     surnames = sorted({n[0] for n in keys["names"]})
     a1, b1 = paired(surnames, rep.by_name, raw_name)
-    out["by_name"] = {"replica": summary_ms(a), "raw": summary_ms(b),
-                      "two_char_replica": summary_ms(a2), "two_char_raw": summary_ms(b2),
-                      "surname_only_replica": summary_ms(a1), "surname_only_raw": summary_ms(b1)}
+    out["by_name"] = {
+        "replica": summary_ms(a),
+        "raw": summary_ms(b),
+        "two_char_replica": summary_ms(a2),
+        "two_char_raw": summary_ms(b2),
+        "surname_only_replica": summary_ms(a1),
+        "surname_only_raw": summary_ms(b1),
+    }
     rep.close()
     conn.close()
     return out
@@ -124,8 +160,9 @@ def peewee(path: Path, keys: list[bytes]) -> dict[str, Any]:
     """peewee's expression building and execution for the ID lookup against raw SQL."""
     from db import models
 
-    models.replica_db.init(f"file:{path}?mode=ro", uri=True,
-                           pragmas={"cache_size": -16000, "mmap_size": 0})
+    models.replica_db.init(
+        f"file:{path}?mode=ro", uri=True, pragmas={"cache_size": -16000, "mmap_size": 0}
+    )
     P = models.Practitioner
 
     def query(h: bytes) -> Any:
@@ -135,20 +172,31 @@ def peewee(path: Path, keys: list[bytes]) -> dict[str, Any]:
     conn = ro_connect(path)
     try:
         build, text = paired(keys, lambda h: query(h).sql(), lambda h: (sql, (h,)))
-        run, raw = paired(keys, lambda h: list(query(h)),
-                          lambda h: conn.execute(sql, (h,)).fetchall())
+        run, raw = paired(
+            keys, lambda h: list(query(h)), lambda h: conn.execute(sql, (h,)).fetchall()
+        )
     finally:
         conn.close()
         models.replica_db.close()
-    return {"sql": sql, "build": summary_ms(build), "raw_text": summary_ms(text),
-            "execute": summary_ms(run), "raw_execute": summary_ms(raw)}
+    return {
+        "sql": sql,
+        "build": summary_ms(build),
+        "raw_text": summary_ms(text),
+        "execute": summary_ms(run),
+        "raw_execute": summary_ms(raw),
+    }
 
 
 def child(*args: str) -> tuple[dict[str, Any], float]:
     """Run bench._child; its JSON line and the wall time seen from here."""
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "bench._child", *args], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench._child", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"bench._child {args[0]} failed:\n{proc.stderr}")
@@ -157,8 +205,11 @@ def child(*args: str) -> tuple[dict[str, Any], float]:
 
 def memory(path: Path, keys: dict[str, Any], work: Path) -> dict[str, Any]:
     """RSS of a process holding the replica after a few hundred lookups."""
-    doc = {"id_hashes": [h.hex() for h in keys["id_hashes"][:150]],
-           "certs": keys["certs"][:150], "names": keys["names"][:100]}
+    doc = {
+        "id_hashes": [h.hex() for h in keys["id_hashes"][:150]],
+        "certs": keys["certs"][:150],
+        "names": keys["names"][:100],
+    }
     keys_file = work / "memory-keys.json"
     keys_file.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
     result, _ = child("memory", str(path), str(keys_file))
@@ -172,7 +223,7 @@ def verify_inprocess(home: Any, text: str, rec: dict[str, Any], n: int) -> dict[
     from kiosk.verify import Context, verify_payload
 
     trust, replica = home.trust_list(), home.replica()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     full = Context(at=now, institution=rec["institution"], id_number=rec["id_number"].upper())
     bare = Context(at=now)
     cred = codec.decode(text)
@@ -180,19 +231,34 @@ def verify_inprocess(home: Any, text: str, rec: dict[str, Any], n: int) -> dict[
     public = public_from_spki(key.spki)
     verdicts = {verify_payload(text, c, trust, replica).verdict.value for c in (full, bare)}
     keys = list(range(n))
-    a, b = paired(keys, lambda _: verify_payload(text, full, trust, replica),
-                  lambda _: verify(public, cred.signature, cred.signed_bytes))
+    a, b = paired(
+        keys,
+        lambda _: verify_payload(text, full, trust, replica),
+        lambda _: verify(public, cred.signature, cred.signed_bytes),
+    )
     a2, _ = paired(keys, lambda _: verify_payload(text, bare, trust, replica), lambda _: None)
     replica.close()
-    return {"full": summary_ms(a), "bare": summary_ms(a2), "signature": summary_ms(b),
-            "verdicts": sorted(verdicts)}
+    return {
+        "full": summary_ms(a),
+        "bare": summary_ms(a2),
+        "signature": summary_ms(b),
+        "verdicts": sorted(verdicts),
+    }
 
 
 def verify_cli(home: Path, text: str, n: int) -> dict[str, Any]:
     """`python main.py verify … --json` from a cold process against `python -c pass`."""
     env = {k: v for k, v in os.environ.items() if k != "YANZHAO_HOME"}
-    cli = [sys.executable, str(ROOT / "main.py"), "verify", "--home", str(home),
-           "--payload", text, "--json"]
+    cli = [
+        sys.executable,
+        str(ROOT / "main.py"),
+        "verify",
+        "--home",
+        str(home),
+        "--payload",
+        text,
+        "--json",
+    ]
     base = [sys.executable, "-c", "pass"]
     a: list[float] = []
     b: list[float] = []
@@ -200,14 +266,21 @@ def verify_cli(home: Path, text: str, n: int) -> dict[str, Any]:
     for _ in range(n):
         for cmd, acc in ((base, b), (cli, a)):
             t0 = time.perf_counter()
-            proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+            proc = subprocess.run(
+                cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+            )
             acc.append(time.perf_counter() - t0)
             if cmd is cli:
                 if proc.returncode not in (0, 1, 2):
                     raise RuntimeError(f"verify CLI failed ({proc.returncode}): {proc.stderr}")
                 verdict = json.loads(proc.stdout)["verdict"]
-    return {"cli_median_s": statistics.median(a), "cli_max_s": max(a),
-            "python_pass_median_s": statistics.median(b), "n": n, "verdict": verdict}
+    return {
+        "cli_median_s": statistics.median(a),
+        "cli_max_s": max(a),
+        "python_pass_median_s": statistics.median(b),
+        "n": n,
+        "verdict": verdict,
+    }
 
 
 def cp_baselines(src: Path, work: Path, reps: int) -> dict[str, Any]:
@@ -225,8 +298,12 @@ def cp_baselines(src: Path, work: Path, reps: int) -> dict[str, Any]:
                 os.close(fd)
             acc.append(time.perf_counter() - t0)
             dst.unlink()
-    return {"cp_s": statistics.median(plain), "cp_fsync_s": statistics.median(synced),
-            "bytes": src.stat().st_size, "reps": reps}
+    return {
+        "cp_s": statistics.median(plain),
+        "cp_fsync_s": statistics.median(synced),
+        "bytes": src.stat().st_size,
+        "reps": reps,
+    }
 
 
 def zstd_baseline(src: Path, work: Path) -> float:

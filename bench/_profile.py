@@ -38,7 +38,9 @@ def _publish(world: w.World, export: Path, bundle: Path, top: int) -> str:
     prof.enable()
     publish(export, world.trust, world.keys / "publisher.pem", bundle)
     prof.disable()
-    return f"publish {export.name}: {time.perf_counter() - t0:.1f} s (under cProfile)\n" + _stats(prof, top)
+    return f"publish {export.name}: {time.perf_counter() - t0:.1f} s (under cProfile)\n" + _stats(
+        prof, top
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,9 +48,14 @@ def timed_sync(home_path: Path, bundle: Path, root_pub: Path | None = None) -> d
     t0 = time.perf_counter()
     result = sync(home, str(bundle), progress=phases)
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "method": result.method, "from": result.from_sequence,
-            "to": result.to_sequence, "downloaded": result.downloaded,
-            "phases": phases.breakdown(seconds)}
+    return {
+        "seconds": seconds,
+        "method": result.method,
+        "from": result.from_sequence,
+        "to": result.to_sequence,
+        "downloaded": result.downloaded,
+        "phases": phases.breakdown(seconds),
+    }
 
 
 def profiled(home_path: Path, bundle: Path, top: int = 25) -> str:
@@ -82,8 +87,11 @@ def delta_parse(bundle: Path, name: str) -> dict[str, Any]:
         for rec in records:
             key = f"{rec['t']}.{rec['op']}"
             ops[key] = ops.get(key, 0) + 1
-    return {"seconds": time.perf_counter() - t0, "records": ops,
-            "bytes": (bundle / name).stat().st_size}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "records": ops,
+        "bytes": (bundle / name).stat().st_size,
+    }
 
 
 def timed_delta(home: Path, bundle: Path) -> tuple[float, list[str]]:
@@ -96,10 +104,15 @@ def timed_delta(home: Path, bundle: Path) -> tuple[float, list[str]]:
     lines: list[str] = []
     orig_update, orig_delete, orig_apply = delta._update, delta._delete, delta.apply  # noqa: SLF001
 
-    def update(conn: sqlite3.Connection, table: str, cols: tuple[str, ...], rows: list[Any]) -> None:
+    def update(
+        conn: sqlite3.Connection, table: str, cols: tuple[str, ...], rows: list[Any]
+    ) -> None:
         t0 = time.perf_counter()
         orig_update(conn, table, cols, rows)
-        lines.append(f"UPDATE {table} SET {','.join(cols)}: {len(rows):,} rows {time.perf_counter() - t0:.3f} s")
+        lines.append(
+            f"UPDATE {table} SET {','.join(cols)}: {len(rows):,} rows "
+            f"{time.perf_counter() - t0:.3f} s"
+        )
 
     def delete(conn: sqlite3.Connection, table: str, keys: list[Any]) -> None:
         t0 = time.perf_counter()

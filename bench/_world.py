@@ -93,11 +93,22 @@ def _keys_and_trust(path: Path, authority: str, authority_name: str, now: dt.dat
         keytool.write_pair(key, path / "keys", name)
     start, end = _iso(now - dt.timedelta(days=3 * 365)), _iso(now + dt.timedelta(days=5 * 365))
     entries = [
-        trust.entry(made["issuer"].public_key(), role="issuer", authority=authority,
-                    authority_name=authority_name, not_before=start, not_after=end),
-        trust.entry(made["publisher"].public_key(), role="publisher", authority="000000",
-                    authority_name="国家卫生健康委员会 电子化注册数据发布",
-                    not_before=start, not_after=end),
+        trust.entry(
+            made["issuer"].public_key(),
+            role="issuer",
+            authority=authority,
+            authority_name=authority_name,
+            not_before=start,
+            not_after=end,
+        ),
+        trust.entry(
+            made["publisher"].public_key(),
+            role="publisher",
+            authority="000000",
+            authority_name="国家卫生健康委员会 电子化注册数据发布",
+            not_before=start,
+            not_after=end,
+        ),
     ]
     data, sig = trust.build(1, _iso(now), entries, made["root"])
     (path / "trustlist.json").write_bytes(data)
@@ -120,31 +131,56 @@ def _build(path: Path, scale: int, photo_fraction: float, log: Any) -> dict[str,
     from seed.mutate import next_export
     from seed.registry import generate
 
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     t0 = time.perf_counter()
-    counts = generate(path / "export-1", seed=SEED, practitioners=scale,
-                      jurisdiction=jurisdiction(scale), sequence=1,
-                      exported_at=(now - dt.timedelta(hours=2)).isoformat(),
-                      photo_fraction=photo_fraction)
+    counts = generate(
+        path / "export-1",
+        seed=SEED,
+        practitioners=scale,
+        jurisdiction=jurisdiction(scale),
+        sequence=1,
+        exported_at=(now - dt.timedelta(hours=2)).isoformat(),
+        photo_fraction=photo_fraction,
+    )
     gen_s = time.perf_counter() - t0
     log(f"generated {scale:,} practitioners in {gen_s:.1f} s")
     sample = _first_active_physician(path / "export-1")
     _keys_and_trust(path, sample["authority"], sample["authority_name"], now)
     changes, deletes, how = delta_size(scale)
     t0 = time.perf_counter()
-    mc = next_export(path / "export-1", path / "export-2", seed=SEED + 1, changes=changes,
-                     deletes=deletes, exported_at=(now - dt.timedelta(hours=1)).isoformat())
+    mc = next_export(
+        path / "export-1",
+        path / "export-2",
+        seed=SEED + 1,
+        changes=changes,
+        deletes=deletes,
+        exported_at=(now - dt.timedelta(hours=1)).isoformat(),
+    )
     mut_s = time.perf_counter() - t0
     log(f"next export ({changes:,} changed, {deletes:,} deleted) in {mut_s:.1f} s")
     return {
-        "format": FORMAT, "scale": scale, "photo_fraction": photo_fraction,
-        "built_at": now.isoformat(), "generate_seconds": round(gen_s, 2),
-        "mutate_seconds": round(mut_s, 2), "changes": changes, "deletes": deletes,
-        "delta_rule": how, "sample": sample,
-        "export1": {"institutions": counts.institutions, "practitioners": counts.practitioners,
-                    "filings": counts.filings, "photos": counts.photos},
-        "export2": {"changed": mc.changed, "deleted": mc.deleted,
-                    "practitioners": mc.practitioners, "change_kinds": mc.change_kinds},
+        "format": FORMAT,
+        "scale": scale,
+        "photo_fraction": photo_fraction,
+        "built_at": now.isoformat(),
+        "generate_seconds": round(gen_s, 2),
+        "mutate_seconds": round(mut_s, 2),
+        "changes": changes,
+        "deletes": deletes,
+        "delta_rule": how,
+        "sample": sample,
+        "export1": {
+            "institutions": counts.institutions,
+            "practitioners": counts.practitioners,
+            "filings": counts.filings,
+            "photos": counts.photos,
+        },
+        "export2": {
+            "changed": mc.changed,
+            "deleted": mc.deleted,
+            "practitioners": mc.practitioners,
+            "change_kinds": mc.change_kinds,
+        },
     }
 
 

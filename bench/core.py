@@ -32,10 +32,24 @@ QUICK_SCALE = 3_000
 # snapshots, the home's replica, its cp baseline, publish's work files): about 30 kB.
 DISK_PER_PRACTITIONER = 30_000
 FIGURES = (
-    "snapshot_install", "snapshot_install_fsync", "delta_sync", "delta_sync_warm", "lookup_id_p50",
-    "lookup_id_p99", "lookup_cert_p50", "lookup_cert_p99", "name_search_p99", "peewee_build", "peewee_lookup_p50",
-    "replica_rss", "verify_p50", "verify_cli_cold", "publish_time", "publish_peak_rss",
-    "publish_delta_time", "publish_delta_peak_rss",
+    "snapshot_install",
+    "snapshot_install_fsync",
+    "delta_sync",
+    "delta_sync_warm",
+    "lookup_id_p50",
+    "lookup_id_p99",
+    "lookup_cert_p50",
+    "lookup_cert_p99",
+    "name_search_p99",
+    "peewee_build",
+    "peewee_lookup_p50",
+    "replica_rss",
+    "verify_p50",
+    "verify_cli_cold",
+    "publish_time",
+    "publish_peak_rss",
+    "publish_delta_time",
+    "publish_delta_peak_rss",
 )
 
 
@@ -44,33 +58,63 @@ def _log(msg: str) -> None:
     sys.stderr.flush()
 
 
-def _fig(fid: str, label: str, target: str, measured: float, unit: str, baseline: float,
-         baseline_label: str, holds: bool | None, note: str = "") -> dict[str, Any]:
-    return {"id": fid, "figure": label, "target": target, "measured": measured, "unit": unit,
-            "baseline": baseline, "baseline_label": baseline_label,
-            "ratio": measured / baseline if baseline else float("inf"), "holds": holds,
-            "note": note}
+def _fig(
+    fid: str,
+    label: str,
+    target: str,
+    measured: float,
+    unit: str,
+    baseline: float,
+    baseline_label: str,
+    holds: bool | None,
+    note: str = "",
+) -> dict[str, Any]:
+    return {
+        "id": fid,
+        "figure": label,
+        "target": target,
+        "measured": measured,
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_label": baseline_label,
+        "ratio": measured / baseline if baseline else float("inf"),
+        "holds": holds,
+        "note": note,
+    }
 
 
 def _machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
     import psutil
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "kernel": platform.release()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "kernel": platform.release(),
+    }
 
 
 def _publish(world: w.World, export: Path, bundle: Path) -> dict[str, Any]:
-    doc, wall = m.child("publish", str(export), str(world.trust), str(world.keys / "publisher.pem"),
-                        str(bundle))
+    doc, wall = m.child(
+        "publish", str(export), str(world.trust), str(world.keys / "publisher.pem"), str(bundle)
+    )
     doc["wall_s"] = wall
     return doc
 
 
-def run(scale: int, work: Path, cache: Path, *, quick: bool, photo_fraction: float,
-        profile: bool) -> dict[str, Any]:
+def run(
+    scale: int, work: Path, cache: Path, *, quick: bool, photo_fraction: float, profile: bool
+) -> dict[str, Any]:
     """Build or reuse the world, run every measurement, return the report document."""
     from db import store
 
@@ -137,61 +181,193 @@ def figures(r: dict[str, Any], scale: int) -> list[dict[str, Any]]:
     pub, pubd = r["publish"], r["publish_delta"]
     extrap = w.NATIONAL / scale
     rows = [
-        _fig("snapshot_install", "Snapshot install from a local folder", "≤ 4× cp", snap, "s", cp,
-             "cp of the installed replica", snap <= 4 * cp),
-        _fig("snapshot_install_fsync", "Snapshot install vs cp + fsync", "(≤ 4×, informative)",
-             snap, "s", cpf, "cp + fsync of the copy", snap <= 4 * cpf),
-        _fig("delta_sync", f"Delta sync: {ch:,} changed, {de:,} deleted", d_target,
-             r["delta_sync"]["seconds"], "s", r["delta_parse"]["seconds"],
-             "decompress + parse the delta only", r["delta_sync"]["seconds"] <= d_limit if big else None,
-             "" if big else "scaled-down delta; target applies at 700k / national"),
-        _fig("delta_sync_warm", "Delta sync, replica file in the page cache", d_target,
-             r["delta_sync_warm"]["seconds"], "s", r["delta_parse"]["seconds"],
-             "decompress + parse the delta only",
-             r["delta_sync_warm"]["seconds"] <= d_limit if big else None),
-        _fig("lookup_id_p50", "Lookup by ID hash (by_id_hash), p50", "≤ 2× raw sqlite3",
-             lk["by_id_hash"]["replica"]["p50_ms"], "ms", lk["by_id_hash"]["raw"]["p50_ms"],
-             "raw sqlite3, same statements", ratio2(lk["by_id_hash"]["replica"]["p50_ms"],
-                                                    lk["by_id_hash"]["raw"]["p50_ms"])),
-        _fig("lookup_id_p99", "Lookup by ID hash, p99", "≤ 1 ms", lk["by_id_hash"]["replica"]["p99_ms"],
-             "ms", lk["by_id_hash"]["raw"]["p99_ms"], "raw sqlite3 p99",
-             lk["by_id_hash"]["replica"]["p99_ms"] <= 1.0),
-        _fig("lookup_cert_p50", "Lookup by certificate (practitioner), p50", "≤ 2× raw sqlite3",
-             lk["practitioner"]["replica"]["p50_ms"], "ms", lk["practitioner"]["raw"]["p50_ms"],
-             "raw sqlite3, same statements", ratio2(lk["practitioner"]["replica"]["p50_ms"],
-                                                    lk["practitioner"]["raw"]["p50_ms"])),
-        _fig("lookup_cert_p99", "Lookup by certificate, p99", "≤ 1 ms",
-             lk["practitioner"]["replica"]["p99_ms"], "ms", lk["practitioner"]["raw"]["p99_ms"],
-             "raw sqlite3 p99", lk["practitioner"]["replica"]["p99_ms"] <= 1.0),
-        _fig("name_search_p99", "Name search first page (by_name, incl. 2-char), p99", "≤ 5 ms",
-             lk["by_name"]["replica"]["p99_ms"], "ms", lk["by_name"]["raw"]["p99_ms"],
-             "raw sqlite3 p99", lk["by_name"]["replica"]["p99_ms"] <= 5.0,
-             f"2-char names p99 {lk['by_name']['two_char_replica']['p99_ms']:.2f} ms"),
-        _fig("peewee_build", "peewee: build the ID query (select().where().sql())", "measure",
-             pw["build"]["p50_ms"], "ms", pw["raw_text"]["p50_ms"], "raw SQL string (constant)", None),
-        _fig("peewee_lookup_p50", "peewee: ID lookup built and run, p50", "measure",
-             pw["execute"]["p50_ms"], "ms", pw["raw_execute"]["p50_ms"], "raw sqlite3, same SQL", None),
-        _fig("replica_rss", "RSS: open replica + a few hundred lookups", "< 150 MB",
-             mem["rss_after_mib"], "MiB", mem["rss_before_mib"], "same process before opening",
-             mem["rss_after_mib"] * 1.048576 < 150, f"peak {mem['peak_rss_mib']:.0f} MiB"),
-        _fig("verify_p50", "verify_payload in-process (full context), p50", "≤ 2 ms",
-             v["full"]["p50_ms"], "ms", v["signature"]["p50_ms"], "Ed25519 signature check alone",
-             v["full"]["p50_ms"] <= 2.0, f"without ID/institution {v['bare']['p50_ms']:.2f} ms"),
-        _fig("verify_cli_cold", "verify CLI, cold process (median)", "≤ 0.5 s",
-             r["verify_cli"]["cli_median_s"], "s", r["verify_cli"]["python_pass_median_s"],
-             "python -c pass", r["verify_cli"]["cli_median_s"] <= 0.5),
-        _fig("publish_time", "Publish export 1 (snapshot)", "national < 10 min",
-             pub["seconds"], "s", r["zstd_baseline_s"], "zstd -3 of the replica alone", None,
-             f"×{extrap:.1f} linear → {pub['seconds'] * extrap / 60:.1f} min national (extrapolated)"),
-        _fig("publish_peak_rss", "Publish export 1, peak RSS", "national < 2 GB",
-             pub["peak_rss_mib"], "MiB", pub["rss_before_mib"], "same process before publish",
-             None if scale < w.NATIONAL else pub["peak_rss_mib"] * 1.048576 < 2000),
-        _fig("publish_delta_time", "Publish export 2 (snapshot + delta)", "national < 10 min",
-             pubd["seconds"], "s", r["zstd_baseline_s"], "zstd -3 of the replica alone", None,
-             f"→ {pubd['seconds'] * extrap / 60:.1f} min national (extrapolated)"),
-        _fig("publish_delta_peak_rss", "Publish export 2, peak RSS", "national < 2 GB",
-             pubd["peak_rss_mib"], "MiB", pubd["rss_before_mib"], "same process before publish",
-             None if scale < w.NATIONAL else pubd["peak_rss_mib"] * 1.048576 < 2000),
+        _fig(
+            "snapshot_install",
+            "Snapshot install from a local folder",
+            "≤ 4× cp",
+            snap,
+            "s",
+            cp,
+            "cp of the installed replica",
+            snap <= 4 * cp,
+        ),
+        _fig(
+            "snapshot_install_fsync",
+            "Snapshot install vs cp + fsync",
+            "(≤ 4×, informative)",
+            snap,
+            "s",
+            cpf,
+            "cp + fsync of the copy",
+            snap <= 4 * cpf,
+        ),
+        _fig(
+            "delta_sync",
+            f"Delta sync: {ch:,} changed, {de:,} deleted",
+            d_target,
+            r["delta_sync"]["seconds"],
+            "s",
+            r["delta_parse"]["seconds"],
+            "decompress + parse the delta only",
+            r["delta_sync"]["seconds"] <= d_limit if big else None,
+            "" if big else "scaled-down delta; target applies at 700k / national",
+        ),
+        _fig(
+            "delta_sync_warm",
+            "Delta sync, replica file in the page cache",
+            d_target,
+            r["delta_sync_warm"]["seconds"],
+            "s",
+            r["delta_parse"]["seconds"],
+            "decompress + parse the delta only",
+            r["delta_sync_warm"]["seconds"] <= d_limit if big else None,
+        ),
+        _fig(
+            "lookup_id_p50",
+            "Lookup by ID hash (by_id_hash), p50",
+            "≤ 2× raw sqlite3",
+            lk["by_id_hash"]["replica"]["p50_ms"],
+            "ms",
+            lk["by_id_hash"]["raw"]["p50_ms"],
+            "raw sqlite3, same statements",
+            ratio2(lk["by_id_hash"]["replica"]["p50_ms"], lk["by_id_hash"]["raw"]["p50_ms"]),
+        ),
+        _fig(
+            "lookup_id_p99",
+            "Lookup by ID hash, p99",
+            "≤ 1 ms",
+            lk["by_id_hash"]["replica"]["p99_ms"],
+            "ms",
+            lk["by_id_hash"]["raw"]["p99_ms"],
+            "raw sqlite3 p99",
+            lk["by_id_hash"]["replica"]["p99_ms"] <= 1.0,
+        ),
+        _fig(
+            "lookup_cert_p50",
+            "Lookup by certificate (practitioner), p50",
+            "≤ 2× raw sqlite3",
+            lk["practitioner"]["replica"]["p50_ms"],
+            "ms",
+            lk["practitioner"]["raw"]["p50_ms"],
+            "raw sqlite3, same statements",
+            ratio2(lk["practitioner"]["replica"]["p50_ms"], lk["practitioner"]["raw"]["p50_ms"]),
+        ),
+        _fig(
+            "lookup_cert_p99",
+            "Lookup by certificate, p99",
+            "≤ 1 ms",
+            lk["practitioner"]["replica"]["p99_ms"],
+            "ms",
+            lk["practitioner"]["raw"]["p99_ms"],
+            "raw sqlite3 p99",
+            lk["practitioner"]["replica"]["p99_ms"] <= 1.0,
+        ),
+        _fig(
+            "name_search_p99",
+            "Name search first page (by_name, incl. 2-char), p99",
+            "≤ 5 ms",
+            lk["by_name"]["replica"]["p99_ms"],
+            "ms",
+            lk["by_name"]["raw"]["p99_ms"],
+            "raw sqlite3 p99",
+            lk["by_name"]["replica"]["p99_ms"] <= 5.0,
+            f"2-char names p99 {lk['by_name']['two_char_replica']['p99_ms']:.2f} ms",
+        ),
+        _fig(
+            "peewee_build",
+            "peewee: build the ID query (select().where().sql())",
+            "measure",
+            pw["build"]["p50_ms"],
+            "ms",
+            pw["raw_text"]["p50_ms"],
+            "raw SQL string (constant)",
+            None,
+        ),
+        _fig(
+            "peewee_lookup_p50",
+            "peewee: ID lookup built and run, p50",
+            "measure",
+            pw["execute"]["p50_ms"],
+            "ms",
+            pw["raw_execute"]["p50_ms"],
+            "raw sqlite3, same SQL",
+            None,
+        ),
+        _fig(
+            "replica_rss",
+            "RSS: open replica + a few hundred lookups",
+            "< 150 MB",
+            mem["rss_after_mib"],
+            "MiB",
+            mem["rss_before_mib"],
+            "same process before opening",
+            mem["rss_after_mib"] * 1.048576 < 150,
+            f"peak {mem['peak_rss_mib']:.0f} MiB",
+        ),
+        _fig(
+            "verify_p50",
+            "verify_payload in-process (full context), p50",
+            "≤ 2 ms",
+            v["full"]["p50_ms"],
+            "ms",
+            v["signature"]["p50_ms"],
+            "Ed25519 signature check alone",
+            v["full"]["p50_ms"] <= 2.0,
+            f"without ID/institution {v['bare']['p50_ms']:.2f} ms",
+        ),
+        _fig(
+            "verify_cli_cold",
+            "verify CLI, cold process (median)",
+            "≤ 0.5 s",
+            r["verify_cli"]["cli_median_s"],
+            "s",
+            r["verify_cli"]["python_pass_median_s"],
+            "python -c pass",
+            r["verify_cli"]["cli_median_s"] <= 0.5,
+        ),
+        _fig(
+            "publish_time",
+            "Publish export 1 (snapshot)",
+            "national < 10 min",
+            pub["seconds"],
+            "s",
+            r["zstd_baseline_s"],
+            "zstd -3 of the replica alone",
+            None,
+            f"×{extrap:.1f} linear → {pub['seconds'] * extrap / 60:.1f} min national "
+            "(extrapolated)",
+        ),
+        _fig(
+            "publish_peak_rss",
+            "Publish export 1, peak RSS",
+            "national < 2 GB",
+            pub["peak_rss_mib"],
+            "MiB",
+            pub["rss_before_mib"],
+            "same process before publish",
+            None if scale < w.NATIONAL else pub["peak_rss_mib"] * 1.048576 < 2000,
+        ),
+        _fig(
+            "publish_delta_time",
+            "Publish export 2 (snapshot + delta)",
+            "national < 10 min",
+            pubd["seconds"],
+            "s",
+            r["zstd_baseline_s"],
+            "zstd -3 of the replica alone",
+            None,
+            f"→ {pubd['seconds'] * extrap / 60:.1f} min national (extrapolated)",
+        ),
+        _fig(
+            "publish_delta_peak_rss",
+            "Publish export 2, peak RSS",
+            "national < 2 GB",
+            pubd["peak_rss_mib"],
+            "MiB",
+            pubd["rss_before_mib"],
+            "same process before publish",
+            None if scale < w.NATIONAL else pubd["peak_rss_mib"] * 1.048576 < 2000,
+        ),
     ]
     if scale >= w.NATIONAL:
         for row in rows:
@@ -206,14 +382,18 @@ def _num(x: float, unit: str) -> str:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """The figures as a Markdown table."""
-    out = ["| Figure | Target | Measured | Baseline | Ratio | Holds? |",
-           "| --- | --- | --- | --- | --- | --- |"]
+    out = [
+        "| Figure | Target | Measured | Baseline | Ratio | Holds? |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for f in rows:
         holds = {True: "yes", False: "**no**", None: "n/a"}[f["holds"]]
         note = f" ({f['note']})" if f["note"] else ""
-        out.append(f"| {f['figure']}{note} | {f['target']} | {_num(f['measured'], f['unit'])} | "
-                   f"{_num(f['baseline'], f['unit'])} ({f['baseline_label']}) | "
-                   f"{f['ratio']:.2f}× | {holds} |")
+        out.append(
+            f"| {f['figure']}{note} | {f['target']} | {_num(f['measured'], f['unit'])} | "
+            f"{_num(f['baseline'], f['unit'])} ({f['baseline_label']}) | "
+            f"{f['ratio']:.2f}× | {holds} |"
+        )
     return "\n".join(out)
 
 
@@ -221,7 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: run the benchmark, print the table, write the JSON."""
     p = argparse.ArgumentParser(prog="python -m bench.core", description=__doc__.splitlines()[0])
     p.add_argument("--scale", type=int, default=None, help="practitioners (default 700,000)")
-    p.add_argument("--quick", action="store_true", help=f"{QUICK_SCALE:,} practitioners, in a temp dir")
+    p.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_SCALE:,} practitioners, in a temp dir"
+    )
     p.add_argument("--out", type=Path, default=OUT / "core.json")
     p.add_argument("--cache", type=Path, default=None, help="where worlds are cached (bench/out)")
     p.add_argument("--photo-fraction", type=float, default=1.0)
@@ -233,8 +415,10 @@ def main(argv: list[str] | None = None) -> int:
     need = scale * DISK_PER_PRACTITIONER * max(a.photo_fraction, 0.2)
     free = shutil.disk_usage(OUT.parent).free
     if need > free and not a.force:
-        _log(f"needs about {need / 1e9:.0f} GB of disk, {free / 1e9:.0f} GB free: "
-             "free space, lower --photo-fraction, or pass --force")
+        _log(
+            f"needs about {need / 1e9:.0f} GB of disk, {free / 1e9:.0f} GB free: "
+            "free space, lower --photo-fraction, or pass --force"
+        )
         return 2
     if not a.quick:
         OUT.mkdir(parents=True, exist_ok=True)
@@ -242,17 +426,28 @@ def main(argv: list[str] | None = None) -> int:
     cache = a.cache or (tmp if a.quick else OUT)
     load = os.getloadavg()
     try:
-        r = run(scale, tmp / "run", cache, quick=a.quick, photo_fraction=a.photo_fraction,
-                profile=a.profile)
+        r = run(
+            scale,
+            tmp / "run",
+            cache,
+            quick=a.quick,
+            photo_fraction=a.photo_fraction,
+            profile=a.profile,
+        )
     finally:
         if not a.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     machine = _machine() | {"load_at_start": load, "load_at_end": os.getloadavg()}
     rows = figures(r, scale)
-    doc = {"scale": scale, "quick": a.quick,
-           "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-           "command": "python -m bench.core " + " ".join(argv if argv is not None else sys.argv[1:]),
-           "machine": machine, "figures": rows, "raw": r}
+    doc = {
+        "scale": scale,
+        "quick": a.quick,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": "python -m bench.core " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": machine,
+        "figures": rows,
+        "raw": r,
+    }
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str), "utf-8")
     print(table(rows))

@@ -1,4 +1,4 @@
-"""Every benchmark in one go: `python -m bench.run [--national]` (`make bench`, `make bench-national`).
+"""Every benchmark in one go: `python -m bench.run [--national]` (make bench, bench-national).
 
 Runs bench.core at province scale (700,000 practitioners) or, with --national, at national
 scale (10,400,000), then bench.scanner when that module exists. Each runs in its own process
@@ -28,12 +28,25 @@ def main(argv: list[str] | None = None) -> int:
     """Run the core benchmark (and the scanner one if present); non-zero if any failed."""
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     p.add_argument("--national", action="store_true", help="10,400,000 practitioners")
-    p.add_argument("--photo-fraction", default="1.0",
-                   help="share of practitioners with a photo (national with photos needs ~300 GB)")
+    p.add_argument(
+        "--photo-fraction",
+        default="1.0",
+        help="share of practitioners with a photo (national with photos needs ~300 GB)",
+    )
     a = p.parse_args(argv)
     scale, name = (w.NATIONAL, "national") if a.national else (w.PROVINCE, "province")
-    status = _run(["-m", "bench.core", "--scale", str(scale), "--photo-fraction", a.photo_fraction,
-                   "--out", str(OUT / f"core-{name}.json")])
+    status = _run(
+        [
+            "-m",
+            "bench.core",
+            "--scale",
+            str(scale),
+            "--photo-fraction",
+            a.photo_fraction,
+            "--out",
+            str(OUT / f"core-{name}.json"),
+        ]
+    )
     if importlib.util.find_spec("bench.scanner") is not None:
         status = _run(["-m", "bench.scanner"]) or status
     else:

@@ -40,7 +40,7 @@ def _batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
 def create_schema(conn: sqlite3.Connection, *, indexes: bool) -> None:
     """Create the replica tables (and optionally their secondary indexes) from db/models."""
     for model in models.REPLICA_TABLES:
-        conn.execute(model._schema._create_table().query()[0])  # noqa: SLF001 - peewee DDL
+        conn.execute(model._schema._create_table().query()[0])  # type: ignore[attr-defined]  # peewee DDL
         if indexes:
             create_indexes(conn, model)
 

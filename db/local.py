@@ -20,7 +20,7 @@ def _create(conn: sqlite3.Connection) -> None:
     from db import models
 
     for model in models.LOCAL_TABLES:
-        conn.execute(model._schema._create_table().query()[0])  # noqa: SLF001 - peewee DDL
+        conn.execute(model._schema._create_table().query()[0])  # type: ignore[attr-defined]  # peewee DDL
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 

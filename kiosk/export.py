@@ -83,7 +83,7 @@ def _status(r: dict[str, Any], allowed: frozenset[str]) -> str:
     v = r.get("status")
     if v not in allowed:
         raise _Bad(f"'status' must be one of {', '.join(sorted(allowed))}")
-    return v  # type: ignore[return-value]
+    return str(v)
 
 
 def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -21,6 +21,7 @@ import zstandard
 
 from db import build, delta
 from kiosk import bundle
+from kiosk.export import read_meta
 from kiosk.errors import ExportError, KeyFileError, TrustListError
 from kiosk.keys import kid_bytes, kid_text, read_private, spki_der
 from kiosk.trust import usable_at
@@ -72,7 +73,8 @@ def _previous(out: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_bytes())
+        doc: dict[str, Any] = json.loads(path.read_bytes())
+        return doc
     except ValueError:
         raise ExportError("existing manifest.json in the bundle folder is unreadable") from None
 
@@ -86,7 +88,7 @@ def publish(export: Path, trust_path: Path, key_path: Path, out: Path) -> Public
     key = read_private(key_path)
     kid = kid_text(kid_bytes(spki_der(key.public_key())))
     trust_data, trust_sig, trust_seq = _check_trust(trust_path, kid)
-    meta = build.ex.read_meta(export)
+    meta = read_meta(export)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk import idnum
 from kiosk.config import Config
@@ -20,6 +20,9 @@ from kiosk.errors import BadInputError, KioskError, ReplicaMissingError
 from kiosk.home import Home
 from kiosk.timeutil import utcnow
 from kiosk.verify import Context, verify_payload
+
+if TYPE_CHECKING:
+    from db.replica import Replica
 
 Clock = Callable[[], dt.datetime]
 
@@ -47,7 +50,7 @@ class KioskService:
         self._audit: Any = None
         self._trust_mtime: float | None = None
         self.trust: TrustList | None = None
-        self.replica: Any = None
+        self.replica: Replica | None = None
         self.problem: str | None = None
         self.reload()
 
@@ -106,7 +109,7 @@ class KioskService:
         self.audit("verify", subject=subject, outcome=result.verdict.value, detail=",".join(result.codes))
         return result
 
-    def _replica(self) -> Any:
+    def _replica(self) -> Replica:
         if self.replica is None:
             raise ReplicaMissingError("本机没有注册库：请在“管理”中同步 (no replica: sync it in Admin)")
         return self.replica

@@ -126,6 +126,7 @@ def _check_registry(
     main: Institution | None = None
     inspected: Institution | None = None
     info = replica.info() if replica is not None else None
+    record: Practitioner | Institution | None
     if replica is None or info is None:
         out.add("NO_REPLICA")
         record_until = None

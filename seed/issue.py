@@ -69,5 +69,5 @@ def qr_png(text: str, path: Path, *, scale: int = 4, error: str = "m") -> Path:
     """Render QR text as a PNG (alphanumeric mode keeps YZ1 codes small)."""
     import segno
 
-    segno.make_qr(text, error=error, boost_error=False).save(path, scale=scale, border=4)
+    segno.make_qr(text, error=error, boost_error=False).save(str(path), scale=scale, border=4)
     return path

@@ -347,8 +347,8 @@ class _State:
         for line in _lines(prev / "filings.ndjson"):
             key = (
                 _KIND.search(line).group(1).decode(),  # type: ignore[union-attr]
-                _CERT.search(line).group(1).decode(),
-            )  # type: ignore[union-attr]
+                _CERT.search(line).group(1).decode(),  # type: ignore[union-attr]
+            )
             if key in self.deleted or (key in self.moved and self.moved[key].encode() in line):
                 self.dropped += 1
                 continue

@@ -34,7 +34,7 @@ try:  # orjson is optional: same bytes as the stdlib encoder below, only faster.
 
     def dumps(obj: dict[str, object]) -> bytes:
         """One NDJSON line: compact JSON, UTF-8, no ASCII escaping."""
-        return orjson.dumps(obj) + b"\n"
+        return bytes(orjson.dumps(obj)) + b"\n"
 
 except ImportError:  # pragma: no cover - depends on the environment
     _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -675,7 +675,7 @@ def generate(
         institutions=sink.count,
         institution_status=dict(sorted(inst_status.items())),
         expired_institutions=expired,
-        **counts,
+        **counts,  # type: ignore[arg-type]  # the practitioner counts, by field name
     )
 
 

@@ -51,7 +51,7 @@ def _trustlist(a: argparse.Namespace) -> int:
 def _find(path: Path, key: str, value: str, kind: str | None = None) -> dict[str, object] | None:
     with path.open(encoding="utf-8") as fh:
         for line in fh:
-            rec = json.loads(line)
+            rec: dict[str, object] = json.loads(line)
             if rec.get(key) == value and (kind is None or rec.get("kind") == kind):
                 return rec
     return None

@@ -19,15 +19,21 @@ class CameraFeed:
         self._loop: Any = None
         self._source: Any = None
         self.latest: Any = None  # the newest frame's image, for the aiming preview
+        self.notices: list[str] = []  # decoders that could not load (e.g. no libzbar)
 
     def start(self, on_payload: Callable[[str], None]) -> None:
         """Open the camera (retrying in the background) and start scanning."""
-        from scanner.camera import CameraConfig, CameraSource
-        from scanner.files import default_pipeline
-        from scanner.loop import ScanLoop
+        import cv2
 
+        from scanner.camera import CameraConfig, CameraSource
+        from scanner.loop import ScanLoop
+        from scanner.pipeline import make_pipeline
+
+        cv2.setNumThreads(1)  # leave a core for the UI (the loop's figures were measured so)
+        names = self.decoder_order or None
+        pipeline, self.notices = make_pipeline(names=names) if names else make_pipeline()
         self._source = CameraSource(CameraConfig(device=self.device))
-        self._loop = ScanLoop(_Tap(self._source, self), default_pipeline(),
+        self._loop = ScanLoop(_Tap(self._source, self), pipeline,
                               lambda read: on_payload(read.text)).start()
 
     def stop(self) -> None:

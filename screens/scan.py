@@ -81,6 +81,8 @@ class ScanScreen(KioskScreen):
         else:
             s = camera.stats()
             text = app.text("camera.on", fps=s.fps, hit=s.hit_rate)  # type: ignore[attr-defined]
+        if camera is not None and camera.notices:
+            text += "\n" + "\n".join(camera.notices)
         self.query_one("#camera-status", Static).update(text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")

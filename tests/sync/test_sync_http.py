@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,8 +122,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def serve() -> Iterator:  # type: ignore[type-arg]
     servers: list[BundleServer] = []
 
-    def start(root: Path) -> BundleServer:
+    def start(root: Path, tls: Any = None) -> BundleServer:
         srv = BundleServer(root)
+        if tls is not None:
+            srv.socket = tls.wrap_socket(srv.socket, server_side=True)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         servers.append(srv)
         return srv
@@ -328,3 +331,44 @@ def test_something_that_is_not_an_http_server_is_refused(home1: Path) -> None:
 
         threading.Thread(target=answer, daemon=True).start()
         _refused(home1, f"http://127.0.0.1:{s.getsockname()[1]}/", "cannot reach")
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_https_with_a_trusted_certificate_and_refused_without(chain: Chain, home1: Path, serve, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv = serve(chain.bundles[2], ctx)
+    url = srv.url.replace("http://", "https://")
+    _refused(home1, url, "CERTIFICATE_VERIFY_FAILED")  # the kiosk's own trust store does not know it
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    result = _sync(home1, url)
+    assert (result.method, result.to_sequence) == ("delta", 2)

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from kiosk import idnum
 from kiosk.errors import ExportError
 from kiosk.timeutil import parse_instant
@@ -69,7 +71,7 @@ def _list(r: dict[str, Any], k: str, *, optional: bool = False) -> str | None:
         return None
     if not isinstance(v, list) or not v or not all(isinstance(x, str) and x for x in v):
         raise _Bad(f"'{k}' must be a non-empty array of text")
-    return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(v).decode()  # compact, non-ASCII kept: as json.dumps(separators=...)
 
 
 def _version(r: dict[str, Any]) -> int:
@@ -96,8 +98,8 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError as err:
                 raise ExportError(f"not a JSON object ({err})", file=path.name, line=n) from None
             if not isinstance(obj, dict):
                 raise ExportError("not a JSON object", file=path.name, line=n)

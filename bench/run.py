@@ -1,14 +1,13 @@
 """Every benchmark in one go: `python -m bench.run [--national]` (make bench, bench-national).
 
 Runs bench.core at province scale (700,000 practitioners) or, with --national, at national
-scale (10,400,000), then bench.scanner when that module exists. Each runs in its own process
+scale (10,400,000), then bench.scanner, bench.tui and bench.bulk. Each runs in its own process
 so one's memory and imports do not weigh on the other's figures.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -47,10 +46,9 @@ def main(argv: list[str] | None = None) -> int:
             str(OUT / f"core-{name}.json"),
         ]
     )
-    if importlib.util.find_spec("bench.scanner") is not None:
-        status = _run(["-m", "bench.scanner"]) or status
-    else:
-        print("bench.scanner is not there yet: skipped", flush=True)
+    status = _run(["-m", "bench.scanner"]) or status
+    status = _run(["-m", "bench.tui", "--out", str(OUT / "tui.json")]) or status
+    status = _run(["-m", "bench.bulk"]) or status
     return status
 
 

@@ -1,7 +1,7 @@
 """Read-only queries on the installed replica, in raw SQL, returning domain dataclasses.
 
 Raw sqlite3 rather than peewee on the hot path: building a peewee expression costs more than
-the indexed lookup itself (bench/queries.py measures both). One connection per Replica,
+the indexed lookup itself (bench/_measure.py measures both; BENCHMARKS.md). One connection per Replica,
 guarded by a lock, so Textual thread workers can share it.
 """
 

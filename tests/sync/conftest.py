@@ -55,7 +55,9 @@ def chain(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Chain:
     c.bundles[1] = c.demo / "bundle"
     for seq in (2, 3):
         c.exports[seq] = root / f"export-{seq}"
-        next_export(c.exports[seq - 1], c.exports[seq], seed=100 + seq, changes=50, deletes=5, additions=5)
+        next_export(
+            c.exports[seq - 1], c.exports[seq], seed=100 + seq, changes=50, deletes=5, additions=5
+        )
         c.bundles[seq] = root / f"bundle-{seq}"
         shutil.copytree(c.bundles[seq - 1], c.bundles[seq])
         publish(c.exports[seq], c.trust, c.publisher, c.bundles[seq])
@@ -69,8 +71,9 @@ def home1(demo_world: Path, tmp_path: Path) -> Path:
     """A private copy of the synced demo home (replica and trust list at sequence 1), without the
     demo folder beside it (cheaper than `demo_copy`)."""
     dest = tmp_path / "home1"
-    shutil.copytree(demo_world, dest,
-                    ignore=lambda d, names: ["demo"] if Path(d) == demo_world else [])
+    shutil.copytree(
+        demo_world, dest, ignore=lambda d, names: ["demo"] if Path(d) == demo_world else []
+    )
     return dest
 
 
@@ -117,7 +120,9 @@ def replica_rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every replica table (and meta), sorted, read through a read-only connection."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in TABLES}
+        return {
+            t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in TABLES
+        }
     finally:
         conn.close()
 
@@ -155,14 +160,23 @@ def sign_trust(bundle: Path, doc: dict[str, Any], root: Any) -> None:
 
     data = json.dumps(doc, ensure_ascii=False, indent=1).encode()
     (bundle / "trustlist.json").write_bytes(data)
-    (bundle / "trustlist.json.sig").write_text(base64.b64encode(sign(root, data)).decode() + "\n", "ascii")
+    (bundle / "trustlist.json.sig").write_text(
+        base64.b64encode(sign(root, data)).decode() + "\n", "ascii"
+    )
 
 
-def run_main(*args: str, preexec: Any = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_main(
+    *args: str, preexec: Any = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """`python main.py ARGS` in a subprocess, as an admin would run it."""
     env = {k: v for k, v in os.environ.items() if k != "YANZHAO_HOME"}
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=timeout, preexec_fn=preexec,
+        [sys.executable, str(ROOT / "main.py"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=preexec,
     )

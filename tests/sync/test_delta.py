@@ -49,8 +49,12 @@ def _make(path: Path, content: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]]
     build.create_schema(conn, indexes=True)
     for table, rows in content.items():
         n = len(delta.TABLES[table][0])
-        conn.executemany(f'INSERT INTO "{table}" VALUES ({",".join("?" * n)})', [k + v for k, v in rows.items()])
-    conn.executemany("INSERT INTO meta VALUES (?, ?)", [("sequence", str(seq)), ("note", f"v{seq}")])
+        conn.executemany(
+            f'INSERT INTO "{table}" VALUES ({",".join("?" * n)})', [k + v for k, v in rows.items()]
+        )
+    conn.executemany(
+        "INSERT INTO meta VALUES (?, ?)", [("sequence", str(seq)), ("note", f"v{seq}")]
+    )
     conn.commit()
     conn.close()
 
@@ -58,8 +62,10 @@ def _make(path: Path, content: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]]
 def _dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     conn = sqlite3.connect(path)
     try:
-        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
-                for t in (*delta.ORDER, "meta")}
+        return {
+            t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+            for t in (*delta.ORDER, "meta")
+        }
     finally:
         conn.close()
 
@@ -72,7 +78,9 @@ def test_apply_of_diff_turns_old_into_new(old: dict, new: dict) -> None:  # type
         _make(a, old, 1)
         _make(b, new, 2)
         buf = io.BytesIO()
-        delta.write(delta.diff(a, b), {"from": 1, "to": 2, "meta": {"sequence": 2, "note": "v2"}}, buf)
+        delta.write(
+            delta.diff(a, b), {"from": 1, "to": 2, "meta": {"sequence": 2, "note": "v2"}}, buf
+        )
         buf.seek(0)
         header, records = delta.read(buf)
         conn = sqlite3.connect(a, isolation_level=None)

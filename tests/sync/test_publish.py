@@ -27,10 +27,14 @@ def _verified_manifest(bundle: Path, chain: Chain):  # type: ignore[no-untyped-d
     from kiosk.keys import read_public
     from kiosk.timeutil import utcnow
 
-    tl = trust.parse((bundle / b.TRUST).read_bytes(), (bundle / b.TRUST_SIG).read_bytes(),
-                     [read_public(chain.demo / "keys" / "root.pub.pem")])
-    return b.verify_manifest((bundle / b.MANIFEST).read_bytes(), (bundle / b.MANIFEST_SIG).read_bytes(),
-                             tl, utcnow())
+    tl = trust.parse(
+        (bundle / b.TRUST).read_bytes(),
+        (bundle / b.TRUST_SIG).read_bytes(),
+        [read_public(chain.demo / "keys" / "root.pub.pem")],
+    )
+    return b.verify_manifest(
+        (bundle / b.MANIFEST).read_bytes(), (bundle / b.MANIFEST_SIG).read_bytes(), tl, utcnow()
+    )
 
 
 def test_bundle_carries_everything_signed_and_hashed(chain: Chain, tmp_path: Path) -> None:
@@ -69,7 +73,9 @@ def test_bundle_carries_everything_signed_and_hashed(chain: Chain, tmp_path: Pat
 
     raw = (bundle / m.deltas[0].file.name).read_bytes()
     assert raw[:4] == ZSTD_MAGIC
-    header, *records = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)).read().splitlines()
+    header, *records = (
+        zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)).read().splitlines()
+    )
     head = json.loads(header)
     assert (head["from"], head["to"], head["meta"]["sequence"]) == (1, 2, "2")
     ops = [json.loads(r)["op"] for r in records]
@@ -79,7 +85,9 @@ def test_bundle_carries_everything_signed_and_hashed(chain: Chain, tmp_path: Pat
 def test_third_publication_keeps_both_deltas_and_only_the_newest_snapshot(chain: Chain) -> None:
     m = _verified_manifest(chain.bundles[3], chain)
     assert [(d.from_seq, d.to_seq) for d in m.deltas] == [(1, 2), (2, 3)]
-    assert sorted(p.name for p in chain.bundles[3].glob("snapshot-*")) == ["snapshot-00000003.db.zst"]
+    assert sorted(p.name for p in chain.bundles[3].glob("snapshot-*")) == [
+        "snapshot-00000003.db.zst"
+    ]
 
 
 def test_an_export_not_newer_than_the_bundle_is_refused(chain: Chain, copy_bundle) -> None:  # type: ignore[no-untyped-def]
@@ -104,13 +112,19 @@ def _copy_export(src: Path, dest: Path) -> Path:
     return dest
 
 
-def _edit(export: Path, file: str, line: int, change: Callable[[dict[str, Any], list[dict[str, Any]]], Any]
-          ) -> None:
+def _edit(
+    export: Path,
+    file: str,
+    line: int,
+    change: Callable[[dict[str, Any], list[dict[str, Any]]], Any],
+) -> None:
     path = export / file
     lines = path.read_bytes().splitlines()
     rows = [json.loads(x) for x in lines]
     out = change(rows[line - 1], rows)
-    lines[line - 1] = out if isinstance(out, bytes) else json.dumps(rows[line - 1], ensure_ascii=False).encode()
+    lines[line - 1] = (
+        out if isinstance(out, bytes) else json.dumps(rows[line - 1], ensure_ascii=False).encode()
+    )
     path.write_bytes(b"\n".join(lines) + b"\n")
 
 
@@ -127,27 +141,60 @@ def _same_cert_as_earlier(row: dict[str, Any], rows: list[dict[str, Any]]) -> No
 
 BAD_LINES = {
     "bad ID check character": ("practitioners.ndjson", 100, _bad_check_char, "id_number"),
-    "missing name": ("practitioners.ndjson", 100, lambda r, rows: r.pop("name"), "'name' is required"),
+    "missing name": (
+        "practitioners.ndjson",
+        100,
+        lambda r, rows: r.pop("name"),
+        "'name' is required",
+    ),
     "missing reg_no": ("institutions.ndjson", 10, lambda r, rows: r.pop("reg_no"), "'reg_no'"),
-    "bad JSON": ("practitioners.ndjson", 100, lambda r, rows: b'{"kind": "nurse", "cert_no": ', "not a JSON"),
+    "bad JSON": (
+        "practitioners.ndjson",
+        100,
+        lambda r, rows: b'{"kind": "nurse", "cert_no": ',
+        "not a JSON",
+    ),
     "not an object": ("filings.ndjson", 7, lambda r, rows: b"[1, 2]", "not a JSON object"),
     "duplicate cert_no": ("practitioners.ndjson", 100, _same_cert_as_earlier, "duplicate"),
-    "duplicate reg_no": ("institutions.ndjson", 10, lambda r, rows: r.update(reg_no=rows[0]["reg_no"]),
-                         "duplicate"),
-    "filing for a missing practitioner": ("filings.ndjson", 7, lambda r, rows: r.update(cert_no="NOSUCH1"),
-                                          "practitioner NOSUCH1"),
-    "filing at a missing institution": ("filings.ndjson", 7, lambda r, rows: r.update(institution="NOSUCH2"),
-                                        "institution NOSUCH2"),
+    "duplicate reg_no": (
+        "institutions.ndjson",
+        10,
+        lambda r, rows: r.update(reg_no=rows[0]["reg_no"]),
+        "duplicate",
+    ),
+    "filing for a missing practitioner": (
+        "filings.ndjson",
+        7,
+        lambda r, rows: r.update(cert_no="NOSUCH1"),
+        "practitioner NOSUCH1",
+    ),
+    "filing at a missing institution": (
+        "filings.ndjson",
+        7,
+        lambda r, rows: r.update(institution="NOSUCH2"),
+        "institution NOSUCH2",
+    ),
 }
 
 
 def _publish_cli(export: Path, bundle: Path, chain: Chain):  # type: ignore[no-untyped-def]
-    return run_main("publish", "--registry", str(export), "--trust-list", str(chain.trust),
-                    "--publisher-key", str(chain.publisher), "--out", str(bundle))
+    return run_main(
+        "publish",
+        "--registry",
+        str(export),
+        "--trust-list",
+        str(chain.trust),
+        "--publisher-key",
+        str(chain.publisher),
+        "--out",
+        str(bundle),
+    )
 
 
 @pytest.mark.parametrize("case", sorted(BAD_LINES))
-def test_a_bad_line_refuses_the_whole_export(case: str, chain: Chain, tmp_path: Path, copy_bundle) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_line_refuses_the_whole_export(
+    case: str, chain: Chain, tmp_path: Path, copy_bundle
+) -> None:  # type: ignore[no-untyped-def]
     file, line, change, words = BAD_LINES[case]
     export = _copy_export(chain.exports[2], tmp_path / "export")
     _edit(export, file, line, change)
@@ -161,7 +208,9 @@ def test_a_bad_line_refuses_the_whole_export(case: str, chain: Chain, tmp_path: 
     assert where in proc.stderr, proc.stderr
     assert words in proc.stderr, proc.stderr
     assert file_state(bundle) == before
-    assert sorted(p.name for p in bundle.iterdir()) == sorted(p.name for p in chain.bundles[1].iterdir())
+    assert sorted(p.name for p in bundle.iterdir()) == sorted(
+        p.name for p in chain.bundles[1].iterdir()
+    )
 
 
 @pytest.mark.parametrize("case", ["duplicate cert_no", "duplicate reg_no"])

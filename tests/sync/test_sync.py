@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import signal
 from pathlib import Path
 
@@ -37,7 +38,9 @@ def test_delta_sync_equals_snapshot_install(chain: Chain, home1: Path, fresh_hom
     assert (by_delta.method, by_delta.from_sequence, by_delta.to_sequence) == ("delta", 1, 2)
     assert (by_snapshot.method, by_snapshot.to_sequence) == ("snapshot", 2)
     manifest = json.loads((chain.bundles[2] / "manifest.json").read_bytes())
-    assert by_delta.downloaded == manifest["deltas"][0]["file"]["size"] < manifest["snapshot"]["size"]
+    assert (
+        by_delta.downloaded == manifest["deltas"][0]["file"]["size"] < manifest["snapshot"]["size"]
+    )
     a, b = replica_rows(installed(home1)), replica_rows(installed(fresh_home))
     for table in a:
         assert a[table] == b[table], table
@@ -59,7 +62,9 @@ def test_resync_is_a_noop_that_exits_0(chain: Chain, home1: Path) -> None:
     assert home_state(home1) == before
 
 
-def test_two_publications_behind_chains_two_deltas(chain: Chain, home1: Path, fresh_home: Path) -> None:
+def test_two_publications_behind_chains_two_deltas(
+    chain: Chain, home1: Path, fresh_home: Path
+) -> None:
     manifest = json.loads((chain.bundles[3] / "manifest.json").read_bytes())
     assert [(d["from"], d["to"]) for d in manifest["deltas"]] == [(1, 2), (2, 3)]
     result = _sync(home1, chain.bundles[3])
@@ -79,7 +84,9 @@ def test_a_chain_is_applied_in_one_transaction(chain: Chain, home1: Path, copy_b
     header, *records = raw.decode().splitlines()
     first_ins = next(r for r in records if '"op":"ins"' in r and '"t":"practitioner"' in r)
     records.append(first_ins)  # the same row inserted twice: a primary-key clash at the very end
-    (bundle / name).write_bytes(zstandard.ZstdCompressor().compress(("\n".join([header, *records]) + "\n").encode()))
+    (bundle / name).write_bytes(
+        zstandard.ZstdCompressor().compress(("\n".join([header, *records]) + "\n").encode())
+    )
     resign(bundle, chain.publisher)
     before = home_state(home1)
     from kiosk.errors import BundleIntegrityError
@@ -117,9 +124,13 @@ def test_trust_list_rollback_is_refused(chain: Chain, home1: Path, copy_bundle) 
     resign(newer, chain.publisher, lambda m: m["trust_list"].update(sequence=2))
     result = _sync(home1, newer)
     assert (result.changed, result.method, result.trust_sequence) == (True, "none", 2)
-    assert (home1 / "trust" / "trustlist.json").read_bytes() == (newer / "trustlist.json").read_bytes()
+    assert (home1 / "trust" / "trustlist.json").read_bytes() == (
+        newer / "trustlist.json"
+    ).read_bytes()
     before = home_state(home1)
-    proc = run_main("--home", str(home1), "sync", str(chain.bundles[2]))  # newer data, older trust list
+    proc = run_main(
+        "--home", str(home1), "sync", str(chain.bundles[2])
+    )  # newer data, older trust list
     assert proc.returncode != 0
     assert "trust list rollback refused" in proc.stderr
     assert home_state(home1) == before
@@ -179,8 +190,34 @@ def _snapshot_not_zstd(b: Path, chain: Chain) -> None:
 def _snapshot_not_sqlite(b: Path, chain: Chain) -> None:
     import zstandard
 
-    _snapshot(b).write_bytes(zstandard.ZstdCompressor().compress(b"SQLite format 3\x00" + os.urandom(8192)))
+    _snapshot(b).write_bytes(
+        zstandard.ZstdCompressor().compress(b"SQLite format 3\x00" + os.urandom(8192))
+    )
     resign(b, chain.publisher)
+
+
+def _older_snapshot_inside(b: Path, chain: Chain) -> None:
+    shutil.copyfile(
+        next(chain.bundles[1].glob("snapshot-*")), _snapshot(b)
+    )  # signed, but sequence 1
+    resign(b, chain.publisher)
+
+
+def _delta_of_another_step(b: Path, chain: Chain) -> None:
+    shutil.copyfile(
+        b / "delta-00000001-00000002.ndjson.zst", b / "delta-00000002-00000003.ndjson.zst"
+    )
+    resign(b, chain.publisher)
+
+
+def _publisher_revoked(b: Path, chain: Chain) -> None:
+    doc = _trust_doc(chain)
+    doc["sequence"] = 2
+    for k in doc["keys"]:
+        if k["role"] == "publisher":
+            k["revoked_at"] = "2020-01-01T00:00:00Z"
+    sign_trust(b, doc, _root(chain))
+    resign(b, chain.publisher, lambda m: m["trust_list"].update(sequence=2))
 
 
 # (bundle, how to spoil it, words the message must contain). "snap" is chain.snap2 (no delta, so the
@@ -191,24 +228,46 @@ BAD = {
     "snapshot missing": ("snap", lambda b, c: _snapshot(b).unlink(), "missing"),
     "snapshot not zstd": ("snap", _snapshot_not_zstd, "does not decompress"),
     "snapshot not a replica": ("snap", _snapshot_not_sqlite, "not a replica"),
+    "snapshot of an older sequence, signed": (
+        "snap",
+        _older_snapshot_inside,
+        "snapshot sequence mismatch",
+    ),
+    "delta of another step, signed": (
+        "delta3",
+        _delta_of_another_step,
+        "delta does not match the manifest",
+    ),
+    "publisher revoked by the new trust list": ("delta", _publisher_revoked, "revoked"),
     "delta corrupt": ("delta", lambda b, c: _flip(_delta(b)), "SHA-256 mismatch"),
     "delta truncated": ("delta", lambda b, c: _truncate(_delta(b)), "the manifest says"),
     "manifest corrupt": ("delta", lambda b, c: _flip(b / "manifest.json", 0.3), "does not verify"),
     "manifest truncated": ("delta", lambda b, c: _truncate(b / "manifest.json"), "does not verify"),
     "manifest missing": ("delta", lambda b, c: (b / "manifest.json").unlink(), "manifest.json"),
-    "manifest sig garbage": ("delta", lambda b, c: (b / "manifest.json.sig").write_text("{x"), "unreadable"),
+    "manifest sig garbage": (
+        "delta",
+        lambda b, c: (b / "manifest.json.sig").write_text("{x"),
+        "unreadable",
+    ),
     "manifest signed by another key": ("delta", _wrong_key_sig, "does not verify"),
     "trust list signed by a wrong root": ("delta", _wrong_root, "trust"),
     "trust list corrupt": ("delta", lambda b, c: _flip(b / "trustlist.json", 0.5), "trust"),
-    "trust list not the one the manifest names": ("delta", _other_trust, "does not match the manifest"),
+    "trust list not the one the manifest names": (
+        "delta",
+        _other_trust,
+        "does not match the manifest",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_bad_bundle_is_refused_and_changes_nothing(case: str, chain: Chain, home1: Path,
-                                                   copy_bundle) -> None:  # type: ignore[no-untyped-def]
+def test_bad_bundle_is_refused_and_changes_nothing(
+    case: str, chain: Chain, home1: Path, copy_bundle
+) -> None:  # type: ignore[no-untyped-def]
     which, spoil, words = BAD[case]
-    bundle = copy_bundle(chain.snap2 if which == "snap" else chain.bundles[2])
+    bundle = copy_bundle(
+        {"snap": chain.snap2, "delta": chain.bundles[2], "delta3": chain.bundles[3]}[which]
+    )
     spoil(bundle, chain)
     before = home_state(home1)
     proc = run_main("--home", str(home1), "sync", str(bundle))
@@ -242,7 +301,9 @@ def test_full_disk_while_applying_a_delta(chain: Chain, home1: Path) -> None:
     'cannot rollback - no transaction is active' instead)."""
     before = home_state(home1)
     limit = installed(home1).stat().st_size
-    proc = run_main("--home", str(home1), "sync", str(chain.bundles[3]), preexec=_limit_file_size(limit))
+    proc = run_main(
+        "--home", str(home1), "sync", str(chain.bundles[3]), preexec=_limit_file_size(limit)
+    )
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "cannot update the replica: disk I/O error" in proc.stderr, proc.stderr

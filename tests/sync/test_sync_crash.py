@@ -33,10 +33,10 @@ def _digest(db: Path) -> str:
 
 @dataclass
 class Big:
-    bundle: Path        # sequence 6: snapshot 6 and the delta 5→6
-    home5: Path         # a home synced to sequence 5 (the delta's start)
-    digest5: str        # its replica's rows
-    digest6: str        # the rows of sequence 6 as its snapshot installs them
+    bundle: Path  # sequence 6: snapshot 6 and the delta 5→6
+    home5: Path  # a home synced to sequence 5 (the delta's start)
+    digest5: str  # its replica's rows
+    digest6: str  # the rows of sequence 6 as its snapshot installs them
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +48,14 @@ def big(chain: Chain, tmp_path_factory: pytest.TempPathFactory) -> Big:
     from seed.registry import generate
 
     root = tmp_path_factory.mktemp("big")
-    generate(root / "e5", seed=7, practitioners=12_000, jurisdiction="410000", sequence=5,
-             photo_fraction=0.1)
+    generate(
+        root / "e5",
+        seed=7,
+        practitioners=12_000,
+        jurisdiction="410000",
+        sequence=5,
+        photo_fraction=0.1,
+    )
     next_export(root / "e5", root / "e6", seed=8, changes=4000, deletes=200, additions=200)
     publish(root / "e5", chain.trust, chain.publisher, root / "bundle")
     home5 = root / "home5"
@@ -64,8 +70,13 @@ def big(chain: Chain, tmp_path_factory: pytest.TempPathFactory) -> Big:
 
 def _sync_cli(home: Path, bundle: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "YANZHAO_HOME"}
-    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--home", str(home), "sync", str(bundle)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--home", str(home), "sync", str(bundle)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _kill(proc: subprocess.Popen[bytes], home: Path, when: tuple[str, object]) -> bool:
@@ -118,8 +129,15 @@ def _check_after_kill(home: Path, old: str, new: str) -> str:
     return "old" if digest == old else "new"
 
 
-def _killed_runs(start: Path, bundle: Path, old: str, new: str, tmp: Path, method: str,
-                 phases: list[tuple[str, object]]) -> dict[str, int]:
+def _killed_runs(
+    start: Path,
+    bundle: Path,
+    old: str,
+    new: str,
+    tmp: Path,
+    method: str,
+    phases: list[tuple[str, object]],
+) -> dict[str, int]:
     """Time one whole CLI sync, then SIGKILL copies of `start` at delays spread over that time and
     at the moment each phase begins (its first file appears); then sync again."""
     whole = tmp / "whole"
@@ -142,7 +160,9 @@ def _killed_runs(start: Path, bundle: Path, old: str, new: str, tmp: Path, metho
         result = _sync(home, bundle)
         assert result.to_sequence == 6 and result.method in (method, "none")
         assert sequence_of(installed(home)) == 6
-        assert [p.name for p in (home / "replica").iterdir() if p.name != "CURRENT"] == [installed(home).name]
+        assert [p.name for p in (home / "replica").iterdir() if p.name != "CURRENT"] == [
+            installed(home).name
+        ]
         shutil.rmtree(home)
     return outcomes
 
@@ -150,13 +170,16 @@ def _killed_runs(start: Path, bundle: Path, old: str, new: str, tmp: Path, metho
 def test_kill_during_snapshot_sync(big: Big, home1: Path, tmp_path: Path) -> None:
     """From the demo replica (sequence 1, no delta from it): download, decompress, swap."""
     phases: list[tuple[str, object]] = [
-        ("glob", ("staging/snapshot-*", 0.0)), ("glob", ("staging/snapshot-*", 0.01)),  # download
-        ("glob", ("replica/*.part", 0.0)), ("glob", ("replica/*.part", 0.02)),  # decompress
+        ("glob", ("staging/snapshot-*", 0.0)),
+        ("glob", ("staging/snapshot-*", 0.01)),  # download
+        ("glob", ("replica/*.part", 0.0)),
+        ("glob", ("replica/*.part", 0.02)),  # decompress
         ("glob", ("replica/replica-00000006.db", 0.0)),  # renamed, CURRENT not yet switched
         ("current", "replica-00000006.db"),  # switched, old replica and trust list not yet done
     ]
-    outcomes = _killed_runs(home1, big.bundle, _digest(installed(home1)), big.digest6, tmp_path,
-                            "snapshot", phases)
+    outcomes = _killed_runs(
+        home1, big.bundle, _digest(installed(home1)), big.digest6, tmp_path, "snapshot", phases
+    )
     assert outcomes["old"] and outcomes["new"], outcomes
 
 
@@ -164,11 +187,14 @@ def test_kill_during_delta_sync(big: Big, tmp_path: Path) -> None:
     """From sequence 5: download the delta, apply its changes in one transaction."""
     phases: list[tuple[str, object]] = [
         ("glob", ("staging/delta-*", 0.0)),  # download
-        ("glob", ("replica/*-journal", 0.0)), ("glob", ("replica/*-journal", 0.01)),  # applying
+        ("glob", ("replica/*-journal", 0.0)),
+        ("glob", ("replica/*-journal", 0.01)),  # applying
         ("glob", ("replica/*-journal", 0.03)),
         ("gone", "replica/*-journal"),  # committed, trust list and staging not yet done
     ]
-    outcomes = _killed_runs(big.home5, big.bundle, big.digest5, big.digest6, tmp_path, "delta", phases)
+    outcomes = _killed_runs(
+        big.home5, big.bundle, big.digest5, big.digest6, tmp_path, "delta", phases
+    )
     assert outcomes["old"] and outcomes["new"], outcomes
 
 
@@ -204,7 +230,9 @@ def test_a_killed_delta_apply_is_rolled_back_for_readers(chain: Chain, home1: Pa
     assert _sync(home1, chain.bundles[2]).method == "delta"
 
 
-def test_leftovers_beside_the_new_replica_name_are_not_replayed_into_it(chain: Chain, home1: Path) -> None:
+def test_leftovers_beside_the_new_replica_name_are_not_replayed_into_it(
+    chain: Chain, home1: Path
+) -> None:
     """A stale journal, WAL and shm named for the replica a snapshot sync is about to write."""
     db = installed(home1)
     scratch = home1 / "scratch.db"
@@ -226,14 +254,18 @@ def test_leftovers_beside_the_new_replica_name_are_not_replayed_into_it(chain: C
     assert replica_rows(target) == replica_rows(ref)
 
 
-def test_replica_opened_before_a_snapshot_sync_keeps_reading_old_data(chain: Chain, home1: Path) -> None:
+def test_replica_opened_before_a_snapshot_sync_keeps_reading_old_data(
+    chain: Chain, home1: Path
+) -> None:
     from kiosk.home import Home
 
     h = Home(home1)
     old = h.replica()
     assert old is not None
     some = replica_rows(installed(home1))["practitioner"]
-    gone = {(r[0], r[1]) for r in some} - {(r[0], r[1]) for r in replica_rows(_snap2_db(chain, home1))["practitioner"]}
+    gone = {(r[0], r[1]) for r in some} - {
+        (r[0], r[1]) for r in replica_rows(_snap2_db(chain, home1))["practitioner"]
+    }
     kind, cert = sorted(gone)[0]
     assert old.practitioner(kind, cert) is not None
     before_rows = old.stats()

@@ -100,7 +100,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         cut = self.server.cut.get(name, 0) > 0
         body = data[: len(data) // 2] if cut else data
         for i in range(0, len(body), 65536):
-            piece = body[i:i + 65536]
+            piece = body[i : i + 65536]
             self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
         if cut:
             self.server.cut[name] -= 1
@@ -157,8 +157,12 @@ def test_delta_and_snapshot_over_http(chain: Chain, home1: Path, fresh_home: Pat
     again = run_main("--home", str(home1), "sync", srv.url.rstrip("/"))
     assert again.returncode == 0, again.stderr
     assert home_state(home1) == before
-    assert {n for n, _ in srv.requests[count:]} <= {"manifest.json", "manifest.json.sig",
-                                                    "trustlist.json", "trustlist.json.sig"}
+    assert {n for n, _ in srv.requests[count:]} <= {
+        "manifest.json",
+        "manifest.json.sig",
+        "trustlist.json",
+        "trustlist.json.sig",
+    }
 
 
 def test_interrupted_snapshot_download_resumes_with_range(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
@@ -291,7 +295,9 @@ def test_server_ignoring_range_still_completes(chain: Chain, home1: Path, serve)
         _sync(home1, srv.url)
     result = _sync(home1, srv.url)
     assert (result.method, result.to_sequence) == ("snapshot", 2)
-    assert replica_rows(installed(home1))["meta"] == replica_rows(_snapshot_db(chain, home1))["meta"]
+    assert (
+        replica_rows(installed(home1))["meta"] == replica_rows(_snapshot_db(chain, home1))["meta"]
+    )
 
 
 def _snapshot_db(chain: Chain, home: Path) -> Path:
@@ -303,7 +309,9 @@ def _snapshot_db(chain: Chain, home: Path) -> Path:
     return out
 
 
-def test_chunked_transfer_and_its_interruption(chain: Chain, home1: Path, fresh_home: Path, serve) -> None:  # type: ignore[no-untyped-def]
+def test_chunked_transfer_and_its_interruption(
+    chain: Chain, home1: Path, fresh_home: Path, serve
+) -> None:  # type: ignore[no-untyped-def]
     srv = serve(chain.snap2)
     srv.chunked = True
     snap = next(chain.snap2.glob("snapshot-*")).name
@@ -344,23 +352,37 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
-def test_https_with_a_trusted_certificate_and_refused_without(chain: Chain, home1: Path, serve, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_https_with_a_trusted_certificate_and_refused_without(
+    chain: Chain, home1: Path, serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     import ssl
 
     cert, key = _self_signed(tmp_path)
@@ -368,7 +390,9 @@ def test_https_with_a_trusted_certificate_and_refused_without(chain: Chain, home
     ctx.load_cert_chain(cert, key)
     srv = serve(chain.bundles[2], ctx)
     url = srv.url.replace("http://", "https://")
-    _refused(home1, url, "CERTIFICATE_VERIFY_FAILED")  # the kiosk's own trust store does not know it
+    _refused(
+        home1, url, "CERTIFICATE_VERIFY_FAILED"
+    )  # the kiosk's own trust store does not know it
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     result = _sync(home1, url)
     assert (result.method, result.to_sequence) == ("delta", 2)

@@ -115,6 +115,7 @@ def _publish(export: Path, key: Any, trust_data: bytes, trust_sig: bytes, trust_
     id_key = secrets.token_bytes(32)
     if prev is not None:
         prev_db = work / "previous.db"
+        _check_previous(out, prev)
         decompress(out / prev["snapshot"]["name"], prev_db)
         with sqlite3.connect(prev_db) as conn:
             id_key = bytes.fromhex(
@@ -166,6 +167,20 @@ def _publish(export: Path, key: Any, trust_data: bytes, trust_sig: bytes, trust_
         if stale.name not in keep:
             stale.unlink()
     return Publication(seq, snap.name, delta_name, doc["counts"])
+
+
+def _check_previous(out: Path, prev: dict[str, Any]) -> None:
+    """The delta is computed against the published snapshot: it must be the very file kiosks got."""
+    try:
+        ref = prev["snapshot"]
+        ok = bundle.sha256_file(out / ref["name"]) == ref["sha256"]
+    except (OSError, KeyError, TypeError):
+        ok = False
+    if not ok:
+        raise ExportError(
+            "the published snapshot named in manifest.json is missing or damaged, so no delta can be "
+            "made from it: restore the bundle folder, or publish into an empty one"
+        )
 
 
 def _write_atomic(path: Path, data: bytes, work: Path) -> None:

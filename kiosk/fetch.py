@@ -135,7 +135,7 @@ class HttpSource:
     def read_small(self, name: str, limit: int) -> bytes:
         with self._open(name) as resp:
             try:
-                data = resp.read(limit + 1)
+                data: bytes = resp.read(limit + 1)
             except (TimeoutError, OSError, http.client.HTTPException) as err:  # IncompleteRead
                 raise SourceUnavailableError(f"下载 {name} 失败或超时 (could not read {name}: {err!r})") from None
         if len(data) > limit:

@@ -187,7 +187,7 @@ def _apply_chain(home: Home, src: Source, chain: list[DeltaRef], progress: Progr
             )
             import io
 
-            header, records = delta.read(io.BufferedReader(fh))  # type: ignore[arg-type]
+            header, records = delta.read(io.BufferedReader(fh))
             if header.get("from") != ref.from_seq or header.get("to") != ref.to_seq:
                 raise BundleIntegrityError("增量文件与清单不符 (delta does not match the manifest)")
             streams.append((header, records))

@@ -6,7 +6,9 @@ moved into place, manifest last, so a reader (or a crash) never sees a half-publ
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import secrets
@@ -14,6 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,20 +95,38 @@ def publish(export: Path, trust_path: Path, key_path: Path, out: Path) -> Public
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:
-        prev = _previous(out)
-        if prev is not None and meta["sequence"] <= int(prev["sequence"]):
-            raise ExportError(
-                f"sequence {meta['sequence']} is not after the published {prev['sequence']}", file="meta.json"
-            )
-        work = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
-        try:
-            return _publish(export, key, trust_data, trust_sig, trust_seq, meta, prev, out, work)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        with _locked(out):
+            for stale in out.glob(".publish-*"):  # working copies of a killed publication
+                shutil.rmtree(stale, ignore_errors=True)
+            prev = _previous(out)
+            if prev is not None and meta["sequence"] <= int(prev["sequence"]):
+                raise ExportError(
+                    f"sequence {meta['sequence']} is not after the published {prev['sequence']}",
+                    file="meta.json",
+                )
+            work = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
+            try:
+                return _publish(export, key, trust_data, trust_sig, trust_seq, meta, prev, out, work)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
     except BaseException:
         if created:  # a refused first publication leaves no empty bundle folder behind
             shutil.rmtree(out, ignore_errors=True)
         raise
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """One publication at a time in a bundle folder (a lock on the folder itself, no lock file)."""
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise ExportError("another publish into this bundle folder is running") from None
+        yield
+    finally:
+        os.close(fd)
 
 
 def _publish(export: Path, key: Any, trust_data: bytes, trust_sig: bytes, trust_seq: int,

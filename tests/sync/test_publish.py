@@ -253,3 +253,22 @@ def test_a_damaged_previous_snapshot_is_not_diffed_against(
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "published snapshot named in manifest.json is missing or damaged" in proc.stderr
     assert file_state(bundle) == before
+
+
+def test_a_second_publish_into_the_same_folder_at_once_is_refused(
+    chain: Chain, copy_bundle
+) -> None:  # type: ignore[no-untyped-def]
+    import fcntl
+
+    bundle = copy_bundle(chain.bundles[1])
+    before = file_state(bundle)
+    fd = os.open(bundle, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        proc = _publish_cli(chain.exports[2], bundle, chain)
+    finally:
+        os.close(fd)
+    assert proc.returncode != 0
+    assert "another publish into this bundle folder is running" in proc.stderr
+    assert file_state(bundle) == before
+    assert _publish_cli(chain.exports[2], bundle, chain).returncode == 0

@@ -83,6 +83,8 @@ def _kill(proc: subprocess.Popen[bytes], home: Path, when: tuple[str, object]) -
     """SIGKILL `proc` after a delay, or the moment a file matching a glob shows up in `home` (plus a
     delay); False when the sync finished before that moment came."""
     kind, arg = when
+    if kind == "exit":  # no kill: let it finish
+        return proc.wait(60) == 0
     if kind == "current":  # the moment CURRENT names the new replica (the swap)
         while (home / "replica" / "CURRENT").read_text("ascii").strip() != arg:
             if proc.poll() is not None:
@@ -291,3 +293,56 @@ def _snap2_db(chain: Chain, home: Path) -> Path:
         with (chain.snap2 / "snapshot-00000002.db.zst").open("rb") as fin, out.open("wb") as fout:
             zstandard.ZstdDecompressor().copy_stream(fin, fout)
     return out
+
+
+def test_kill_during_publish_never_half_publishes(
+    chain: Chain, home1: Path, tmp_path: Path
+) -> None:
+    """kill -9 of `publish` at any moment: the folder still serves one whole publication (the old or
+    the new), the next publish works, and no working copies pile up in the bundle folder."""
+    from tests.sync.conftest import run_main
+
+    args = [
+        "--registry",
+        str(chain.exports[2]),
+        "--trust-list",
+        str(chain.trust),
+        "--publisher-key",
+        str(chain.publisher),
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "YANZHAO_HOME"}
+    seen = set()
+    moments: list[tuple[str, object]] = [
+        ("glob", (".publish-*", 0.0)),  # working copy made
+        ("glob", (".publish-*/previous.db", 0.0)),  # previous snapshot unpacked
+        ("glob", (".publish-*/replica.db", 0.05)),  # building
+        ("glob", (".publish-*/delta-*", 0.0)),  # diffing
+        ("glob", ("snapshot-00000002.db.zst", 0.0)),  # moved into place, manifest not yet
+        ("exit", None),  # done
+    ]
+    for i, when in enumerate(moments):
+        bundle = tmp_path / f"bundle-{i}"
+        shutil.copytree(chain.bundles[1], bundle)
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "main.py"), "publish", *args, "--out", str(bundle)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        assert _kill(proc, bundle, when), f"publish finished before {when}"
+        home = tmp_path / f"home-{i}"
+        shutil.copytree(home1, home)
+        result = _sync(home, bundle)  # whatever the folder holds verifies as one publication
+        seen.add(result.to_sequence)
+        again = run_main("publish", *args, "--out", str(bundle))
+        if result.to_sequence == 2:
+            assert again.returncode != 0 and "not after the published 2" in again.stderr
+        else:
+            assert again.returncode == 0, again.stderr
+        assert not list(bundle.glob(".publish-*")), (
+            "a killed publication's working copy is left behind"
+        )
+        assert _sync(home, bundle).to_sequence == 2
+        shutil.rmtree(home)
+    assert seen == {1, 2}, seen

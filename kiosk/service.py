@@ -97,10 +97,10 @@ class KioskService:
         return Health(info, self.trust.sequence if self.trust else None, age, stale, self.problem)
 
     def verify(self, payload: str, *, institution: str | None = None,
-               id_number: str | None = None) -> Verification:
+               id_number: str | None = None, at: dt.datetime | None = None) -> Verification:
         """Verify a scanned payload in the current context, and audit it."""
         id18 = idnum.normalise(id_number) if id_number else None
-        ctx = Context(at=self.clock(), institution=institution, id_number=id18,
+        ctx = Context(at=at or self.clock(), institution=institution, id_number=id18,
                       max_age=dt.timedelta(days=self.config.max_replica_age_days),
                       lang=self.config.language)
         with self._lock:

@@ -22,12 +22,17 @@ RECHECK_S = 15.0
 
 
 class PayloadScanned(Message):
-    """A complete payload from a keyboard-wedge scanner, the camera, or a paste."""
+    """A complete payload from a keyboard-wedge scanner, the camera, or a paste.
 
-    def __init__(self, payload: str, source: str) -> None:
+    `context` (demo cases only) carries what an officer would add: an institution, an ID
+    number, a verification time.
+    """
+
+    def __init__(self, payload: str, source: str, context: dict[str, str] | None = None) -> None:
         super().__init__()
         self.payload = payload
         self.source = source
+        self.context = context or {}
 
 
 class YanzhaoApp(App[int]):
@@ -160,13 +165,13 @@ class YanzhaoApp(App[int]):
             return
         if not isinstance(screen, ScanScreen):
             self.switch_mode("scan")
-        self.call_later(lambda: self._to_scan_screen(message.payload))
+        self.call_later(lambda: self._to_scan_screen(message.payload, message.context))
 
-    def _to_scan_screen(self, payload: str) -> None:
+    def _to_scan_screen(self, payload: str, context: dict[str, str]) -> None:
         from screens.scan import ScanScreen
 
         if isinstance(self.screen, ScanScreen):
-            self.screen.scan(payload)
+            self.screen.scan(payload, context)
 
     def action_toggle_language(self) -> None:
         from dataclasses import replace

@@ -28,8 +28,10 @@ class DemoGuide(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            "演示 DEMO：用扫码枪扫描 demo/credentials 中的图片，或在此选择一项回车（等同扫码）。\n"
-            "Scan the images in demo/credentials, or pick one here and press Enter.",
+            "演示 DEMO：用扫码枪扫描 demo/credentials 中的图片，或在此选择一项回车（等同扫码）。"
+            "⚙ 项附带检查情境。\n"
+            "Scan the images in demo/credentials, or pick one here and press Enter "
+            "(⚙: with an inspection context).",
             id="demo-help",
         )
         self.cases = load_cases(self.app.service.home.path)  # type: ignore[attr-defined]
@@ -44,4 +46,25 @@ class DemoGuide(Vertical):
         from screens.app import PayloadScanned
 
         case = self.cases[int(event.option.id or 0)]
-        self.post_message(PayloadScanned(case["payload"], "demo"))
+        context = dict(case.get("context") or {})
+        if "home" in context:
+            where = self.app.service.home.path / context["home"]  # type: ignore[attr-defined]
+            self.notify(f"此案例需要没有注册库的目录：python main.py --home {where}\n"
+                        "This case needs a home without a replica: start the kiosk on that folder.",
+                        title="⚙ NO_REPLICA", markup=False, timeout=12)
+            return
+        if context:
+            self.notify(_explain(context), title="⚙ 演示情境 demo context", markup=False)
+        self.post_message(PayloadScanned(case["payload"], "demo", context))
+
+
+def _explain(context: dict[str, str]) -> str:
+    """What an officer would have entered for this demo case."""
+    parts = []
+    if "institution" in context:
+        parts.append(f"在被检查机构 {context['institution']} 核验 (inspected at this institution; F3)")
+    if "id_number" in context:
+        parts.append("附带持证人出示的身份证号 (with the ID number shown by the holder)")
+    if "at" in context:
+        parts.append(f"按时间 {context['at']} 核验 (verified as of that time)")
+    return "\n".join(parts)

@@ -99,14 +99,18 @@ class ScanScreen(KioskScreen):
         if text:
             self.scan(text)
 
-    def scan(self, payload: str) -> None:
+    def scan(self, payload: str, context: dict[str, str] | None = None) -> None:
         """Verify a payload in a worker; the card updates when it is done."""
-        self._verify(payload)
+        self._verify(payload, context or {})
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="verify")
-    def _verify(self, payload: str) -> None:
+    def _verify(self, payload: str, context: dict[str, str]) -> None:
+        from kiosk.timeutil import parse_cli_time
+
         service = self.app.service  # type: ignore[attr-defined]
-        result = service.verify(payload)
+        at = parse_cli_time(context["at"]) if "at" in context else None
+        result = service.verify(payload, institution=context.get("institution"),
+                                id_number=context.get("id_number"), at=at)
         raw = None
         person = result.practitioner
         if person is not None and person.has_photo:

@@ -82,3 +82,20 @@ def plain(widget: Any) -> str:
     console = Console(width=200, record=True, file=io.StringIO())
     console.print(widget.content)
     return console.export_text()
+
+
+async def until(pilot: Any, condition: Any, timeout: float = 5.0) -> bool:
+    """Wait (without sleeping blindly) until `condition()` holds; False after `timeout`."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        await pilot.pause(0.02)
+    return bool(condition())
+
+
+def notified(app: Any, text: str) -> bool:
+    """True when a notification containing `text` was shown."""
+    return any(text in n.message for n in app._notifications)  # noqa: SLF001

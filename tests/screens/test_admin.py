@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Input, Static, TabbedContent
 
 from screens.admin import AdminScreen
 from screens.app import YanzhaoApp
-from tests.screens.conftest import plain, settle
+from tests.screens.conftest import notified, plain, settle, until
 
 
 async def _admin(app: YanzhaoApp, pilot: object, tab: str) -> AdminScreen:
@@ -77,7 +77,7 @@ async def test_settings_are_validated_and_saved(make_app: Callable[..., YanzhaoA
         timeout.value = "soon"
         screen.query_one("#settings-save", Button).press()
         await pilot.pause()
-        assert any("正整数" in n.message for n in app._notifications)  # noqa: SLF001
+        assert await until(pilot, lambda: notified(app, "正整数"))
         timeout.value = "45"
         screen.query_one("#set-language", Input).value = "en"
         screen.query_one("#settings-save", Button).press()

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Static
 
 from screens.app import PayloadScanned, YanzhaoApp
 from screens.inspect import InspectScreen
-from tests.screens.conftest import case_by, plain, settle
+from tests.screens.conftest import case_by, notified, plain, settle, until
 
 
 async def test_full_inspection(make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]],
@@ -73,5 +73,5 @@ async def test_scanning_a_person_before_picking_explains(make_app: Callable[...,
         await pilot.pause()
         app.post_message(PayloadScanned(case_by(cases, None)["payload"], "test"))
         await settle(app, pilot)
-        assert any("机构的执业许可证" in n.message for n in app._notifications)  # noqa: SLF001
+        assert await until(pilot, lambda: notified(app, "机构的执业许可证"))
         assert app.screen.inspection is None  # type: ignore[attr-defined]

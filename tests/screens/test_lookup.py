@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input, Static
 
 from screens.app import YanzhaoApp
 from screens.lookup import LookupScreen
-from tests.screens.conftest import plain, settle
+from tests.screens.conftest import notified, plain, settle, until
 
 
 def _person(world: Path, pred: Callable[[dict], bool] = lambda r: True) -> dict:
@@ -92,5 +92,5 @@ async def test_lookup_without_replica_is_calm(make_app: Callable[..., YanzhaoApp
         await pilot.press("f2")
         await pilot.pause()
         await _search(app, pilot, "张伟")
-        assert any("同步" in n.message for n in app._notifications)  # noqa: SLF001
+        assert await until(pilot, lambda: notified(app, "同步"))
         assert isinstance(app.screen, LookupScreen)

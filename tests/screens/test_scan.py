@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 from screens.app import PayloadScanned, YanzhaoApp
 from screens.scan import ScanScreen
 from screens.verdict_card import VerdictCard
-from tests.screens.conftest import case_by, plain, settle
+from tests.screens.conftest import case_by, notified, plain, settle, until
 
 KEY_NAMES = {" ": "space", "$": "dollar_sign", "%": "percent_sign", "*": "asterisk", "+": "plus",
              "-": "minus", ".": "full_stop", "/": "slash", ":": "colon"}
@@ -152,3 +152,27 @@ async def test_works_at_80_by_24(make_app: Callable[..., YanzhaoApp], cases: lis
         app.post_message(PayloadScanned(case_by(cases, "CANCELLED")["payload"], "test"))
         await settle(app, pilot)
         assert "无效" in _banner(app)
+
+
+async def test_every_demo_case_from_the_guide(make_app: Callable[..., YanzhaoApp],
+                                              cases: list[dict[str, Any]]) -> None:
+    """A new user picks each demo credential in the guide: each gives its listed verdict."""
+    from textual.widgets import OptionList
+
+    app = make_app()
+    colour = {"valid": "is-valid", "warning": "is-warning", "invalid": "is-invalid"}
+    async with app.run_test(size=(120, 40)) as pilot:
+        guide = app.screen.query_one("#demo-cases", OptionList)
+        for i, case in enumerate(cases):
+            guide.focus()
+            guide.highlighted = i
+            await pilot.press("escape")
+            await pilot.press("enter")
+            await settle(app, pilot)
+            card = app.screen.query_one(VerdictCard)
+            if "home" in case.get("context", {}):
+                assert await until(pilot, lambda: notified(app, "no-replica-home"))
+                continue
+            assert card.has_class(colour[case["expect"]]), case["label"]
+            codes = " ".join(case["codes"])
+            assert all(code in _text(app) for code in case["codes"]), (case["label"], codes)

@@ -91,6 +91,7 @@ def clean(replica_dir: Path) -> None:
         base = Path(str(path).removesuffix("-journal").removesuffix(".part"))
         if keep is None or base != keep:
             path.unlink(missing_ok=True)
+    (replica_dir / (POINTER + ".tmp")).unlink(missing_ok=True)  # a switch that was cut short
 
 
 def install_snapshot(
@@ -141,7 +142,9 @@ def apply_deltas(
     replica_dir: Path, deltas: Iterable[tuple[dict[str, Any], Iterable[dict[str, Any]]]],
     apply: Callable[[sqlite3.Connection, dict[str, Any], Iterable[dict[str, Any]]], None],
 ) -> None:
-    """Apply deltas to the installed replica in one transaction: all of them or none."""
+    """Apply deltas to the installed replica in one transaction: all of them or none; then name
+    it for its new sequence (a hard link and a CURRENT switch, no copy), so that a kiosk watching
+    CURRENT notices the change as it does after a snapshot install."""
     path = current(replica_dir)
     if path is None:
         raise ReplicaError("没有可更新的本地库 (no replica to update)")
@@ -155,6 +158,7 @@ def apply_deltas(
             for header, records in deltas:
                 apply(conn, header, records)
             conn.execute("COMMIT")
+            sequence = int(conn.execute("SELECT value FROM meta WHERE key='sequence'").fetchone()[0])
         except BaseException:
             if conn.in_transaction:  # SQLite may have rolled back already (e.g. disk full)
                 conn.execute("ROLLBACK")
@@ -164,3 +168,19 @@ def apply_deltas(
         raise SyncError(f"更新本地库失败{hint} (cannot update the replica: {err})") from err
     finally:
         conn.close()
+    _rename(replica_dir, path, sequence)
+
+
+def _rename(replica_dir: Path, path: Path, sequence: int) -> None:
+    """Give the (committed) replica file its sequence's name. A crash on the way leaves CURRENT on
+    either name of the same file; clean() drops the other."""
+    name = f"replica-{sequence:08d}.db"
+    if path.name == name:
+        return
+    _remove_db(replica_dir / name)
+    try:
+        os.link(path, replica_dir / name)
+    except OSError:
+        return  # keeps its old name: still correct, only not noticed by watchers of CURRENT
+    _point(replica_dir, name)
+    path.unlink(missing_ok=True)

@@ -346,3 +346,23 @@ def test_kill_during_publish_never_half_publishes(
         assert _sync(home, bundle).to_sequence == 2
         shutil.rmtree(home)
     assert seen == {1, 2}, seen
+
+
+def test_an_open_kiosk_notices_a_delta_sync_made_by_another_process(
+    chain: Chain, home1: Path
+) -> None:
+    """The TUI keeps its replica open and reopens when CURRENT names another file; a delta applied
+    in place under the same name went unnoticed (old sequence and age shown until a restart)."""
+    from kiosk.home import Home
+    from kiosk.service import KioskService
+    from tests.sync.conftest import run_main
+
+    service = KioskService(Home(home1))
+    health = service.health()
+    assert health.replica is not None and health.replica.sequence == 1
+    proc = run_main("--home", str(home1), "sync", str(chain.bundles[2]))
+    assert proc.returncode == 0 and "delta" in proc.stdout, proc.stderr
+    assert service.refresh() is True
+    health = service.health()
+    assert health.replica is not None and health.replica.sequence == 2
+    assert installed(home1).name == "replica-00000002.db"

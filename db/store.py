@@ -6,6 +6,10 @@
 A snapshot is installed under a new name and CURRENT is switched by rename, so a crash at any
 moment leaves the old or the new replica; a reader holding the old file keeps reading the old
 inode, and no journal or WAL file is ever shared between two databases.
+
+Deltas are applied in place in one transaction (a crash leaves a hot journal, which `current()`
+rolls back, since the kiosk's read-only connections cannot); the file is then hard-linked under
+its new sequence's name and CURRENT switched, so watchers of CURRENT see every install.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ class Cast:
         clinics = [insts[k] for k in sorted(healthy - used)]
         if len(doctors) < 12 or len(nurses) < 3 or len(clinics) < 4:
             raise ValueError("the generated registry is too small for the demo cases")
-        return cls(doctors[:12], nurses[:3], clinics[:40], insts)
+        return cls(doctors[:12], nurses[:3], clinics, insts)
 
     def stage(self, tables: dict[str, list[dict[str, Any]]], today: dt.date) -> None:
         """Adjust the chosen records so that each case holds in the registry."""

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -68,6 +69,21 @@ def _chain(manifest: Manifest, installed: int) -> list[DeltaRef] | None:
     return chain if seq == manifest.sequence else None
 
 
+def _held_trust_sequence(home: Home) -> tuple[int | None, bool]:
+    """The installed trust list's sequence, and whether it still verifies. One that does not (a
+    crash between install_trust's two renames leaves the new .sig beside the old list) must not
+    block the sync that repairs it; its sequence, unverified, still guards against rollback."""
+    try:
+        held = home.trust_list()
+    except TrustListError:
+        try:
+            doc = json.loads((home.trust_dir / bundle.TRUST).read_bytes())
+            return int(doc["sequence"]), False
+        except (OSError, ValueError, KeyError, TypeError):
+            return None, False
+    return (None, True) if held is None else (held.sequence, True)
+
+
 def _check_trust_files(manifest: Manifest, data: bytes, sig: bytes) -> None:
     for ref, content in ((manifest.trust, data), (manifest.trust_sig, sig)):
         if hashlib.sha256(content).hexdigest() != ref.sha256:
@@ -98,10 +114,10 @@ def _sync(home: Home, src: Source, progress: Progress | None, now: dt.datetime) 
         new_trust = trustlist.parse(trust_data, trust_sig, home.roots())
     except TrustListError as err:
         raise SyncError(err.message) from err
-    held = home.trust_list()
-    if held is not None and new_trust.sequence < held.sequence:
+    held, held_ok = _held_trust_sequence(home)
+    if held is not None and new_trust.sequence < held:
         raise RollbackError(
-            f"信任列表版本 {new_trust.sequence} 低于本机的 {held.sequence}，拒绝回退 (trust list rollback refused)"
+            f"信任列表版本 {new_trust.sequence} 低于本机的 {held}，拒绝回退 (trust list rollback refused)"
         )
     manifest = bundle.verify_manifest(
         src.read_small(bundle.MANIFEST, bundle.MAX_MANIFEST),
@@ -117,7 +133,7 @@ def _sync(home: Home, src: Source, progress: Progress | None, now: dt.datetime) 
         raise RollbackError(
             f"数据包版本 {manifest.sequence} 低于已安装的 {installed}，拒绝回退 (rollback refused)"
         )
-    trust_newer = held is None or new_trust.sequence > held.sequence
+    trust_newer = held is None or new_trust.sequence > held or not held_ok
     if installed == manifest.sequence:
         if trust_newer:
             home.install_trust(trust_data, trust_sig)

@@ -337,3 +337,31 @@ def test_full_disk_is_refused_and_changes_nothing(limit: int, chain: Chain, home
     assert home_state(home1) == before
     assert not list((home1 / "replica").glob("*.part"))
     assert _sync(home1, chain.snap2).to_sequence == 2
+
+
+def test_a_trust_list_cut_between_its_two_renames_is_repaired_by_the_next_sync(
+    chain: Chain, home1: Path, copy_bundle
+) -> None:  # type: ignore[no-untyped-def]
+    """install_trust renames the new .sig, then the new list: a crash between the two leaves a
+    pair that does not verify. The kiosk cannot verify until the next sync, which must work."""
+    from kiosk.errors import TrustListError
+    from kiosk.home import Home
+
+    newer = copy_bundle(chain.bundles[2])
+    doc = _trust_doc(chain)
+    doc["sequence"] = 2
+    sign_trust(newer, doc, _root(chain))
+    resign(newer, chain.publisher, lambda m: m["trust_list"].update(sequence=2))
+    shutil.copyfile(newer / "trustlist.json.sig", home1 / "trust" / "trustlist.json.sig")
+    with pytest.raises(TrustListError):
+        Home(home1).trust_list()
+    result = _sync(home1, newer)
+    assert (result.to_sequence, result.trust_sequence) == (2, 2)
+    held = Home(home1).trust_list()
+    assert held is not None and held.sequence == 2
+    # and the unverifiable list's sequence still refuses a rollback
+    shutil.copyfile(chain.bundles[1] / "trustlist.json.sig", home1 / "trust" / "trustlist.json.sig")
+    from kiosk.errors import RollbackError
+
+    with pytest.raises(RollbackError, match="trust list rollback refused"):
+        _sync(home1, chain.bundles[3])

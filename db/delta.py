@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from kiosk.errors import BundleIntegrityError, RollbackError
 
 # table: (columns in order, number of leading key columns)
@@ -94,22 +96,22 @@ def write(records: Iterable[dict[str, Any]], header: dict[str, Any], fh: IO[byte
     counts: dict[str, int] = defaultdict(int)
     for rec in records:
         counts[rec["op"]] += 1
-        fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
+        fh.write(orjson.dumps(rec) + b"\n")
     return dict(counts)
 
 
 def read(fh: IO[bytes]) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
     """Read a delta's header and its records (lazily)."""
     try:
-        header = json.loads(fh.readline())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        header = orjson.loads(fh.readline())
+    except orjson.JSONDecodeError as err:
         raise BundleIntegrityError(f"增量文件损坏 (delta header unreadable: {err})") from None
 
     def records() -> Iterator[dict[str, Any]]:
         for line in fh:
             try:
-                yield json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as err:
+                yield orjson.loads(line)
+            except orjson.JSONDecodeError as err:
                 raise BundleIntegrityError(f"增量文件损坏 (delta record unreadable: {err})") from None
 
     return header, records()

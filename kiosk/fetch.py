@@ -47,20 +47,30 @@ def _cannot_save(name: str, err: OSError) -> SyncError:
     return SyncError(f"无法保存 {name}：{err.strerror}（磁盘已满？）(cannot save {name}: {err.strerror})")
 
 
-def _verify(dest: Path, ref: FileRef) -> None:
-    size = dest.stat().st_size
+def check_ref(ref: FileRef, size: int, sha256: str | None) -> None:
+    """Refuse a file whose size or SHA-256 is not what the signed manifest says.
+
+    `sha256` None checks the size only (before hashing a file whose size is already wrong).
+    """
     if size != ref.size:
-        dest.unlink(missing_ok=True)
         raise BundleIntegrityError(
             f"{ref.name} 文件不完整 ({ref.name} has {size} bytes, the manifest says {ref.size})"
         )
-    h = hashlib.sha256()
-    with dest.open("rb") as fh:
-        while block := fh.read(CHUNK):
-            h.update(block)
-    if h.hexdigest() != ref.sha256:
-        dest.unlink(missing_ok=True)
+    if sha256 is not None and sha256 != ref.sha256:
         raise BundleIntegrityError(f"{ref.name} 校验失败，文件已损坏 ({ref.name}: SHA-256 mismatch)")
+
+
+def _verify(dest: Path, ref: FileRef) -> None:
+    try:
+        check_ref(ref, dest.stat().st_size, None)
+        h = hashlib.sha256()
+        with dest.open("rb") as fh:
+            while block := fh.read(CHUNK):
+                h.update(block)
+        check_ref(ref, ref.size, h.hexdigest())
+    except BundleIntegrityError:
+        dest.unlink(missing_ok=True)
+        raise
 
 
 class FolderSource:
@@ -71,6 +81,10 @@ class FolderSource:
         self.label = str(path)
         if not path.is_dir():
             raise SourceUnavailableError(f"找不到同步目录 {path} (no such bundle folder)")
+
+    def local_path(self, ref: FileRef) -> Path:
+        """Where a bundle file lies, for a reader that checks it as it reads (no copy)."""
+        return self.path / ref.name
 
     def read_small(self, name: str, limit: int) -> bytes:
         try:

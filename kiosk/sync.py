@@ -14,7 +14,7 @@ import fcntl
 import hashlib
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -22,14 +22,14 @@ from typing import IO, Any
 from db import delta, store
 from kiosk import bundle
 from kiosk import trust as trustlist
-from kiosk.bundle import DeltaRef, Manifest
+from kiosk.bundle import DeltaRef, FileRef, Manifest
 from kiosk.errors import (
     BundleIntegrityError,
     RollbackError,
     SyncError,
     TrustListError,
 )
-from kiosk.fetch import Progress, Source, open_source
+from kiosk.fetch import FolderSource, Progress, Source, check_ref, open_source
 from kiosk.home import Home
 from kiosk.timeutil import utcnow
 
@@ -168,26 +168,62 @@ def _download(home: Home, src: Source, ref: bundle.FileRef, progress: Progress |
 
 
 def _install_snapshot(home: Home, src: Source, manifest: Manifest, progress: Progress | None) -> int:
-    # Keep a partial download of this very snapshot (resume); drop everything else.
-    _clean_staging(home, keep=(manifest.snapshot.name,))
-    path = _download(home, src, manifest.snapshot, progress)
+    ref = manifest.snapshot
+    local = src.local_path(ref) if isinstance(src, FolderSource) else None
+    if local is not None:
+        # A folder needs no staging copy: hash while decompressing, in one read of the file.
+        _clean_staging(home, keep=())
+        writer = _decompress_checked(local, ref)
+    else:
+        # Keep a partial download of this very snapshot (resume); drop everything else.
+        _clean_staging(home, keep=(ref.name,))
+        path = _download(home, src, ref, progress)
+        writer = _decompress_checked(path, None)
+    if progress:
+        progress("install", 0, 1)
+    store.install_snapshot(home.replica_dir, writer, manifest.sequence)
+    store.clean(home.replica_dir)
+    if progress:
+        progress("install", 1, 1)
+    return ref.size
+
+
+def _decompress_checked(path: Path, ref: FileRef | None) -> Callable[[IO[bytes]], None]:
+    """A writer that decompresses `path` into the new replica file; with `ref`, it also checks
+    the compressed bytes' size and SHA-256 as they are read (the file is read only once)."""
 
     def write(out: IO[bytes]) -> None:
         import zstandard
 
+        digest, size = hashlib.sha256(), 0
+
+        def check_hash() -> None:
+            if ref is not None:
+                check_ref(ref, size, digest.hexdigest())
+
         try:
             with path.open("rb") as fin:
-                zstandard.ZstdDecompressor().copy_stream(fin, out, write_size=1 << 20)
-        except zstandard.ZstdError as err:
-            raise BundleIntegrityError(f"快照解压失败 (snapshot does not decompress: {err})") from err
+                try:
+                    with zstandard.ZstdDecompressor().stream_writer(
+                        out, write_size=1 << 20, closefd=False
+                    ) as sink:
+                        while block := fin.read(1 << 20):
+                            if ref is not None:
+                                digest.update(block)
+                                size += len(block)
+                            sink.write(block)
+                except zstandard.ZstdError as err:
+                    while ref is not None and (block := fin.read(1 << 20)):
+                        digest.update(block)  # name the damage by its hash, as a copy would
+                        size += len(block)
+                    check_hash()
+                    raise BundleIntegrityError(
+                        f"快照解压失败 (snapshot does not decompress: {err})") from err
+        except FileNotFoundError:
+            raise BundleIntegrityError(f"同步目录中缺少 {path.name} (missing from the bundle)") from None
+        check_hash()
 
-    if progress:
-        progress("install", 0, 1)
-    store.install_snapshot(home.replica_dir, write, manifest.sequence)
-    store.clean(home.replica_dir)
-    if progress:
-        progress("install", 1, 1)
-    return manifest.snapshot.size
+    return write
 
 
 def _apply_chain(home: Home, src: Source, chain: list[DeltaRef], progress: Progress | None) -> int:

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +26,14 @@ if TYPE_CHECKING:
     from db.replica import Replica
 
 ENV = "YANZHAO_HOME"
+INSTALLED = "installed.json"
+
+
+def _write_synced(path: Path, content: bytes) -> None:
+    with path.open("wb") as fh:
+        fh.write(content)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 class Home:
@@ -68,30 +78,35 @@ class Home:
         return keys
 
     def trust_list(self) -> TrustList | None:
-        """The installed trust list, verified again under the pinned roots; None if absent."""
-        data_path = self.trust_dir / "trustlist.json"
-        if not data_path.exists():
-            return None
+        """The installed trust list, verified again under the pinned roots; None if absent.
+
+        `trust/installed.json` holds the list and its signature together, replaced by one
+        atomic rename; the plain trustlist.json(.sig) beside it are copies for people to read
+        (and the only form in homes synced before installed.json existed).
+        """
+        combined = self.trust_dir / INSTALLED
         try:
-            data = data_path.read_bytes()
-            sig = (self.trust_dir / "trustlist.json.sig").read_bytes()
-        except OSError as err:
+            if combined.exists():
+                doc = json.loads(combined.read_bytes())
+                data, sig = base64.b64decode(doc["data"]), doc["sig"].encode("ascii")
+            elif (self.trust_dir / "trustlist.json").exists():
+                data = (self.trust_dir / "trustlist.json").read_bytes()
+                sig = (self.trust_dir / "trustlist.json.sig").read_bytes()
+            else:
+                return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
             raise TrustListError(f"信任列表无法读取 (installed trust list unreadable: {err})") from err
         return trustlist.parse(data, sig, self.roots())
 
     def install_trust(self, data: bytes, sig: bytes) -> None:
-        """Replace the installed trust list (both files), each by atomic rename."""
+        """Replace the installed trust list: list and signature in one atomic rename."""
         self.trust_dir.mkdir(parents=True, exist_ok=True)
-        for name, content in (("trustlist.json.sig.new", sig), ("trustlist.json.new", data)):
-            tmp = self.trust_dir / name
-            with tmp.open("wb") as fh:
-                fh.write(content)
-                fh.flush()
-                os.fsync(fh.fileno())
-        # Data last: a crash between the two renames leaves the old list failing its signature
-        # check only until the next sync, never a forged list accepted.
-        os.replace(self.trust_dir / "trustlist.json.sig.new", self.trust_dir / "trustlist.json.sig")
-        os.replace(self.trust_dir / "trustlist.json.new", self.trust_dir / "trustlist.json")
+        for name, content in (("trustlist.json", data), ("trustlist.json.sig", sig)):
+            _write_synced(self.trust_dir / (name + ".new"), content)
+            os.replace(self.trust_dir / (name + ".new"), self.trust_dir / name)
+        doc = {"data": base64.b64encode(data).decode("ascii"), "sig": sig.decode("ascii").strip()}
+        _write_synced(self.trust_dir / (INSTALLED + ".new"), json.dumps(doc).encode("ascii"))
+        os.replace(self.trust_dir / (INSTALLED + ".new"), self.trust_dir / INSTALLED)
 
     def replica(self) -> Replica | None:
         """The installed replica opened read-only, or None when none is installed."""

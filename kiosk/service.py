@@ -59,8 +59,7 @@ class KioskService:
         with self._lock:
             old = self.replica
             self.problem = None
-            trust_file = self.home.trust_dir / "trustlist.json"
-            self._trust_mtime = trust_file.stat().st_mtime if trust_file.exists() else None
+            self._trust_mtime = self._trust_stamp()
             try:
                 self.trust = self.home.trust_list()
                 self.replica = self.home.replica()
@@ -69,6 +68,13 @@ class KioskService:
             if old is not None and old is not self.replica:
                 old.close()
 
+    def _trust_stamp(self) -> float | None:
+        """When the installed trust list last changed (any of its files)."""
+        try:
+            return max((p.stat().st_mtime for p in self.home.trust_dir.iterdir()), default=None)
+        except OSError:
+            return None
+
     def refresh(self) -> bool:
         """Reopen after a problem, or when another process (a CLI sync) installed a new
         replica or trust list. Returns True when something was reopened."""
@@ -76,8 +82,7 @@ class KioskService:
 
         current = store.current(self.home.replica_dir)
         opened = self.replica.path if self.replica is not None else None
-        trust_file = self.home.trust_dir / "trustlist.json"
-        trust_mtime = trust_file.stat().st_mtime if trust_file.exists() else None
+        trust_mtime = self._trust_stamp()
         if self.problem is None and current == opened and trust_mtime == self._trust_mtime:
             return False
         self.reload()

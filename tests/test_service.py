@@ -47,11 +47,11 @@ def test_refresh_picks_up_a_sync_by_another_process(demo_world: Path, tmp_path: 
 def test_a_failure_at_start_is_kept_and_retried(demo_world: Path, tmp_path: Path) -> None:
     home = tmp_path / "h"
     shutil.copytree(demo_world, home)
-    saved = (home / "trust" / "trustlist.json").read_bytes()
-    (home / "trust" / "trustlist.json").write_bytes(b"{}")
+    saved = (home / "trust" / "installed.json").read_bytes()
+    (home / "trust" / "installed.json").write_bytes(b"{}")
     service = KioskService(Home(home))
     assert service.problem is not None and service.trust is None
-    (home / "trust" / "trustlist.json").write_bytes(saved)
+    (home / "trust" / "installed.json").write_bytes(saved)
     assert service.refresh() and service.problem is None and service.trust is not None
     rec = json.loads((home / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8").readline())
     assert [p.cert_no for p in service.lookup(rec["id_number"])] == [rec["cert_no"]]

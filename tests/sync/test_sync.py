@@ -339,12 +339,12 @@ def test_full_disk_is_refused_and_changes_nothing(limit: int, chain: Chain, home
     assert _sync(home1, chain.snap2).to_sequence == 2
 
 
-def test_a_trust_list_cut_between_its_two_renames_is_repaired_by_the_next_sync(
+def test_a_trust_list_install_cut_short_leaves_the_old_list(
     chain: Chain, home1: Path, copy_bundle
 ) -> None:  # type: ignore[no-untyped-def]
-    """install_trust renames the new .sig, then the new list: a crash between the two leaves a
-    pair that does not verify. The kiosk cannot verify until the next sync, which must work."""
-    from kiosk.errors import TrustListError
+    """install_trust writes the readable copies, then replaces installed.json (list and
+    signature together) by one rename: a crash before that rename leaves the old list whole
+    and verifying; the next sync installs the new one."""
     from kiosk.home import Home
 
     newer = copy_bundle(chain.bundles[2])
@@ -352,16 +352,17 @@ def test_a_trust_list_cut_between_its_two_renames_is_repaired_by_the_next_sync(
     doc["sequence"] = 2
     sign_trust(newer, doc, _root(chain))
     resign(newer, chain.publisher, lambda m: m["trust_list"].update(sequence=2))
+    # The crash: the new readable copies are in place, installed.json is not yet replaced.
+    shutil.copyfile(newer / "trustlist.json", home1 / "trust" / "trustlist.json")
     shutil.copyfile(newer / "trustlist.json.sig", home1 / "trust" / "trustlist.json.sig")
-    with pytest.raises(TrustListError):
-        Home(home1).trust_list()
+    (home1 / "trust" / "installed.json.new").write_bytes(b"half-written")
+    held = Home(home1).trust_list()
+    assert held is not None and held.sequence == 1
     result = _sync(home1, newer)
     assert (result.to_sequence, result.trust_sequence) == (2, 2)
     held = Home(home1).trust_list()
     assert held is not None and held.sequence == 2
-    # and the unverifiable list's sequence still refuses a rollback
-    shutil.copyfile(chain.bundles[1] / "trustlist.json.sig", home1 / "trust" / "trustlist.json.sig")
     from kiosk.errors import RollbackError
 
     with pytest.raises(RollbackError, match="trust list rollback refused"):
-        _sync(home1, chain.bundles[3])
+        _sync(home1, chain.bundles[1])

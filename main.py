@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="yanzhao", description="验照 Yanzhao: offline e-licence verification kiosk")
     p.add_argument("--home", help="the kiosk's data folder (or YANZHAO_HOME)")
     p.add_argument("--demo", action="store_true", help="start the TUI on the built-in demo world")
-    p.add_argument("--kiosk", action="store_true", help="lock the TUI (no quit) until an admin unlocks")
+    p.add_argument(
+        "--kiosk", action="store_true", help="lock the TUI (no quit) until an admin unlocks"
+    )
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     def cmd(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -77,7 +79,8 @@ def _logging(home_path: Path) -> None:
     try:
         (home_path / "logs").mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = RotatingFileHandler(
-            home_path / "logs" / "kiosk.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+            home_path / "logs" / "kiosk.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        )
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -102,7 +105,9 @@ def run_tui(home_opt: str | None, *, demo: bool, kiosk: bool) -> int:
     while True:
         service = KioskService(home)
         device = service.config.camera.strip()
-        camera = CameraFeed(device, service.config.decoder_order) if device and not is_demo else None
+        camera = (
+            CameraFeed(device, service.config.decoder_order) if device and not is_demo else None
+        )
         app = YanzhaoApp(service, demo=is_demo, kiosk=kiosk, camera=camera)
         try:
             app.run()
@@ -133,10 +138,13 @@ def main(argv: list[str] | None = None) -> int:
         return cli.run_guarded("tui", lambda: run_tui(home, demo=args.demo, kiosk=args.kiosk), io)
     actions = {
         "init": lambda: cli.init(home, args.root_key, io),
-        "publish": lambda: cli.publish(args.registry, args.trust_list, args.publisher_key, args.out, io),
+        "publish": lambda: cli.publish(
+            args.registry, args.trust_list, args.publisher_key, args.out, io
+        ),
         "sync": lambda: cli.sync(home, args.source, io),
-        "verify": lambda: cli.verify(home, args.payload, args.image, args.institution,
-                                     args.id_number, args.at, args.json, io),
+        "verify": lambda: cli.verify(
+            home, args.payload, args.image, args.institution, args.id_number, args.at, args.json, io
+        ),
         "lookup": lambda: cli.lookup(home, args.id_number, args.cert_no, args.name, args.json, io),
         "status": lambda: cli.status(home, args.json, io),
         "decode": lambda: cli.decode(args.files, args.json, io),

@@ -18,9 +18,28 @@ from pathlib import Path
 
 def _rows(n: int) -> list[tuple[object, ...]]:
     return [
-        ("P", f"1104102{i:08d}", i.to_bytes(16, "big"), "410***********1234", f"张{i % 977}", "M",
-         "1980-01", "执业医师", "临床", '["内科专业"]', "主治医师", "河南省", f"REG{i % 5000:06d}",
-         None, "active", "410000", "河南省卫生健康委员会", "2020-01-01", False, 1)
+        (
+            "P",
+            f"1104102{i:08d}",
+            i.to_bytes(16, "big"),
+            "410***********1234",
+            f"张{i % 977}",
+            "M",
+            "1980-01",
+            "执业医师",
+            "临床",
+            '["内科专业"]',
+            "主治医师",
+            "河南省",
+            f"REG{i % 5000:06d}",
+            None,
+            "active",
+            "410000",
+            "河南省卫生健康委员会",
+            "2020-01-01",
+            False,
+            1,
+        )
         for i in range(n)
     ]
 
@@ -63,9 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         with db.conn:
             db["practitioner"].insert_all(dicts, batch_size=20_000)
         su = time.perf_counter() - began
-    print("| bulk load of practitioner rows | rows | time | rows/s | ratio |\n|---|---|---|---|---|")
+    print(
+        "| bulk load of practitioner rows | rows | time | rows/s | ratio |\n|---|---|---|---|---|"
+    )
     print(f"| raw executemany | {a.rows:,} | {raw:.2f} s | {a.rows / raw:,.0f} | 1.0× |")
-    print(f"| sqlite-utils insert_all | {a.rows:,} | {su:.2f} s | {a.rows / su:,.0f} | {su / raw:.1f}× |")
+    print(
+        f"| sqlite-utils insert_all | {a.rows:,} | {su:.2f} s | {a.rows / su:,.0f} | {su / raw:.1f}× |"
+    )
     return 0
 
 

@@ -25,19 +25,24 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-HELLO = "from textual.app import App\nfrom textual.widgets import Static\n" \
-        "class A(App):\n    def compose(self):\n        yield Static('HELLO-READY')\nA().run()\n"
+HELLO = (
+    "from textual.app import App\nfrom textual.widgets import Static\n"
+    "class A(App):\n    def compose(self):\n        yield Static('HELLO-READY')\nA().run()\n"
+)
 
 
 def _tmux_time(cmd: str, ready: str, timeout: float = 30.0) -> float:
     """Seconds from starting `cmd` in tmux until `ready` is on its screen."""
     session = f"bench-{uuid.uuid4().hex[:8]}"
     began = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True)
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True
+    )
     try:
         while time.perf_counter() - began < timeout:
-            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
-                                    capture_output=True, text=True).stdout
+            screen = subprocess.run(
+                ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+            ).stdout
             if ready in screen:
                 return time.perf_counter() - began
             time.sleep(0.005)
@@ -61,22 +66,34 @@ def startup(home: Path, runs: int) -> dict[str, Any]:
         base = [_tmux_time(base_cmd, "HELLO-READY") for _ in range(runs)]
     finally:
         subprocess.run(["tmux", "kill-session", "-t", keep], capture_output=True)
-    return {"kiosk_s": statistics.median(kiosk), "bare_textual_s": statistics.median(base),
-            "runs": runs}
+    return {
+        "kiosk_s": statistics.median(kiosk),
+        "bare_textual_s": statistics.median(base),
+        "runs": runs,
+    }
 
 
 async def _scan_to_card(home: Path, payload: str, runs: int) -> list[float]:
     from textual import events
+    from textual.widgets import Input
 
     from kiosk.home import Home
     from kiosk.service import KioskService
     from screens.app import YanzhaoApp
     from screens.verdict_card import VerdictCard
-    from textual.widgets import Input
 
     app = YanzhaoApp(KioskService(Home(home)), demo=False)
-    names = {" ": "space", "$": "dollar_sign", "%": "percent_sign", "*": "asterisk", "+": "plus",
-             "-": "minus", ".": "full_stop", "/": "slash", ":": "colon"}
+    names = {
+        " ": "space",
+        "$": "dollar_sign",
+        "%": "percent_sign",
+        "*": "asterisk",
+        "+": "plus",
+        "-": "minus",
+        ".": "full_stop",
+        "/": "slash",
+        ":": "colon",
+    }
     times = []
     async with app.run_test(size=(120, 40)) as pilot:
         await asyncio.sleep(1.5)  # the warm-up starts a second after the first paint
@@ -115,14 +132,18 @@ def scan(home: Path, payload: str, runs: int) -> dict[str, Any]:
     core = []
     for _ in range(runs):
         began = time.perf_counter()
-        verify_payload(payload, Context(at=dt.datetime.now(dt.timezone.utc)), trust, replica)
+        verify_payload(payload, Context(at=dt.datetime.now(dt.UTC)), trust, replica)
         core.append(time.perf_counter() - began)
     tui = asyncio.run(_scan_to_card(home, payload, runs))
     q = statistics.quantiles
-    return {"tui_all_ms": [round(t * 1000, 1) for t in tui],
-            "tui_p50_ms": statistics.median(tui) * 1000, "tui_p95_ms": q(tui, n=20)[18] * 1000,
-            "core_p50_ms": statistics.median(core) * 1000, "core_p95_ms": q(core, n=20)[18] * 1000,
-            "runs": runs}
+    return {
+        "tui_all_ms": [round(t * 1000, 1) for t in tui],
+        "tui_p50_ms": statistics.median(tui) * 1000,
+        "tui_p95_ms": q(tui, n=20)[18] * 1000,
+        "core_p50_ms": statistics.median(core) * 1000,
+        "core_p95_ms": q(core, n=20)[18] * 1000,
+        "runs": runs,
+    }
 
 
 async def _sync_stall(home: Path, bundle: Path) -> dict[str, Any]:
@@ -175,8 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         home = work / "home"
         build(home, practitioners=n)
-        cases = [json.loads(x) for x in (home / "demo" / "credentials.ndjson").read_text("utf-8").splitlines()]
-        payload = next(c["payload"] for c in cases if c["expect"] == "valid" and not c.get("context"))
+        cases = [
+            json.loads(x)
+            for x in (home / "demo" / "credentials.ndjson").read_text("utf-8").splitlines()
+        ]
+        payload = next(
+            c["payload"] for c in cases if c["expect"] == "valid" and not c.get("context")
+        )
         r: dict[str, Any] = {"practitioners": n, "quick": a.quick}
         r["startup"] = startup(home, 2 if a.quick else 7) if shutil.which("tmux") else None
         r["scan"] = scan(home, payload, 10 if a.quick else 60)
@@ -186,14 +212,20 @@ def main(argv: list[str] | None = None) -> int:
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(r, indent=2))
     s, c, y = r["startup"], r["scan"], r["sync"]
-    print(f"| figure | target | measured | baseline | ratio |\n|---|---|---|---|---|")
+    print("| figure | target | measured | baseline | ratio |\n|---|---|---|---|---|")
     if s:
-        print(f"| start-up to first screen (warm) | ≤ 0.6 s | {s['kiosk_s']:.2f} s | bare Textual app "
-              f"{s['bare_textual_s']:.2f} s | {s['kiosk_s'] / s['bare_textual_s']:.1f}× |")
-    print(f"| scanner Enter → verdict card, p95 | ≤ 100 ms | {c['tui_p95_ms']:.1f} ms | core verify "
-          f"p95 {c['core_p95_ms']:.2f} ms | {c['tui_p95_ms'] / c['core_p95_ms']:.0f}× |")
-    print(f"| longest event-loop stall during sync | ≤ 50 ms | {y['max_stall_ms']:.1f} ms | "
-          f"(sync took {y['sync_s']:.2f} s) | |")
+        print(
+            f"| start-up to first screen (warm) | ≤ 0.6 s | {s['kiosk_s']:.2f} s | bare Textual app "
+            f"{s['bare_textual_s']:.2f} s | {s['kiosk_s'] / s['bare_textual_s']:.1f}× |"
+        )
+    print(
+        f"| scanner Enter → verdict card, p95 | ≤ 100 ms | {c['tui_p95_ms']:.1f} ms | core verify "
+        f"p95 {c['core_p95_ms']:.2f} ms | {c['tui_p95_ms'] / c['core_p95_ms']:.0f}× |"
+    )
+    print(
+        f"| longest event-loop stall during sync | ≤ 50 ms | {y['max_stall_ms']:.1f} ms | "
+        f"(sync took {y['sync_s']:.2f} s) | |"
+    )
     return 0
 
 

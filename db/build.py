@@ -51,8 +51,9 @@ def create_indexes(conn: sqlite3.Connection, model: Any) -> None:
         conn.execute(index.query()[0])
 
 
-def _insert(conn: sqlite3.Connection, table: str, rows: Iterable[tuple[int, tuple[Any, ...]]],
-            file: str) -> int:
+def _insert(
+    conn: sqlite3.Connection, table: str, rows: Iterable[tuple[int, tuple[Any, ...]]], file: str
+) -> int:
     """Insert (line, row) pairs in batches; a duplicate key names its own line."""
     count = 0
     sql = INSERT[table]
@@ -68,35 +69,43 @@ def _insert(conn: sqlite3.Connection, table: str, rows: Iterable[tuple[int, tupl
     return count
 
 
-def _find_duplicate(conn: sqlite3.Connection, sql: str, batch: list[tuple[int, tuple[Any, ...]]],
-                    file: str) -> None:
+def _find_duplicate(
+    conn: sqlite3.Connection, sql: str, batch: list[tuple[int, tuple[Any, ...]]], file: str
+) -> None:
     """Replay a failed batch row by row to name the line whose key was already listed."""
     for line, row in batch:
         try:
             conn.execute(sql, row)
         except sqlite3.IntegrityError:
-            raise ExportError("duplicate key (already listed earlier)", file=file, line=line) from None
+            raise ExportError(
+                "duplicate key (already listed earlier)", file=file, line=line
+            ) from None
     raise ExportError("duplicate key", file=file)
 
 
-def _practitioner_rows(export: Path, id_key: bytes, photos: list[tuple[str, str, bytes]]
-                       ) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def _practitioner_rows(
+    export: Path, id_key: bytes, photos: list[tuple[str, str, bytes]]
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
     for line, row, photo in ex.practitioners(export, id_key):
         if photo is not None:
             photos.append((row[0], row[1], photo))
         yield line, row
 
 
-def _checked_filings(conn: sqlite3.Connection, export: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def _checked_filings(
+    conn: sqlite3.Connection, export: Path
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
     has_p = "SELECT 1 FROM practitioner WHERE kind = ? AND cert_no = ?"
     has_i = "SELECT 1 FROM institution WHERE reg_no = ?"
     for line, row in ex.filings(export):
         if conn.execute(has_p, (row[0], row[1])).fetchone() is None:
-            raise ExportError(f"practitioner {row[1]} is not in this export",
-                              file="filings.ndjson", line=line)
+            raise ExportError(
+                f"practitioner {row[1]} is not in this export", file="filings.ndjson", line=line
+            )
         if conn.execute(has_i, (row[2],)).fetchone() is None:
-            raise ExportError(f"institution {row[2]} is not in this export",
-                              file="filings.ndjson", line=line)
+            raise ExportError(
+                f"institution {row[2]} is not in this export", file="filings.ndjson", line=line
+            )
         yield line, row
 
 

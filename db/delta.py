@@ -22,13 +22,51 @@ from kiosk.errors import BundleIntegrityError, RollbackError
 
 # table: (columns in order, number of leading key columns)
 TABLES: dict[str, tuple[tuple[str, ...], int]] = {
-    "institution": (("reg_no", "name", "category", "address", "region", "legal_rep", "principal",
-                     "subjects", "valid_from", "valid_until", "status", "authority",
-                     "authority_name", "issued_on", "version"), 1),
-    "practitioner": (("kind", "cert_no", "id_hash", "id_mask", "name", "sex", "birth_month",
-                      "level", "category", "scope", "title", "location", "institution",
-                      "valid_until", "status", "authority", "authority_name", "issued_on",
-                      "photo", "version"), 2),
+    "institution": (
+        (
+            "reg_no",
+            "name",
+            "category",
+            "address",
+            "region",
+            "legal_rep",
+            "principal",
+            "subjects",
+            "valid_from",
+            "valid_until",
+            "status",
+            "authority",
+            "authority_name",
+            "issued_on",
+            "version",
+        ),
+        1,
+    ),
+    "practitioner": (
+        (
+            "kind",
+            "cert_no",
+            "id_hash",
+            "id_mask",
+            "name",
+            "sex",
+            "birth_month",
+            "level",
+            "category",
+            "scope",
+            "title",
+            "location",
+            "institution",
+            "valid_until",
+            "status",
+            "authority",
+            "authority_name",
+            "issued_on",
+            "photo",
+            "version",
+        ),
+        2,
+    ),
     "filing": (("kind", "cert_no", "institution", "scope", "filed_on", "valid_until"), 3),
     "photo": (("kind", "cert_no", "jpeg"), 2),
 }
@@ -90,7 +128,9 @@ def _diff_table(conn: sqlite3.Connection, table: str) -> Iterator[dict[str, Any]
         yield {"t": table, "op": "del", "key": list(row)}
 
 
-def write(records: Iterable[dict[str, Any]], header: dict[str, Any], fh: IO[bytes]) -> dict[str, int]:
+def write(
+    records: Iterable[dict[str, Any]], header: dict[str, Any], fh: IO[bytes]
+) -> dict[str, int]:
     """Write a delta as JSON lines; returns counts per operation."""
     fh.write(json.dumps(header, ensure_ascii=False).encode() + b"\n")
     counts: dict[str, int] = defaultdict(int)
@@ -112,12 +152,16 @@ def read(fh: IO[bytes]) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
             try:
                 yield orjson.loads(line)
             except orjson.JSONDecodeError as err:
-                raise BundleIntegrityError(f"增量文件损坏 (delta record unreadable: {err})") from None
+                raise BundleIntegrityError(
+                    f"增量文件损坏 (delta record unreadable: {err})"
+                ) from None
 
     return header, records()
 
 
-def apply(conn: sqlite3.Connection, header: dict[str, Any], records: Iterable[dict[str, Any]]) -> None:
+def apply(
+    conn: sqlite3.Connection, header: dict[str, Any], records: Iterable[dict[str, Any]]
+) -> None:
     """Apply one delta inside the caller's open transaction.
 
     Raises:
@@ -157,9 +201,12 @@ def apply(conn: sqlite3.Connection, header: dict[str, Any], records: Iterable[di
                     f"INSERT INTO {_q(table)} VALUES ({','.join('?' * len(cols))})", inserts[table]
                 )
     except (KeyError, TypeError, ValueError, sqlite3.IntegrityError) as err:
-        raise BundleIntegrityError(f"增量与本地库不符 (delta does not fit the replica: {err})") from None
+        raise BundleIntegrityError(
+            f"增量与本地库不符 (delta does not fit the replica: {err})"
+        ) from None
     conn.executemany(
-        "INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in header["meta"].items()]
+        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+        [(k, str(v)) for k, v in header["meta"].items()],
     )
 
 
@@ -173,7 +220,9 @@ def _delete(conn: sqlite3.Connection, table: str, keys: list[list[Any]]) -> None
         conn.executemany(f"DELETE FROM {_q(table)} WHERE {_where(table)}", keys)
 
 
-def _update(conn: sqlite3.Connection, table: str, cols: tuple[str, ...], rows: list[list[Any]]) -> None:
+def _update(
+    conn: sqlite3.Connection, table: str, cols: tuple[str, ...], rows: list[list[Any]]
+) -> None:
     allowed = set(TABLES[table][0])
     if not set(cols) <= allowed:
         raise KeyError(f"unknown column in {table}")

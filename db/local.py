@@ -37,14 +37,27 @@ def open_local(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def audit(conn: sqlite3.Connection, action: str, *, subject: str = "", outcome: str = "",
-          detail: str = "", operator: str = "") -> None:
+def audit(
+    conn: sqlite3.Connection,
+    action: str,
+    *,
+    subject: str = "",
+    outcome: str = "",
+    detail: str = "",
+    operator: str = "",
+) -> None:
     """Record one look-up or verification; never pass a clear ID number as subject."""
     conn.execute(
         "INSERT INTO audit_entry (at, operator, action, subject, outcome, detail) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), operator, action,
-         subject, outcome, detail),
+        (
+            dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            operator,
+            action,
+            subject,
+            outcome,
+            detail,
+        ),
     )
 
 
@@ -52,4 +65,6 @@ def audit_count(conn: sqlite3.Connection, action: str | None = None) -> int:
     """How many audit entries there are (of one action)."""
     if action is None:
         return int(conn.execute("SELECT count(*) FROM audit_entry").fetchone()[0])
-    return int(conn.execute("SELECT count(*) FROM audit_entry WHERE action = ?", (action,)).fetchone()[0])
+    return int(
+        conn.execute("SELECT count(*) FROM audit_entry WHERE action = ?", (action,)).fetchone()[0]
+    )

@@ -93,12 +93,28 @@ class Replica:
             filings = self.filings(r[0], r[1]) if with_filings else ()
             out.append(
                 Practitioner(
-                    kind=KIND_NAME[r[0]], cert_no=r[1], id_mask=r[2], name=r[3], sex=r[4],
-                    birth_month=r[5], level=r[6], category=r[7], scope=_tuple(r[8]), title=r[9],
-                    location=r[10], institution=r[11], institution_name=r[12],
-                    valid_until=r[13], status=r[14], authority=r[15], authority_name=r[16],
-                    issued_on=r[17], version=r[18], has_photo=bool(r[19]),
-                    filings=tuple(filings), id_hash=r[20],
+                    kind=KIND_NAME[r[0]],
+                    cert_no=r[1],
+                    id_mask=r[2],
+                    name=r[3],
+                    sex=r[4],
+                    birth_month=r[5],
+                    level=r[6],
+                    category=r[7],
+                    scope=_tuple(r[8]),
+                    title=r[9],
+                    location=r[10],
+                    institution=r[11],
+                    institution_name=r[12],
+                    valid_until=r[13],
+                    status=r[14],
+                    authority=r[15],
+                    authority_name=r[16],
+                    issued_on=r[17],
+                    version=r[18],
+                    has_photo=bool(r[19]),
+                    filings=tuple(filings),
+                    id_hash=r[20],
                 )
             )
         return out
@@ -152,8 +168,7 @@ class Replica:
     def institutions_by_name(self, name: str, *, limit: int = PAGE) -> list[Institution]:
         """Institutions whose name is or starts with `name`."""
         rows = self._all(
-            f"SELECT {_I_COLS} FROM institution WHERE name >= ? AND name < ? "
-            "ORDER BY name LIMIT ?",
+            f"SELECT {_I_COLS} FROM institution WHERE name >= ? AND name < ? ORDER BY name LIMIT ?",
             (name, name + "\U0010ffff", limit),
         )
         return [_institution(r) for r in rows]

@@ -98,9 +98,7 @@ def clean(replica_dir: Path) -> None:
     (replica_dir / (POINTER + ".tmp")).unlink(missing_ok=True)  # a switch that was cut short
 
 
-def install_snapshot(
-    replica_dir: Path, write: Callable[[IO[bytes]], None], sequence: int
-) -> Path:
+def install_snapshot(replica_dir: Path, write: Callable[[IO[bytes]], None], sequence: int) -> Path:
     """Install a snapshot: `write` fills the new file, which is then synced and switched to.
 
     Raises:
@@ -112,7 +110,9 @@ def install_snapshot(
     if old is not None and old.name == name:
         name = f"replica-{sequence:08d}-{os.getpid()}.db"
     part = replica_dir / (name + ".part")
-    _remove_db(replica_dir / name)  # a stale journal or WAL under the new name would be replayed into it
+    _remove_db(
+        replica_dir / name
+    )  # a stale journal or WAL under the new name would be replayed into it
     try:
         with part.open("wb") as fh:
             write(fh)
@@ -123,7 +123,9 @@ def install_snapshot(
         _point(replica_dir, name)
     except OSError as err:
         part.unlink(missing_ok=True)
-        raise SyncError(f"写入本地库失败：{err.strerror}（磁盘已满？）(cannot write the replica: {err.strerror})") from err
+        raise SyncError(
+            f"写入本地库失败：{err.strerror}（磁盘已满？）(cannot write the replica: {err.strerror})"
+        ) from err
     except BaseException:
         part.unlink(missing_ok=True)
         raise
@@ -137,13 +139,18 @@ def _check_readable(path: Path, sequence: int) -> None:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
             seq = int(conn.execute("SELECT value FROM meta WHERE key='sequence'").fetchone()[0])
     except (sqlite3.Error, TypeError, ValueError) as err:
-        raise BundleIntegrityError(f"快照不是有效的本地库 (the snapshot is not a replica: {err})") from err
+        raise BundleIntegrityError(
+            f"快照不是有效的本地库 (the snapshot is not a replica: {err})"
+        ) from err
     if seq != sequence:
-        raise BundleIntegrityError(f"快照序号 {seq} 与清单 {sequence} 不符 (snapshot sequence mismatch)")
+        raise BundleIntegrityError(
+            f"快照序号 {seq} 与清单 {sequence} 不符 (snapshot sequence mismatch)"
+        )
 
 
 def apply_deltas(
-    replica_dir: Path, deltas: Iterable[tuple[dict[str, Any], Iterable[dict[str, Any]]]],
+    replica_dir: Path,
+    deltas: Iterable[tuple[dict[str, Any], Iterable[dict[str, Any]]]],
     apply: Callable[[sqlite3.Connection, dict[str, Any], Iterable[dict[str, Any]]], None],
 ) -> None:
     """Apply deltas to the installed replica in one transaction: all of them or none; then name
@@ -162,7 +169,9 @@ def apply_deltas(
             for header, records in deltas:
                 apply(conn, header, records)
             conn.execute("COMMIT")
-            sequence = int(conn.execute("SELECT value FROM meta WHERE key='sequence'").fetchone()[0])
+            sequence = int(
+                conn.execute("SELECT value FROM meta WHERE key='sequence'").fetchone()[0]
+            )
         except BaseException:
             if conn.in_transaction:  # SQLite may have rolled back already (e.g. disk full)
                 conn.execute("ROLLBACK")

@@ -127,12 +127,18 @@ def verify_manifest(data: bytes, sig_data: bytes, trust: TrustList, now: dt.date
         sig_doc = json.loads(sig_data)
         kid, sig = sig_doc["kid"], base64.b64decode(sig_doc["sig"], validate=True)
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise BundleSignatureError("数据包签名文件损坏 (manifest signature file unreadable)") from None
+        raise BundleSignatureError(
+            "数据包签名文件损坏 (manifest signature file unreadable)"
+        ) from None
     key = trust.key(kid) if isinstance(kid, str) else None
     if key is None or key.role != "publisher":
-        raise BundleSignatureError("数据包发布密钥不在信任列表中 (publisher key not in the trust list)")
+        raise BundleSignatureError(
+            "数据包发布密钥不在信任列表中 (publisher key not in the trust list)"
+        )
     if not usable_at(key, now):
-        raise BundleSignatureError("数据包发布密钥已吊销或不在有效期 (publisher key revoked or expired)")
+        raise BundleSignatureError(
+            "数据包发布密钥已吊销或不在有效期 (publisher key revoked or expired)"
+        )
     if not verify(public_from_spki(key.spki), sig, data):
         raise BundleSignatureError("数据包签名无效 (bundle manifest signature does not verify)")
     try:
@@ -153,7 +159,9 @@ def verify_manifest(data: bytes, sig_data: bytes, trust: TrustList, now: dt.date
             trust=_ref(doc["trust_list"]["file"]),
             trust_sig=_ref(doc["trust_list"]["sig"]),
             snapshot=_ref(doc["snapshot"]),
-            deltas=tuple(DeltaRef(int(d["from"]), int(d["to"]), _ref(d["file"])) for d in doc["deltas"]),
+            deltas=tuple(
+                DeltaRef(int(d["from"]), int(d["to"]), _ref(d["file"])) for d in doc["deltas"]
+            ),
             raw=doc,
         )
     except (KeyError, TypeError, ValueError) as err:

@@ -33,8 +33,9 @@ class CameraFeed:
         names = self.decoder_order or None
         pipeline, self.notices = make_pipeline(names=names) if names else make_pipeline()
         self._source = CameraSource(CameraConfig(device=self.device))
-        self._loop = ScanLoop(_Tap(self._source, self), pipeline,
-                              lambda read: on_payload(read.text)).start()
+        self._loop = ScanLoop(
+            _Tap(self._source, self), pipeline, lambda read: on_payload(read.text)
+        ).start()
 
     def stop(self) -> None:
         """Stop scanning and release the camera."""

@@ -50,7 +50,9 @@ def _texts(m: dict[str, Any], key: str, *, required: bool) -> tuple[str, ...]:
 def _site(v: Any, key: str) -> Site:
     if not isinstance(v, dict):
         raise ClaimError(f"'{key}' must be a map with 'no' and 'n'")
-    return Site(no=_text(v, "no") or "", name=_text(v, "n") or "", until=_date(v, "to", required=False))
+    return Site(
+        no=_text(v, "no") or "", name=_text(v, "n") or "", until=_date(v, "to", required=False)
+    )
 
 
 def _person(m: dict[str, Any]) -> dict[str, Any]:
@@ -133,8 +135,12 @@ def licence_from_map(m: Any) -> Licence:
 def licence_to_map(lic: Licence) -> dict[str, Any]:
     """The wire map of a licence (issuing side); omits what is empty."""
     m: dict[str, Any] = {
-        "t": lic.type, "no": lic.no, "v": lic.version, "n": lic.name,
-        "ia": lic.issuer_name, "id": lic.issued_on,
+        "t": lic.type,
+        "no": lic.no,
+        "v": lic.version,
+        "n": lic.name,
+        "ia": lic.issuer_name,
+        "id": lic.issued_on,
     }
     if lic.type == "I":
         m.update(ad=lic.address, hd=lic.principal, sj=list(lic.subjects), vu=lic.valid_until)
@@ -144,7 +150,9 @@ def licence_to_map(lic: Licence) -> dict[str, Any]:
             m["vf"] = lic.valid_from
         return m
     assert lic.org is not None
-    m.update(s=lic.sex, b=lic.birth_month, loc=lic.location, org={"no": lic.org.no, "n": lic.org.name})
+    m.update(
+        s=lic.sex, b=lic.birth_month, loc=lic.location, org={"no": lic.org.no, "n": lic.org.name}
+    )
     if lic.sites:
         m["ms"] = [
             {"no": s.no, "n": s.name, **({"to": s.until} if s.until else {})} for s in lic.sites

@@ -46,7 +46,9 @@ def init(home_opt: str | None, root_keys: list[str], io: Io) -> int:
     from kiosk.home import resolve
 
     home = do_init(resolve(home_opt), [Path(p) for p in root_keys])
-    io.say(f"已初始化 initialised {home.path} ({len(list(home.roots_dir.glob('*.pem')))} root key(s) pinned)")
+    io.say(
+        f"已初始化 initialised {home.path} ({len(list(home.roots_dir.glob('*.pem')))} root key(s) pinned)"
+    )
     return EXIT_OK
 
 
@@ -55,8 +57,10 @@ def publish(registry: str, trust_list: str, key: str, out_dir: str, io: Io) -> i
     from kiosk.publish import publish as do_publish
 
     pub = do_publish(Path(registry), Path(trust_list), Path(key), Path(out_dir))
-    io.say(f"published sequence {pub.sequence}: {pub.snapshot}"
-           + (f", delta {pub.delta}" if pub.delta else ""))
+    io.say(
+        f"published sequence {pub.sequence}: {pub.snapshot}"
+        + (f", delta {pub.delta}" if pub.delta else "")
+    )
     return EXIT_OK
 
 
@@ -71,12 +75,16 @@ def sync(home_opt: str | None, source: str, io: Io) -> int:
     finally:
         if progress:
             progress.close()
-    _audit(home, "sync", subject=source, outcome="ok", detail=f"{result.method} {result.to_sequence}")
+    _audit(
+        home, "sync", subject=source, outcome="ok", detail=f"{result.method} {result.to_sequence}"
+    )
     if not result.changed:
         io.say(f"已是最新 already up to date (sequence {result.to_sequence})")
     else:
-        io.say(f"同步完成 synced by {result.method}: sequence {result.from_sequence} → {result.to_sequence}"
-               f" ({result.downloaded} bytes)")
+        io.say(
+            f"同步完成 synced by {result.method}: sequence {result.from_sequence} → {result.to_sequence}"
+            f" ({result.downloaded} bytes)"
+        )
     return EXIT_OK
 
 
@@ -85,8 +93,13 @@ class _Bar:
         from rich.console import Console
         from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                                 console=Console(file=io.err), transient=True)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            console=Console(file=io.err),
+            transient=True,
+        )
         self.progress.start()
         self.tasks: dict[str, Any] = {}
 
@@ -116,8 +129,16 @@ def _audit(home: Any, action: str, **fields: str) -> None:
         pass  # the audit must not stop a verification; the TUI shows its health
 
 
-def verify(home_opt: str | None, payload: str | None, image: str | None, institution: str | None,
-           id_number: str | None, at: str | None, as_json: bool, io: Io) -> int:
+def verify(
+    home_opt: str | None,
+    payload: str | None,
+    image: str | None,
+    institution: str | None,
+    id_number: str | None,
+    at: str | None,
+    as_json: bool,
+    io: Io,
+) -> int:
     """verify (--payload | --image) …"""
     from kiosk import idnum, present
     from kiosk.timeutil import parse_cli_time, utcnow
@@ -137,13 +158,18 @@ def verify(home_opt: str | None, payload: str | None, image: str | None, institu
     config = home.config()
     import datetime as dt
 
-    ctx = Context(at=when, institution=institution, id_number=id18,
-                  max_age=dt.timedelta(days=config.max_replica_age_days))
+    ctx = Context(
+        at=when,
+        institution=institution,
+        id_number=id18,
+        max_age=dt.timedelta(days=config.max_replica_age_days),
+    )
     result = verify_payload(payload or "", ctx, trust, replica)
     doc = present.verification(result)
     subject = result.credential.licence.no if result.credential else ""
-    _audit(home, "verify", subject=subject, outcome=result.verdict.value,
-           detail=",".join(result.codes))
+    _audit(
+        home, "verify", subject=subject, outcome=result.verdict.value, detail=",".join(result.codes)
+    )
     if as_json:
         io.json(doc)
     else:
@@ -177,8 +203,14 @@ def _print_verdict(doc: dict[str, Any], io: Io) -> None:
         io.say(f"  - {r['code']}: {r['message']}")
 
 
-def lookup(home_opt: str | None, id_number: str | None, cert_no: str | None, name: str | None,
-           as_json: bool, io: Io) -> int:
+def lookup(
+    home_opt: str | None,
+    id_number: str | None,
+    cert_no: str | None,
+    name: str | None,
+    as_json: bool,
+    io: Io,
+) -> int:
     """lookup (--id-number | --cert-no | --name)"""
     from kiosk import idnum, present
 
@@ -203,8 +235,10 @@ def lookup(home_opt: str | None, id_number: str | None, cert_no: str | None, nam
     elif not results:
         io.say("未找到 nothing found")
     for p in results if not as_json else ():
-        io.say(f"{p['name']}  {p['kind']} {p['cert_no']}  {p['id_number']}  {p['status']}  "
-               f"{p.get('institution_name') or p['institution']}")
+        io.say(
+            f"{p['name']}  {p['kind']} {p['cert_no']}  {p['id_number']}  {p['status']}  "
+            f"{p.get('institution_name') or p['institution']}"
+        )
     return EXIT_OK if results else 1
 
 
@@ -231,17 +265,27 @@ def status(home_opt: str | None, as_json: bool, io: Io) -> int:
             "counts": info.counts,
         }
     if trust is not None:
-        doc["trust_list"] = {"sequence": trust.sequence, "issued_at": trust.issued_at,
-                             "keys": len(trust.keys)}
+        doc["trust_list"] = {
+            "sequence": trust.sequence,
+            "issued_at": trust.issued_at,
+            "keys": len(trust.keys),
+        }
     if as_json:
         io.json(doc)
     else:
         r, t = doc["replica"], doc["trust_list"]
         io.say(f"home: {doc['home']}")
-        io.say("replica: none (run sync)" if r is None else
-               f"replica: sequence {r['sequence']}, exported {r['exported_at']} "
-               f"({r['age_days']} days ago{', STALE' if r['stale'] else ''}), counts {json.dumps(r['counts'], ensure_ascii=False)}")
-        io.say("trust list: none" if t is None else f"trust list: sequence {t['sequence']}, {t['keys']} keys")
+        io.say(
+            "replica: none (run sync)"
+            if r is None
+            else f"replica: sequence {r['sequence']}, exported {r['exported_at']} "
+            f"({r['age_days']} days ago{', STALE' if r['stale'] else ''}), counts {json.dumps(r['counts'], ensure_ascii=False)}"
+        )
+        io.say(
+            "trust list: none"
+            if t is None
+            else f"trust list: sequence {t['sequence']}, {t['keys']} keys"
+        )
     return EXIT_OK
 
 
@@ -284,6 +328,8 @@ def demo(home_opt: str | None, if_missing: bool, practitioners: int, io: Io) -> 
     from seed.demo import build
 
     world = build(path, practitioners=practitioners)
-    io.say(f"演示数据已生成 demo world built in {path}: {world['cases']} credentials, "
-           f"{world['seconds']} s")
+    io.say(
+        f"演示数据已生成 demo world built in {path}: {world['cases']} credentials, "
+        f"{world['seconds']} s"
+    )
     return EXIT_OK

@@ -149,8 +149,13 @@ def decode(text: str) -> Credential:
 
 
 def encode_cose(
-    claims: dict[Any, Any], key: PrivateKey, *, alg: int | None = None, kid: bytes | None = None,
-    tagged: bool = True, compress: bool = True,
+    claims: dict[Any, Any],
+    key: PrivateKey,
+    *,
+    alg: int | None = None,
+    kid: bytes | None = None,
+    tagged: bool = True,
+    compress: bool = True,
 ) -> str:
     """Sign CWT claims as COSE_Sign1 and wrap as YZ1 text (issuing side)."""
     if alg is None:
@@ -168,7 +173,12 @@ def encode_cose(
 
 
 def encode(
-    licence_map: dict[str, Any], key: PrivateKey, *, iss: str, iat: int, exp: int | None = None,
+    licence_map: dict[str, Any],
+    key: PrivateKey,
+    *,
+    iss: str,
+    iat: int,
+    exp: int | None = None,
     **kwargs: Any,
 ) -> str:
     """Issue a YZ1 credential for a licence map."""

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 KIND_OF_TYPE = {"P": "physician", "N": "nurse"}
 TYPE_OF_KIND = {"physician": "P", "nurse": "N"}
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """The one answer a verification gives; order matters (worst last)."""
 
     VALID = "valid"

@@ -120,7 +120,9 @@ def read_meta(export: Path) -> dict[str, Any]:
     try:
         parse_instant(meta.get("exported_at"))  # type: ignore[arg-type]
     except (ValueError, TypeError):
-        raise ExportError("'exported_at' must be an ISO 8601 time with a zone", file="meta.json") from None
+        raise ExportError(
+            "'exported_at' must be an ISO 8601 time with a zone", file="meta.json"
+        ) from None
     if not isinstance(meta.get("jurisdiction"), str) or not _CODE.fullmatch(meta["jurisdiction"]):
         raise ExportError("'jurisdiction' must be a 6-digit division code", file="meta.json")
     return meta
@@ -132,11 +134,21 @@ def institutions(export: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
     for n, r in _lines(path):
         try:
             row = (
-                _no(r, "reg_no"), _text(r, "name"), _text(r, "category"), _text(r, "address"),
-                _code(r, "region"), _text(r, "legal_rep", optional=True), _text(r, "principal"),
-                _list(r, "subjects"), _date(r, "valid_from", optional=True),
-                _date(r, "valid_until"), _status(r, INSTITUTION_STATUS), _code(r, "authority"),
-                _text(r, "authority_name"), _date(r, "issued_on"), _version(r),
+                _no(r, "reg_no"),
+                _text(r, "name"),
+                _text(r, "category"),
+                _text(r, "address"),
+                _code(r, "region"),
+                _text(r, "legal_rep", optional=True),
+                _text(r, "principal"),
+                _list(r, "subjects"),
+                _date(r, "valid_from", optional=True),
+                _date(r, "valid_until"),
+                _status(r, INSTITUTION_STATUS),
+                _code(r, "authority"),
+                _text(r, "authority_name"),
+                _date(r, "issued_on"),
+                _version(r),
             )
         except _Bad as err:
             raise ExportError(str(err), file=path.name, line=n) from None
@@ -167,14 +179,26 @@ def practitioners(
             physician = kind == "P"
             photo = _photo(export, r.get("photo")) if r.get("photo") is not None else None
             row = (
-                kind, _no(r, "cert_no"), idnum.keyed_hash(id18, id_key), idnum.mask(id18),
-                _text(r, "name"), sex, bm,
-                _text(r, "level", optional=not physician), _text(r, "category", optional=not physician),
-                _list(r, "scope", optional=not physician), _text(r, "title", optional=True),
-                _text(r, "location"), _no(r, "institution"),
-                _date(r, "valid_until", optional=physician), _status(r, PRACTITIONER_STATUS),
-                _code(r, "authority"), _text(r, "authority_name"), _date(r, "issued_on"),
-                photo is not None, _version(r),
+                kind,
+                _no(r, "cert_no"),
+                idnum.keyed_hash(id18, id_key),
+                idnum.mask(id18),
+                _text(r, "name"),
+                sex,
+                bm,
+                _text(r, "level", optional=not physician),
+                _text(r, "category", optional=not physician),
+                _list(r, "scope", optional=not physician),
+                _text(r, "title", optional=True),
+                _text(r, "location"),
+                _no(r, "institution"),
+                _date(r, "valid_until", optional=physician),
+                _status(r, PRACTITIONER_STATUS),
+                _code(r, "authority"),
+                _text(r, "authority_name"),
+                _date(r, "issued_on"),
+                photo is not None,
+                _version(r),
             )
         except _Bad as err:
             raise ExportError(str(err), file=path.name, line=n) from None
@@ -205,8 +229,12 @@ def filings(export: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
             if kind is None:
                 raise _Bad("'kind' must be 'physician' or 'nurse'")
             row = (
-                kind, _no(r, "cert_no"), _no(r, "institution"), _list(r, "scope", optional=True),
-                _date(r, "filed_on"), _date(r, "valid_until", optional=True),
+                kind,
+                _no(r, "cert_no"),
+                _no(r, "institution"),
+                _list(r, "scope", optional=True),
+                _date(r, "filed_on"),
+                _date(r, "valid_until", optional=True),
             )
         except _Bad as err:
             raise ExportError(str(err), file=path.name, line=n) from None

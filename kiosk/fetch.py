@@ -44,7 +44,9 @@ class Source(Protocol):
 
 
 def _cannot_save(name: str, err: OSError) -> SyncError:
-    return SyncError(f"无法保存 {name}：{err.strerror}（磁盘已满？）(cannot save {name}: {err.strerror})")
+    return SyncError(
+        f"无法保存 {name}：{err.strerror}（磁盘已满？）(cannot save {name}: {err.strerror})"
+    )
 
 
 def check_ref(ref: FileRef, size: int, sha256: str | None) -> None:
@@ -57,7 +59,9 @@ def check_ref(ref: FileRef, size: int, sha256: str | None) -> None:
             f"{ref.name} 文件不完整 ({ref.name} has {size} bytes, the manifest says {ref.size})"
         )
     if sha256 is not None and sha256 != ref.sha256:
-        raise BundleIntegrityError(f"{ref.name} 校验失败，文件已损坏 ({ref.name}: SHA-256 mismatch)")
+        raise BundleIntegrityError(
+            f"{ref.name} 校验失败，文件已损坏 ({ref.name}: SHA-256 mismatch)"
+        )
 
 
 def _verify(dest: Path, ref: FileRef) -> None:
@@ -111,7 +115,9 @@ class FolderSource:
                     if progress:
                         progress(ref.name, done, ref.size)
         except FileNotFoundError:
-            raise BundleIntegrityError(f"同步目录中缺少 {ref.name} (missing from the bundle)") from None
+            raise BundleIntegrityError(
+                f"同步目录中缺少 {ref.name} (missing from the bundle)"
+            ) from None
         except OSError as err:
             if err.errno in _NO_ROOM:
                 raise _cannot_save(ref.name, err) from None
@@ -138,9 +144,16 @@ class HttpSource:
         except urllib.error.HTTPError as err:
             if err.code == 404:
                 raise BundleIntegrityError(f"服务器上缺少 {name} (HTTP 404 for {name})") from None
-            raise SourceUnavailableError(f"服务器返回错误 {err.code} (HTTP {err.code} for {name})") from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError,
-                http.client.HTTPException) as err:  # e.g. BadStatusLine: not an HTTP server
+            raise SourceUnavailableError(
+                f"服务器返回错误 {err.code} (HTTP {err.code} for {name})"
+            ) from None
+        except (
+            urllib.error.URLError,
+            TimeoutError,
+            ConnectionError,
+            OSError,
+            http.client.HTTPException,
+        ) as err:  # e.g. BadStatusLine: not an HTTP server
             reason = getattr(err, "reason", err)
             raise SourceUnavailableError(
                 f"无法连接同步服务器 (cannot reach {self.label}: {reason})"
@@ -151,10 +164,14 @@ class HttpSource:
             try:
                 data: bytes = resp.read(limit + 1)
             except (TimeoutError, OSError, http.client.HTTPException) as err:  # IncompleteRead
-                raise SourceUnavailableError(f"下载 {name} 失败或超时 (could not read {name}: {err!r})") from None
+                raise SourceUnavailableError(
+                    f"下载 {name} 失败或超时 (could not read {name}: {err!r})"
+                ) from None
         if len(data) > limit:
             if looks_like_html(data):
-                raise BundleIntegrityError("同步源返回的是网页而不是数据包 (the source returned a web page)")
+                raise BundleIntegrityError(
+                    "同步源返回的是网页而不是数据包 (the source returned a web page)"
+                )
             raise BundleIntegrityError(f"{name} 过大 ({name} is larger than allowed)")
         return data
 
@@ -202,7 +219,9 @@ class HttpSource:
                     if not block:
                         break
                     if done == 0 and looks_like_html(block):
-                        raise BundleIntegrityError("同步源返回的是网页而不是数据包 (the source returned a web page)")
+                        raise BundleIntegrityError(
+                            "同步源返回的是网页而不是数据包 (the source returned a web page)"
+                        )
                     fh.write(block)
                     done += len(block)
                     if progress:

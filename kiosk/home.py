@@ -1,11 +1,11 @@
 """The kiosk's data folder: pinned roots, trust list, replica, local database, config.
 
-    roots/root-N.pem   pinned root public keys (init --root-key), never from the network
-    trust/             trustlist.json + .sig as last synced
-    replica/           the installed replica (db/store.py)
-    staging/           sync downloads in progress (resumable)
-    kiosk.db           operators, audit, settings: survives every sync
-    config.json        settings (kiosk/config.py)
+roots/root-N.pem   pinned root public keys (init --root-key), never from the network
+trust/             trustlist.json + .sig as last synced
+replica/           the installed replica (db/store.py)
+staging/           sync downloads in progress (resumable)
+kiosk.db           operators, audit, settings: survives every sync
+config.json        settings (kiosk/config.py)
 """
 
 from __future__ import annotations
@@ -72,7 +72,9 @@ class Home:
             try:
                 keys.append(load_public_pem(pem.read_bytes(), what=pem.name))
             except (OSError, KeyFileError) as err:
-                raise HomeError(f"根密钥 {pem.name} 无法读取 (pinned root {pem.name} unreadable)") from err
+                raise HomeError(
+                    f"根密钥 {pem.name} 无法读取 (pinned root {pem.name} unreadable)"
+                ) from err
         if not keys:
             raise HomeError("未固定根密钥：请运行 init --root-key (no pinned root key: run init)")
         return keys
@@ -95,7 +97,9 @@ class Home:
             else:
                 return None
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-            raise TrustListError(f"信任列表无法读取 (installed trust list unreadable: {err})") from err
+            raise TrustListError(
+                f"信任列表无法读取 (installed trust list unreadable: {err})"
+            ) from err
         return trustlist.parse(data, sig, self.roots())
 
     def install_trust(self, data: bytes, sig: bytes) -> None:
@@ -150,5 +154,7 @@ def resolve(option: str | None) -> Path:
     """The home folder: --home wins over YANZHAO_HOME; one of them is required."""
     value = option or os.environ.get(ENV)
     if not value:
-        raise HomeError("请用 --home 或 YANZHAO_HOME 指定数据目录 (give --home DIR or set YANZHAO_HOME)")
+        raise HomeError(
+            "请用 --home 或 YANZHAO_HOME 指定数据目录 (give --home DIR or set YANZHAO_HOME)"
+        )
     return Path(value).expanduser()

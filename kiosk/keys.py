@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
-from typing import Union
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -21,8 +20,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 
 from kiosk.errors import KeyFileError
 
-PrivateKey = Union[ed25519.Ed25519PrivateKey, ec.EllipticCurvePrivateKey]
-PublicKey = Union[ed25519.Ed25519PublicKey, ec.EllipticCurvePublicKey]
+PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
+PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 
 ALG_EDDSA = -8
 ALG_ES256 = -7

@@ -7,35 +7,109 @@ from __future__ import annotations
 
 from kiosk.domain import Verdict
 
-I, W = Verdict.INVALID, Verdict.WARNING
+INV, WARN = Verdict.INVALID, Verdict.WARNING
 
 # code: (class, Chinese, English); {placeholders} are filled by the verifier.
 REASONS: dict[str, tuple[Verdict, str, str]] = {
-    "BAD_FORMAT": (I, "无法识别的二维码：不是有效的电子证照（{detail}）",
-                   "Not a readable e-licence code ({detail})."),
-    "UNSUPPORTED_ALG": (I, "证照使用了不受支持的签名算法", "The licence uses an unsupported signature algorithm."),
-    "UNKNOWN_KEY": (I, "签发密钥不在信任列表中，无法确认来源", "The signing key is not in the trust list."),
-    "BAD_SIGNATURE": (I, "签名验证失败：证照可能被篡改或伪造", "The signature does not verify: the licence may be altered or forged."),
-    "KEY_REVOKED": (I, "签发密钥已被吊销，其签发的证照一律无效", "The signing key has been revoked; nothing it signed can be trusted."),
-    "KEY_NOT_VALID_AT_ISSUE": (I, "签发时间不在签发密钥的有效期内", "The licence was signed outside its key's validity period."),
-    "ISSUER_MISMATCH": (I, "签发机关与签名密钥所属机关不一致", "The issuing authority does not match the signing key's authority."),
-    "NOT_YET_VALID": (I, "签发时间晚于当前时间，证照尚未生效", "The licence is dated in the future."),
-    "EXPIRED": (I, "证照已过有效期（{until}）", "The licence has expired ({until})."),
-    "NOT_IN_REGISTRY": (I, "注册库中查无此证照", "The registry holds no record of this licence."),
-    "DATA_MISMATCH": (I, "证照信息与注册库不一致（姓名/名称不同）", "The licence does not match the registry (different name)."),
-    "CANCELLED": (I, "该证照已注销", "The registration has been cancelled."),
-    "FILED": (I, "该执业人员已备案（调离、退休等），不得执业", "The practitioner is filed out (transferred, retired …) and may not practise."),
-    "SUSPENDED": (I, "已暂停执业或停业", "The licence or institution is suspended."),
-    "ID_MISMATCH": (I, "身份证号与证照持有人不符", "The ID number does not match the licence holder."),
-    "NOT_REGISTERED_HERE": (I, "未在本机构注册，也无本机构的多机构执业备案", "Not registered at this institution and no current filing for it."),
-    "SUPERSEDED": (W, "证照信息已变更（证照版本 {old}，登记库版本 {new}），以当前登记信息为准",
-                   "Details have changed since issue (version {old}, registry {new}); the current record is shown."),
-    "REPLICA_BEHIND": (W, "本机注册库版本较旧，请同步后再核验", "The kiosk's replica is behind this licence: sync it."),
-    "INSTITUTION_INVALID": (W, "主要执业机构已过期、停业或注销", "The main practice institution is expired, suspended or cancelled."),
-    "SCOPE_OUTSIDE_SUBJECTS": (W, "执业范围不在本机构诊疗科目之内", "No practice scope falls within this institution's subjects."),
-    "REPLICA_STALE": (W, "本机注册库已有 {days} 天未更新，请尽快同步", "The replica is {days} days old: sync it soon."),
-    "NO_REPLICA": (W, "本机未安装注册库：仅核验了签名", "No replica installed: only the signature was checked."),
-    "CLOCK_SUSPECT": (W, "本机时钟可能不准确（早于注册库导出时间）", "The kiosk's clock looks wrong (earlier than the replica's export)."),
+    "BAD_FORMAT": (
+        INV,
+        "无法识别的二维码：不是有效的电子证照（{detail}）",
+        "Not a readable e-licence code ({detail}).",
+    ),
+    "UNSUPPORTED_ALG": (
+        INV,
+        "证照使用了不受支持的签名算法",
+        "The licence uses an unsupported signature algorithm.",
+    ),
+    "UNKNOWN_KEY": (
+        INV,
+        "签发密钥不在信任列表中，无法确认来源",
+        "The signing key is not in the trust list.",
+    ),
+    "BAD_SIGNATURE": (
+        INV,
+        "签名验证失败：证照可能被篡改或伪造",
+        "The signature does not verify: the licence may be altered or forged.",
+    ),
+    "KEY_REVOKED": (
+        INV,
+        "签发密钥已被吊销，其签发的证照一律无效",
+        "The signing key has been revoked; nothing it signed can be trusted.",
+    ),
+    "KEY_NOT_VALID_AT_ISSUE": (
+        INV,
+        "签发时间不在签发密钥的有效期内",
+        "The licence was signed outside its key's validity period.",
+    ),
+    "ISSUER_MISMATCH": (
+        INV,
+        "签发机关与签名密钥所属机关不一致",
+        "The issuing authority does not match the signing key's authority.",
+    ),
+    "NOT_YET_VALID": (
+        INV,
+        "签发时间晚于当前时间，证照尚未生效",
+        "The licence is dated in the future.",
+    ),
+    "EXPIRED": (INV, "证照已过有效期（{until}）", "The licence has expired ({until})."),
+    "NOT_IN_REGISTRY": (INV, "注册库中查无此证照", "The registry holds no record of this licence."),
+    "DATA_MISMATCH": (
+        INV,
+        "证照信息与注册库不一致（姓名/名称不同）",
+        "The licence does not match the registry (different name).",
+    ),
+    "CANCELLED": (INV, "该证照已注销", "The registration has been cancelled."),
+    "FILED": (
+        INV,
+        "该执业人员已备案（调离、退休等），不得执业",
+        "The practitioner is filed out (transferred, retired …) and may not practise.",
+    ),
+    "SUSPENDED": (INV, "已暂停执业或停业", "The licence or institution is suspended."),
+    "ID_MISMATCH": (
+        INV,
+        "身份证号与证照持有人不符",
+        "The ID number does not match the licence holder.",
+    ),
+    "NOT_REGISTERED_HERE": (
+        INV,
+        "未在本机构注册，也无本机构的多机构执业备案",
+        "Not registered at this institution and no current filing for it.",
+    ),
+    "SUPERSEDED": (
+        WARN,
+        "证照信息已变更（证照版本 {old}，登记库版本 {new}），以当前登记信息为准",
+        "Details have changed since issue (version {old}, registry {new}); the current record is shown.",
+    ),
+    "REPLICA_BEHIND": (
+        WARN,
+        "本机注册库版本较旧，请同步后再核验",
+        "The kiosk's replica is behind this licence: sync it.",
+    ),
+    "INSTITUTION_INVALID": (
+        WARN,
+        "主要执业机构已过期、停业或注销",
+        "The main practice institution is expired, suspended or cancelled.",
+    ),
+    "SCOPE_OUTSIDE_SUBJECTS": (
+        WARN,
+        "执业范围不在本机构诊疗科目之内",
+        "No practice scope falls within this institution's subjects.",
+    ),
+    "REPLICA_STALE": (
+        WARN,
+        "本机注册库已有 {days} 天未更新，请尽快同步",
+        "The replica is {days} days old: sync it soon.",
+    ),
+    "NO_REPLICA": (
+        WARN,
+        "本机未安装注册库：仅核验了签名",
+        "No replica installed: only the signature was checked.",
+    ),
+    "CLOCK_SUSPECT": (
+        WARN,
+        "本机时钟可能不准确（早于注册库导出时间）",
+        "The kiosk's clock looks wrong (earlier than the replica's export).",
+    ),
 }
 
 VERDICT_LABELS = {
@@ -73,14 +147,32 @@ TEXT: dict[str, tuple[str, str]] = {
     "action.clear": ("清除", "Clear"),
     "replica.age": ("注册库 {age}", "Replica {age}"),
     "replica.none": ("未安装注册库", "No replica"),
-    "replica.stale": ("注册库已 {days} 天未更新：请在“管理”(F4)中同步", "The replica is {days} days old: sync it in Admin (F4)"),
-    "replica.missing": ("本机没有注册库：只能核验签名。请在“管理”(F4)中同步", "No replica installed: only signatures can be checked. Sync it in Admin (F4)"),
-    "scan.prompt": ("请出示电子证照二维码，或在下方粘贴二维码内容后回车", "Show the licence QR code, or paste its text below and press Enter"),
+    "replica.stale": (
+        "注册库已 {days} 天未更新：请在“管理”(F4)中同步",
+        "The replica is {days} days old: sync it in Admin (F4)",
+    ),
+    "replica.missing": (
+        "本机没有注册库：只能核验签名。请在“管理”(F4)中同步",
+        "No replica installed: only signatures can be checked. Sync it in Admin (F4)",
+    ),
+    "scan.prompt": (
+        "请出示电子证照二维码，或在下方粘贴二维码内容后回车",
+        "Show the licence QR code, or paste its text below and press Enter",
+    ),
     "scan.input": ("粘贴二维码内容 / paste a payload", "paste a payload"),
     "scan.waiting": ("等待扫码…", "Waiting for a code…"),
-    "camera.off": ("未配置摄像头：可使用扫码枪或粘贴", "No camera configured: use a scanner or paste"),
-    "camera.lost": ("摄像头不可用，正在重试：可使用扫码枪或粘贴", "Camera unavailable, retrying: use a scanner or paste"),
-    "camera.on": ("摄像头 {fps:.0f} 帧/秒 · 识别 {hit:.0%}", "Camera {fps:.0f} fps · hit rate {hit:.0%}"),
+    "camera.off": (
+        "未配置摄像头：可使用扫码枪或粘贴",
+        "No camera configured: use a scanner or paste",
+    ),
+    "camera.lost": (
+        "摄像头不可用，正在重试：可使用扫码枪或粘贴",
+        "Camera unavailable, retrying: use a scanner or paste",
+    ),
+    "camera.on": (
+        "摄像头 {fps:.0f} 帧/秒 · 识别 {hit:.0%}",
+        "Camera {fps:.0f} fps · hit rate {hit:.0%}",
+    ),
     "card.name": ("姓名", "Name"),
     "card.inst_name": ("机构名称", "Institution"),
     "card.sex": ("性别", "Sex"),
@@ -109,12 +201,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "status.filed": ("已备案", "filed"),
     "status.cancelled": ("已注销", "cancelled"),
     "status.suspended": ("暂停", "suspended"),
-    "lookup.prompt": ("输入身份证号、证书编号或姓名（两个字的姓名也可）", "Enter an ID number, certificate number or name"),
+    "lookup.prompt": (
+        "输入身份证号、证书编号或姓名（两个字的姓名也可）",
+        "Enter an ID number, certificate number or name",
+    ),
     "lookup.typing_id": ("身份证号：已输入 {n}/18 位", "ID number: {n} of 18 characters"),
     "lookup.id_ok": ("身份证号校验正确，回车查询", "ID number checks out: press Enter"),
     "lookup.none": ("没有找到匹配的执业人员", "No practitioner matches"),
     "lookup.count": ("找到 {n} 条记录", "{n} record(s) found"),
-    "inspect.pick": ("选择被检查机构：扫描机构许可证二维码，或输入名称/登记号", "Pick the institution: scan its licence QR, or type its name or registration number"),
+    "inspect.pick": (
+        "选择被检查机构：扫描机构许可证二维码，或输入名称/登记号",
+        "Pick the institution: scan its licence QR, or type its name or registration number",
+    ),
     "inspect.active": ("正在检查：{name}（{no}）", "Inspecting: {name} ({no})"),
     "inspect.end": ("结束检查并导出报告", "End inspection and export the report"),
     "inspect.saved": ("检查报告已保存：{path}", "Report saved: {path}"),
@@ -123,7 +221,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "admin.source": ("数据包目录或网址", "Bundle folder or URL"),
     "admin.synced": ("同步完成：版本 {to}（{method}）", "Synced: sequence {to} ({method})"),
     "admin.uptodate": ("已是最新：版本 {to}", "Already up to date: sequence {to}"),
-    "error.generic": ("出现意外问题，请联系管理员。其他功能仍可使用。", "Something went wrong. Please ask staff; the rest of the kiosk still works."),
+    "error.generic": (
+        "出现意外问题，请联系管理员。其他功能仍可使用。",
+        "Something went wrong. Please ask staff; the rest of the kiosk still works.",
+    ),
 }
 
 

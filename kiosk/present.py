@@ -11,7 +11,9 @@ from kiosk.keys import kid_text
 
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items() if v not in (None, (), [])}
+    return {
+        k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items() if v not in (None, (), [])
+    }
 
 
 def credential(c: Credential | None) -> dict[str, Any] | None:
@@ -53,8 +55,13 @@ def key(k: TrustKey | None) -> dict[str, Any] | None:
     """The signing key as the trust list describes it."""
     if k is None:
         return None
-    return {"kid": k.kid, "authority": k.authority, "authority_name": k.authority_name,
-            "alg": k.alg, "role": k.role}
+    return {
+        "kid": k.kid,
+        "authority": k.authority,
+        "authority_name": k.authority_name,
+        "alg": k.alg,
+        "role": k.role,
+    }
 
 
 def verification(v: Verification) -> dict[str, Any]:

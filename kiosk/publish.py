@@ -15,8 +15,8 @@ import secrets
 import shutil
 import sqlite3
 import tempfile
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,8 @@ import zstandard
 
 from db import build, delta
 from kiosk import bundle
-from kiosk.export import read_meta
 from kiosk.errors import ExportError, KeyFileError, TrustListError
+from kiosk.export import read_meta
 from kiosk.keys import kid_bytes, kid_text, read_private, spki_der
 from kiosk.trust import usable_at
 
@@ -62,12 +62,16 @@ def _check_trust(trust_path: Path, key_kid: str) -> tuple[bytes, bytes, int]:
         doc = json.loads(data)
         seq = int(doc["sequence"])
     except OSError as err:
-        raise TrustListError(f"无法读取信任列表 {err.filename} (cannot read the trust list or its .sig)") from None
+        raise TrustListError(
+            f"无法读取信任列表 {err.filename} (cannot read the trust list or its .sig)"
+        ) from None
     except (ValueError, KeyError, TypeError):
         raise TrustListError("信任列表格式错误 (trust list malformed)") from None
     entry = next((k for k in doc.get("keys", []) if k.get("kid") == key_kid), None)
     if entry is None or entry.get("role") != "publisher":
-        raise KeyFileError("发布密钥不在信任列表的 publisher 中 (publisher key is not in the trust list)")
+        raise KeyFileError(
+            "发布密钥不在信任列表的 publisher 中 (publisher key is not in the trust list)"
+        )
     return data, sig, seq
 
 
@@ -106,7 +110,9 @@ def publish(export: Path, trust_path: Path, key_path: Path, out: Path) -> Public
                 )
             work = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
             try:
-                return _publish(export, key, trust_data, trust_sig, trust_seq, meta, prev, out, work)
+                return _publish(
+                    export, key, trust_data, trust_sig, trust_seq, meta, prev, out, work
+                )
             finally:
                 shutil.rmtree(work, ignore_errors=True)
     except BaseException:
@@ -129,8 +135,17 @@ def _locked(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _publish(export: Path, key: Any, trust_data: bytes, trust_sig: bytes, trust_seq: int,
-             meta: dict[str, Any], prev: dict[str, Any] | None, out: Path, work: Path) -> Publication:
+def _publish(
+    export: Path,
+    key: Any,
+    trust_data: bytes,
+    trust_sig: bytes,
+    trust_seq: int,
+    meta: dict[str, Any],
+    prev: dict[str, Any] | None,
+    out: Path,
+    work: Path,
+) -> Publication:
     seq = meta["sequence"]
     prev_db: Path | None = None
     id_key = secrets.token_bytes(32)
@@ -154,7 +169,9 @@ def _publish(export: Path, key: Any, trust_data: bytes, trust_sig: bytes, trust_
         cctx = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
         with (work / delta_name).open("wb") as raw, cctx.stream_writer(raw) as fh:
             delta.write(delta.diff(prev_db, db_path), header, fh)
-        deltas.append({"from": header["from"], "to": seq, "file": bundle.file_ref(work / delta_name)})
+        deltas.append(
+            {"from": header["from"], "to": seq, "file": bundle.file_ref(work / delta_name)}
+        )
     deltas = deltas[-KEEP_DELTAS:]
     (work / bundle.TRUST).write_bytes(trust_data)
     (work / bundle.TRUST_SIG).write_bytes(trust_sig)

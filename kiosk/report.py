@@ -30,8 +30,15 @@ class Check:
     @classmethod
     def of(cls, at: dt.datetime, v: Verification) -> Check:
         lic = v.credential.licence if v.credential else None
-        return cls(at, lic.name if lic else "—", lic.type if lic else "", lic.no if lic else "",
-                   v.verdict.value, v.codes, tuple(r.message for r in v.reasons))
+        return cls(
+            at,
+            lic.name if lic else "—",
+            lic.type if lic else "",
+            lic.no if lic else "",
+            v.verdict.value,
+            v.codes,
+            tuple(r.message for r in v.reasons),
+        )
 
 
 @dataclass
@@ -55,13 +62,28 @@ class Inspection:
         return out
 
 
-HEADER = ["时间 time", "姓名 name", "类型 type", "证书编码 number", "结论 verdict", "代码 codes", "原因 reasons"]
+HEADER = [
+    "时间 time",
+    "姓名 name",
+    "类型 type",
+    "证书编码 number",
+    "结论 verdict",
+    "代码 codes",
+    "原因 reasons",
+]
 
 
 def _row(c: Check) -> list[str]:
     zh, en = VERDICT_LABELS[next(v for v in VERDICT_LABELS if v.value == c.verdict)]
-    return [c.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"), c.name, c.type, c.no,
-            f"{zh} {en}", " ".join(c.codes), "；".join(c.reasons)]
+    return [
+        c.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
+        c.name,
+        c.type,
+        c.no,
+        f"{zh} {en}",
+        " ".join(c.codes),
+        "；".join(c.reasons),
+    ]
 
 
 def to_csv(ins: Inspection) -> str:
@@ -69,7 +91,9 @@ def to_csv(ins: Inspection) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["机构 institution", ins.institution.name, ins.institution.reg_no])
-    w.writerow(["检查人 officer", ins.officer, "开始 started", ins.started.astimezone(CHINA).isoformat()])
+    w.writerow(
+        ["检查人 officer", ins.officer, "开始 started", ins.started.astimezone(CHINA).isoformat()]
+    )
     w.writerow(HEADER)
     for c in ins.checks:
         w.writerow(_row(c))
@@ -81,9 +105,11 @@ def to_html(ins: Inspection, ended: dt.datetime) -> str:
     e = html.escape
     colours = {"valid": "#1b7f3b", "warning": "#a86a00", "invalid": "#b3261e"}
     rows = "\n".join(
-        "<tr>" + "".join(f"<td>{e(x)}</td>" for x in _row(c)[:4])
+        "<tr>"
+        + "".join(f"<td>{e(x)}</td>" for x in _row(c)[:4])
         + f'<td style="color:{colours[c.verdict]};font-weight:bold">{e(_row(c)[4])}</td>'
-        + "".join(f"<td>{e(x)}</td>" for x in _row(c)[5:]) + "</tr>"
+        + "".join(f"<td>{e(x)}</td>" for x in _row(c)[5:])
+        + "</tr>"
         for c in ins.checks
     )
     n = ins.counts()

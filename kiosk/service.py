@@ -101,22 +101,36 @@ class KioskService:
         stale = age is not None and age > dt.timedelta(days=self.config.max_replica_age_days)
         return Health(info, self.trust.sequence if self.trust else None, age, stale, self.problem)
 
-    def verify(self, payload: str, *, institution: str | None = None,
-               id_number: str | None = None, at: dt.datetime | None = None) -> Verification:
+    def verify(
+        self,
+        payload: str,
+        *,
+        institution: str | None = None,
+        id_number: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> Verification:
         """Verify a scanned payload in the current context, and audit it."""
         id18 = idnum.normalise(id_number) if id_number else None
-        ctx = Context(at=at or self.clock(), institution=institution, id_number=id18,
-                      max_age=dt.timedelta(days=self.config.max_replica_age_days),
-                      lang=self.config.language)
+        ctx = Context(
+            at=at or self.clock(),
+            institution=institution,
+            id_number=id18,
+            max_age=dt.timedelta(days=self.config.max_replica_age_days),
+            lang=self.config.language,
+        )
         with self._lock:
             result = verify_payload(payload, ctx, self.trust, self.replica)
         subject = result.credential.licence.no if result.credential else ""
-        self.audit("verify", subject=subject, outcome=result.verdict.value, detail=",".join(result.codes))
+        self.audit(
+            "verify", subject=subject, outcome=result.verdict.value, detail=",".join(result.codes)
+        )
         return result
 
     def _replica(self) -> Replica:
         if self.replica is None:
-            raise ReplicaMissingError("本机没有注册库：请在“管理”中同步 (no replica: sync it in Admin)")
+            raise ReplicaMissingError(
+                "本机没有注册库：请在“管理”中同步 (no replica: sync it in Admin)"
+            )
         return self.replica
 
     def lookup(self, query: str, *, offset: int = 0) -> list[Practitioner]:
@@ -126,7 +140,9 @@ class KioskService:
         """
         q = query.strip()
         if not q:
-            raise BadInputError("请输入身份证号、证书编号或姓名 (enter an ID number, certificate number or name)")
+            raise BadInputError(
+                "请输入身份证号、证书编号或姓名 (enter an ID number, certificate number or name)"
+            )
         replica = self._replica()
         kind = query_kind(q)
         if kind == "id":
@@ -177,7 +193,9 @@ class KioskService:
             self.audit("sync", subject=source, outcome="failed", detail=err.message)
             raise
         self.reload()
-        self.audit("sync", subject=source, outcome="ok", detail=f"{result.method} {result.to_sequence}")
+        self.audit(
+            "sync", subject=source, outcome="ok", detail=f"{result.method} {result.to_sequence}"
+        )
         return result
 
     def _audit_conn(self) -> Any:

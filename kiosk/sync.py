@@ -87,11 +87,18 @@ def _held_trust_sequence(home: Home) -> tuple[int | None, bool]:
 def _check_trust_files(manifest: Manifest, data: bytes, sig: bytes) -> None:
     for ref, content in ((manifest.trust, data), (manifest.trust_sig, sig)):
         if hashlib.sha256(content).hexdigest() != ref.sha256:
-            raise BundleIntegrityError("信任列表与清单不符 (trust list does not match the manifest)")
+            raise BundleIntegrityError(
+                "信任列表与清单不符 (trust list does not match the manifest)"
+            )
 
 
-def sync(home: Home, source: str | Source, *, progress: Progress | None = None,
-         now: dt.datetime | None = None) -> SyncResult:
+def sync(
+    home: Home,
+    source: str | Source,
+    *,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> SyncResult:
     """Sync `home` from a folder or URL, or from a Source built by the caller (e.g. an HttpSource
     with its own timeout).
 
@@ -109,7 +116,9 @@ def _sync(home: Home, src: Source, progress: Progress | None, now: dt.datetime) 
     trust_data = src.read_small(bundle.TRUST, bundle.MAX_TRUST)
     trust_sig = src.read_small(bundle.TRUST_SIG, 64 * 1024)
     if bundle.looks_like_html(trust_data):
-        raise BundleIntegrityError("同步源返回的是网页而不是数据包 (the source returned a web page, not a bundle)")
+        raise BundleIntegrityError(
+            "同步源返回的是网页而不是数据包 (the source returned a web page, not a bundle)"
+        )
     try:
         new_trust = trustlist.parse(trust_data, trust_sig, home.roots())
     except TrustListError as err:
@@ -128,7 +137,9 @@ def _sync(home: Home, src: Source, progress: Progress | None, now: dt.datetime) 
     _check_trust_files(manifest, trust_data, trust_sig)
     installed = store.installed_sequence(home.replica_dir)
     if installed is not None:
-        store.clean(home.replica_dir)  # what a crash left behind (e.g. the old replica after the switch)
+        store.clean(
+            home.replica_dir
+        )  # what a crash left behind (e.g. the old replica after the switch)
     if installed is not None and manifest.sequence < installed:
         raise RollbackError(
             f"数据包版本 {manifest.sequence} 低于已安装的 {installed}，拒绝回退 (rollback refused)"
@@ -167,7 +178,9 @@ def _download(home: Home, src: Source, ref: bundle.FileRef, progress: Progress |
     return dest
 
 
-def _install_snapshot(home: Home, src: Source, manifest: Manifest, progress: Progress | None) -> int:
+def _install_snapshot(
+    home: Home, src: Source, manifest: Manifest, progress: Progress | None
+) -> int:
     ref = manifest.snapshot
     local = src.local_path(ref) if isinstance(src, FolderSource) else None
     if local is not None:
@@ -218,9 +231,12 @@ def _decompress_checked(path: Path, ref: FileRef | None) -> Callable[[IO[bytes]]
                         size += len(block)
                     check_hash()
                     raise BundleIntegrityError(
-                        f"快照解压失败 (snapshot does not decompress: {err})") from err
+                        f"快照解压失败 (snapshot does not decompress: {err})"
+                    ) from err
         except FileNotFoundError:
-            raise BundleIntegrityError(f"同步目录中缺少 {path.name} (missing from the bundle)") from None
+            raise BundleIntegrityError(
+                f"同步目录中缺少 {path.name} (missing from the bundle)"
+            ) from None
         check_hash()
 
     return write

@@ -97,7 +97,9 @@ def parse(data: bytes, sig_text: str | bytes, roots: Iterable[PublicKey]) -> Tru
     if not isinstance(keys, list):
         raise TrustListError("信任列表缺少 keys (trust list has no keys)")
     entries = tuple(k for k in (_entry(x) for x in keys) if k is not None)
-    return TrustList(sequence=doc["sequence"], issued_at=str(doc.get("issued_at", "")), keys=entries)
+    return TrustList(
+        sequence=doc["sequence"], issued_at=str(doc.get("issued_at", "")), keys=entries
+    )
 
 
 def is_revoked(key: TrustKey) -> bool:
@@ -114,8 +116,14 @@ def usable_at(key: TrustKey, at: dt.datetime) -> bool:
 
 
 def entry(
-    public: PublicKey, *, role: str, authority: str, authority_name: str,
-    not_before: str, not_after: str, revoked_at: str | None = None,
+    public: PublicKey,
+    *,
+    role: str,
+    authority: str,
+    authority_name: str,
+    not_before: str,
+    not_after: str,
+    revoked_at: str | None = None,
 ) -> dict[str, Any]:
     """A trust-list entry for a public key."""
     spki = spki_der(public)
@@ -132,7 +140,9 @@ def entry(
     }
 
 
-def build(sequence: int, issued_at: str, entries: list[dict[str, Any]], root: Any) -> tuple[bytes, str]:
+def build(
+    sequence: int, issued_at: str, entries: list[dict[str, Any]], root: Any
+) -> tuple[bytes, str]:
     """Serialise and root-sign a trust list: (trustlist.json bytes, .sig text)."""
     doc = {"sequence": sequence, "issued_at": issued_at, "keys": entries}
     data = (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -62,12 +62,17 @@ class _Reasons:
 
     def add(self, code: str, **params: object) -> None:
         if all(r.code != code for r in self.items):
-            self.items.append(Reason(code, reason_class(code), reason_text(code, self.lang, **params)))
+            self.items.append(
+                Reason(code, reason_class(code), reason_text(code, self.lang, **params))
+            )
 
     def verdict(self) -> Verdict:
         kinds = {r.verdict for r in self.items}
-        return Verdict.INVALID if Verdict.INVALID in kinds else (
-            Verdict.WARNING if kinds else Verdict.VALID)
+        return (
+            Verdict.INVALID
+            if Verdict.INVALID in kinds
+            else (Verdict.WARNING if kinds else Verdict.VALID)
+        )
 
 
 def _check_crypto(cred: Credential, trust: TrustList | None, out: _Reasons) -> TrustKey | None:
@@ -111,7 +116,10 @@ def verify_payload(
 
 
 def _check_registry(
-    cred: Credential, key: TrustKey | None, ctx: Context, replica: RegistryView | None,
+    cred: Credential,
+    key: TrustKey | None,
+    ctx: Context,
+    replica: RegistryView | None,
     out: _Reasons,
 ) -> Verification:
     lic = cred.licence
@@ -158,17 +166,18 @@ def _check_registry(
         if ctx.institution and lic.type != "I":
             inspected = replica.institution(ctx.institution)
 
-    until = record_until if record_until is not None else (
-        lic.valid_until if lic.type in ("N", "I") else None)
+    until = (
+        record_until
+        if record_until is not None
+        else (lic.valid_until if lic.type in ("N", "I") else None)
+    )
     if until is not None and until < today:
         out.add("EXPIRED", until=until)
     if ctx.id_number and lic.type != "I":
         _check_id(cred, ctx.id_number, person, replica, out)
     if ctx.institution and lic.type != "I":
         _check_here(cred, ctx, person, inspected, today, out)
-    return Verification(
-        out.verdict(), tuple(out.items), cred, key, person, inst, main, inspected
-    )
+    return Verification(out.verdict(), tuple(out.items), cred, key, person, inst, main, inspected)
 
 
 def _compare(v: int, name: str, rv: int, rname: str, out: _Reasons) -> None:
@@ -187,7 +196,10 @@ def _status(status: str, out: _Reasons) -> None:
 
 
 def _check_id(
-    cred: Credential, id18: str, person: Practitioner | None, replica: RegistryView | None,
+    cred: Credential,
+    id18: str,
+    person: Practitioner | None,
+    replica: RegistryView | None,
     out: _Reasons,
 ) -> None:
     lic = cred.licence
@@ -205,8 +217,12 @@ def _current(f: Filing, today: str) -> bool:
 
 
 def _check_here(
-    cred: Credential, ctx: Context, person: Practitioner | None, inspected: Institution | None,
-    today: str, out: _Reasons,
+    cred: Credential,
+    ctx: Context,
+    person: Practitioner | None,
+    inspected: Institution | None,
+    today: str,
+    out: _Reasons,
 ) -> None:
     lic = cred.licence
     here = ctx.institution
@@ -226,10 +242,17 @@ def _check_here(
         out.add("SCOPE_OUTSIDE_SUBJECTS")
 
 
-CRYPTO_CODES = frozenset({
-    "BAD_FORMAT", "UNSUPPORTED_ALG", "UNKNOWN_KEY", "BAD_SIGNATURE", "KEY_REVOKED",
-    "KEY_NOT_VALID_AT_ISSUE", "ISSUER_MISMATCH",
-})
+CRYPTO_CODES = frozenset(
+    {
+        "BAD_FORMAT",
+        "UNSUPPORTED_ALG",
+        "UNKNOWN_KEY",
+        "BAD_SIGNATURE",
+        "KEY_REVOKED",
+        "KEY_NOT_VALID_AT_ISSUE",
+        "ISSUER_MISMATCH",
+    }
+)
 
 
 def trusted(v: Verification) -> bool:

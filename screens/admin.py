@@ -88,7 +88,14 @@ class AdminScreen(KioskScreen):
         service = self.app.service  # type: ignore[attr-defined]
         self.query_one("#sync-source", Input).value = service.config.sync_source
         self.query_one("#trust-table", DataTable).add_columns(
-            "机关 authority", "代码 code", "角色 role", "算法 alg", "kid", "有效期 validity", "状态 state")
+            "机关 authority",
+            "代码 code",
+            "角色 role",
+            "算法 alg",
+            "kid",
+            "有效期 validity",
+            "状态 state",
+        )
         self._build_settings()
         self.refresh_all()
 
@@ -131,10 +138,24 @@ class AdminScreen(KioskScreen):
         table = self.query_one("#trust-table", DataTable)
         table.clear()
         for k in service.trust.keys if service.trust else ():
-            state = Text("已吊销 revoked", style="bold red") if is_revoked(k) else (
-                Text("有效 valid", style="green") if k.not_after > service.clock() else Text("已过期 expired", style="yellow"))
-            table.add_row(k.authority_name, k.authority, k.role, k.alg, k.kid,
-                          f"{k.not_before.date()} – {k.not_after.date()}", state)
+            state = (
+                Text("已吊销 revoked", style="bold red")
+                if is_revoked(k)
+                else (
+                    Text("有效 valid", style="green")
+                    if k.not_after > service.clock()
+                    else Text("已过期 expired", style="yellow")
+                )
+            )
+            table.add_row(
+                k.authority_name,
+                k.authority,
+                k.role,
+                k.alg,
+                k.kid,
+                f"{k.not_before.date()} – {k.not_after.date()}",
+                state,
+            )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="stats")
     def _count(self) -> None:
@@ -159,7 +180,9 @@ class AdminScreen(KioskScreen):
             status_table.add_column(col)
         top_s = max(by_status.values(), default=0)
         for status, n in sorted(by_status.items(), key=lambda kv: -kv[1]):
-            status_table.add_row(t(f"status.{status}"), f"{n:,}", Text(bar(n, top_s), style="magenta"))
+            status_table.add_row(
+                t(f"status.{status}"), f"{n:,}", Text(bar(n, top_s), style="magenta")
+            )
         from rich.console import Group
 
         self.query_one("#admin-stats", Static).update(Group(status_table, table))
@@ -169,7 +192,11 @@ class AdminScreen(KioskScreen):
     def start_sync(self) -> None:
         source = self.query_one("#sync-source", Input).value.strip()
         if not source:
-            self.notify("请输入数据包目录或网址 (enter a bundle folder or URL)", severity="warning", markup=False)
+            self.notify(
+                "请输入数据包目录或网址 (enter a bundle folder or URL)",
+                severity="warning",
+                markup=False,
+            )
             return
         self.query_one("#sync-go", Button).disabled = True
         self.query_one("#sync-result", Static).update("同步中… syncing…")
@@ -201,7 +228,9 @@ class AdminScreen(KioskScreen):
         self.post_message(self.Synced(result))
 
     def on_admin_screen_progressed(self, message: Progressed) -> None:
-        self.query_one("#sync-progress", ProgressBar).update(total=message.total or 1, progress=message.done)
+        self.query_one("#sync-progress", ProgressBar).update(
+            total=message.total or 1, progress=message.done
+        )
 
     def on_admin_screen_synced(self, message: Synced) -> None:
         self.query_one("#sync-go", Button).disabled = False
@@ -212,7 +241,9 @@ class AdminScreen(KioskScreen):
             return
         r = message.result
         key = "admin.synced" if r.changed else "admin.uptodate"
-        out.update(Text("✔ " + self.app.text(key, to=r.to_sequence, method=r.method), style="bold green"))  # type: ignore[attr-defined]
+        out.update(
+            Text("✔ " + self.app.text(key, to=r.to_sequence, method=r.method), style="bold green")
+        )  # type: ignore[attr-defined]
         self.refresh_all()
 
     def _build_settings(self) -> None:

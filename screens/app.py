@@ -50,15 +50,20 @@ class YanzhaoApp(App[int]):
         Binding("ctrl+q", "quit", "退出 Quit", priority=True),
     ]
 
-    def __init__(self, service: KioskService, *, demo: bool = False, kiosk: bool = False,
-                 camera: Any = None) -> None:
+    def __init__(
+        self, service: KioskService, *, demo: bool = False, kiosk: bool = False, camera: Any = None
+    ) -> None:
         from screens.admin import AdminScreen
         from screens.inspect import InspectScreen
         from screens.lookup import LookupScreen
         from screens.scan import ScanScreen
 
-        self.MODES = {"scan": ScanScreen, "lookup": LookupScreen, "inspect": InspectScreen,
-                      "admin": AdminScreen}
+        self.MODES = {
+            "scan": ScanScreen,
+            "lookup": LookupScreen,
+            "inspect": InspectScreen,
+            "admin": AdminScreen,
+        }
         self.DEFAULT_MODE = "scan"
         super().__init__()
         self.service = service
@@ -82,10 +87,18 @@ class YanzhaoApp(App[int]):
     def on_mount(self) -> None:
         self.title = t("app.title", self.lang)
         # Once the first screen is painted, not before: the import holds the GIL a while.
-        self.set_timer(1.0, lambda: self.run_worker(self._warm_up, thread=True, exit_on_error=False,
-                                                    group="warm-up"))
-        self.set_interval(RECHECK_S, lambda: self.run_worker(
-            self._recheck, thread=True, exclusive=True, exit_on_error=False, group="recheck"))
+        self.set_timer(
+            1.0,
+            lambda: self.run_worker(
+                self._warm_up, thread=True, exit_on_error=False, group="warm-up"
+            ),
+        )
+        self.set_interval(
+            RECHECK_S,
+            lambda: self.run_worker(
+                self._recheck, thread=True, exclusive=True, exit_on_error=False, group="recheck"
+            ),
+        )
         if self.camera is not None:
             self.camera.start(lambda text: self.post_message(PayloadScanned(text, "camera")))
 

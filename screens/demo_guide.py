@@ -49,9 +49,13 @@ class DemoGuide(Vertical):
         context = dict(case.get("context") or {})
         if "home" in context:
             where = self.app.service.home.path / context["home"]  # type: ignore[attr-defined]
-            self.notify(f"此案例需要没有注册库的目录：python main.py --home {where}\n"
-                        "This case needs a home without a replica: start the kiosk on that folder.",
-                        title="⚙ NO_REPLICA", markup=False, timeout=12)
+            self.notify(
+                f"此案例需要没有注册库的目录：python main.py --home {where}\n"
+                "This case needs a home without a replica: start the kiosk on that folder.",
+                title="⚙ NO_REPLICA",
+                markup=False,
+                timeout=12,
+            )
             return
         if context:
             self.notify(_explain(context), title="⚙ 演示情境 demo context", markup=False)
@@ -62,7 +66,9 @@ def _explain(context: dict[str, str]) -> str:
     """What an officer would have entered for this demo case."""
     parts = []
     if "institution" in context:
-        parts.append(f"在被检查机构 {context['institution']} 核验 (inspected at this institution; F3)")
+        parts.append(
+            f"在被检查机构 {context['institution']} 核验 (inspected at this institution; F3)"
+        )
     if "id_number" in context:
         parts.append("附带持证人出示的身份证号 (with the ID number shown by the holder)")
     if "at" in context:

@@ -66,16 +66,23 @@ class InspectScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.found: list[Institution] = []
-        self.query_one("#inspect-institutions", DataTable).add_columns("机构名称 name", "登记号 reg. no.", "类别 category", "状态 status")
-        self.query_one("#inspect-roster", DataTable).add_columns("时间 time", "姓名 name", "证书编码 no.", "结论 verdict", "原因 reasons")
+        self.query_one("#inspect-institutions", DataTable).add_columns(
+            "机构名称 name", "登记号 reg. no.", "类别 category", "状态 status"
+        )
+        self.query_one("#inspect-roster", DataTable).add_columns(
+            "时间 time", "姓名 name", "证书编码 no.", "结论 verdict", "原因 reasons"
+        )
         self.refresh_texts()
 
     def refresh_texts(self) -> None:
         app = self.app
         self.sub_title = app.text("mode.inspect")  # type: ignore[attr-defined]
         ins = self.inspection
-        title = (app.text("inspect.pick") if ins is None  # type: ignore[attr-defined]
-                 else app.text("inspect.active", name=ins.institution.name, no=ins.institution.reg_no))  # type: ignore[attr-defined]
+        title = (
+            app.text("inspect.pick")
+            if ins is None  # type: ignore[attr-defined]
+            else app.text("inspect.active", name=ins.institution.name, no=ins.institution.reg_no)
+        )  # type: ignore[attr-defined]
         self.query_one("#inspect-title", Static).update(title)
         self.query_one("#inspect-search", Input).display = ins is None
         self.query_one("#inspect-institutions", DataTable).display = ins is None
@@ -87,7 +94,8 @@ class InspectScreen(KioskScreen):
         folder = self.app.service.home.path / "reports"  # type: ignore[attr-defined]
         names = [p.name for p in report.listing(folder)[:5]]
         self.query_one("#inspect-reports", Static).update(
-            ("已保存的报告 saved reports:\n  " + "\n  ".join(names)) if names else "")
+            ("已保存的报告 saved reports:\n  " + "\n  ".join(names)) if names else ""
+        )
 
     @on(Input.Submitted, "#inspect-search")
     def on_search(self, event: Input.Submitted) -> None:
@@ -106,7 +114,13 @@ class InspectScreen(KioskScreen):
         table = self.query_one("#inspect-institutions", DataTable)
         table.clear()
         for i, inst in enumerate(message.found):
-            table.add_row(inst.name, inst.reg_no, inst.category, t(f"status.{inst.status}", self.app.lang), key=str(i))  # type: ignore[attr-defined]
+            table.add_row(
+                inst.name,
+                inst.reg_no,
+                inst.category,
+                t(f"status.{inst.status}", self.app.lang),
+                key=str(i),
+            )  # type: ignore[attr-defined]
         if message.found:
             table.focus()
         else:
@@ -136,7 +150,9 @@ class InspectScreen(KioskScreen):
         if here is None:
             lic = result.credential.licence if result.credential else None
             if lic is None or lic.type != "I" or not trusted(result):
-                raise BadInputError("请扫描机构的执业许可证二维码 (scan the institution's licence QR code)")
+                raise BadInputError(
+                    "请扫描机构的执业许可证二维码 (scan the institution's licence QR code)"
+                )
             inst = service.institution(lic.no)
             if inst is None:
                 raise BadInputError("本机注册库中没有该机构 (the replica has no such institution)")
@@ -153,8 +169,12 @@ class InspectScreen(KioskScreen):
         zh, en = VERDICT_LABELS[v.verdict]
         label = Text(f"{zh} {en}", style=STYLE[check.verdict])
         self.query_one("#inspect-roster", DataTable).add_row(
-            check.at.astimezone().strftime("%H:%M:%S"), check.name, check.no, label,
-            "；".join(check.reasons) or "—")
+            check.at.astimezone().strftime("%H:%M:%S"),
+            check.name,
+            check.no,
+            label,
+            "；".join(check.reasons) or "—",
+        )
         last = Text(f"{check.name}  ", style="bold")
         last.append(label)
         for r in v.reasons:
@@ -169,12 +189,20 @@ class InspectScreen(KioskScreen):
             return
         service = self.app.service  # type: ignore[attr-defined]
         try:
-            html_path, _ = report.save(self.inspection, service.home.path / "reports", service.clock())
+            html_path, _ = report.save(
+                self.inspection, service.home.path / "reports", service.clock()
+            )
         except OSError as err:
-            self.notify(f"报告保存失败 (report not saved: {err.strerror})", severity="error", markup=False)
+            self.notify(
+                f"报告保存失败 (report not saved: {err.strerror})", severity="error", markup=False
+            )
             return
-        service.audit("inspection", subject=self.inspection.institution.reg_no,
-                      outcome=str(len(self.inspection.checks)), detail=html_path.name)
+        service.audit(
+            "inspection",
+            subject=self.inspection.institution.reg_no,
+            outcome=str(len(self.inspection.checks)),
+            detail=html_path.name,
+        )
         self.notify(self.app.text("inspect.saved", path=html_path.name), markup=False)  # type: ignore[attr-defined]
         self.inspection = None
         self.refresh_texts()

@@ -77,7 +77,14 @@ class LookupScreen(KioskScreen):
         self.sub_title = self.app.text("mode.lookup")  # type: ignore[attr-defined]
         self.results: list[Practitioner] = []
         table = self.query_one(DataTable)
-        table.add_columns("姓名 name", "类别 kind", "证书编码 cert no.", "身份证号 ID", "状态 status", "执业机构 institution")
+        table.add_columns(
+            "姓名 name",
+            "类别 kind",
+            "证书编码 cert no.",
+            "身份证号 ID",
+            "状态 status",
+            "执业机构 institution",
+        )
         self.query_one("#lookup-hint", Static).update(self.app.text("lookup.prompt"))  # type: ignore[attr-defined]
         self.query_one(Input).focus()
 
@@ -124,12 +131,20 @@ class LookupScreen(KioskScreen):
         lang = self.app.lang  # type: ignore[attr-defined]
         for i, p in enumerate(message.results):
             kind = KIND[p.kind][1 if lang == "en" else 0]
-            table.add_row(p.name, kind, p.cert_no, p.id_mask, t(f"status.{p.status}", lang),
-                          p.institution_name or p.institution, key=str(i))
+            table.add_row(
+                p.name,
+                kind,
+                p.cert_no,
+                p.id_mask,
+                t(f"status.{p.status}", lang),
+                p.institution_name or p.institution,
+                key=str(i),
+            )
         n = len(message.results)
         page = f"  ·  {self.offset + 1}–{self.offset + n}" if n == PAGE or self.offset else ""
         self.query_one("#lookup-hint", Static).update(
-            (t("lookup.count", lang, n=n) + page) if n else t("lookup.none", lang))
+            (t("lookup.count", lang, n=n) + page) if n else t("lookup.none", lang)
+        )
         if n:
             table.focus()
             self._detail(message.results[0])
@@ -157,18 +172,32 @@ class LookupScreen(KioskScreen):
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column()
         for key, value in (
-            ("card.name", p.name), ("card.sex", t(f"sex.{p.sex}", lang)), ("card.id", p.id_mask),
-            ("card.cert", p.cert_no), ("card.level", p.level), ("card.category", p.category),
-            ("card.scope", "、".join(p.scope)), ("card.location", p.location),
+            ("card.name", p.name),
+            ("card.sex", t(f"sex.{p.sex}", lang)),
+            ("card.id", p.id_mask),
+            ("card.cert", p.cert_no),
+            ("card.level", p.level),
+            ("card.category", p.category),
+            ("card.scope", "、".join(p.scope)),
+            ("card.location", p.location),
             ("card.org", p.institution_name or p.institution),
-            ("card.valid_until", p.valid_until), ("card.authority", p.authority_name),
+            ("card.valid_until", p.valid_until),
+            ("card.authority", p.authority_name),
         ):
             if value:
                 grid.add_row(t(key, lang), value)
-        grid.add_row("状态 status", Text(t(f"status.{p.status}", lang),
-                                        style="bold green" if p.status == "active" else "bold red"))
+        grid.add_row(
+            "状态 status",
+            Text(
+                t(f"status.{p.status}", lang),
+                style="bold green" if p.status == "active" else "bold red",
+            ),
+        )
         for f in p.filings:
             until = f" → {f.valid_until}" if f.valid_until else ""
-            grid.add_row(t("card.sites", lang), f"{f.institution_name or f.institution}（{f.filed_on}{until}）")
+            grid.add_row(
+                t("card.sites", lang),
+                f"{f.institution_name or f.institution}（{f.filed_on}{until}）",
+            )
         panel.update(grid)
         self.query_one("#lookup-photo", Static).update(message.photo or "")

@@ -35,8 +35,13 @@ def from_array(img: object, cols: int = 14) -> Text | None:
     for y in range(0, rows, 2):
         for x in range(cols):
             top, bottom = small[y, x], small[y + 1, x]
-            text.append("▀", Style(color=f"rgb({top[0]},{top[1]},{top[2]})",
-                                   bgcolor=f"rgb({bottom[0]},{bottom[1]},{bottom[2]})"))
+            text.append(
+                "▀",
+                Style(
+                    color=f"rgb({top[0]},{top[1]},{top[2]})",
+                    bgcolor=f"rgb({bottom[0]},{bottom[1]},{bottom[2]})",
+                ),
+            )
         if y + 2 < rows:
             text.append("\n")
     return text

@@ -90,7 +90,9 @@ class ScanScreen(KioskScreen):
         frame = getattr(self.app.camera, "latest", None)  # type: ignore[attr-defined]
         if frame is not None:
             picture = from_array(frame, 32)
-            self.app.call_from_thread(self.query_one("#camera-preview", Static).update, picture or "")
+            self.app.call_from_thread(
+                self.query_one("#camera-preview", Static).update, picture or ""
+            )
 
     @on(Input.Submitted, "#scan-input")
     def on_paste(self, event: Input.Submitted) -> None:
@@ -109,8 +111,12 @@ class ScanScreen(KioskScreen):
 
         service = self.app.service  # type: ignore[attr-defined]
         at = parse_cli_time(context["at"]) if "at" in context else None
-        result = service.verify(payload, institution=context.get("institution"),
-                                id_number=context.get("id_number"), at=at)
+        result = service.verify(
+            payload,
+            institution=context.get("institution"),
+            id_number=context.get("id_number"),
+            at=at,
+        )
         raw = None
         person = result.practitioner
         if person is not None and person.has_photo:

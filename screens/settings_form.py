@@ -50,7 +50,9 @@ class SettingsForm(Vertical):
         for name, label in FIELDS:
             value = getattr(config, name)
             yield Label(label)
-            yield Input(",".join(value) if isinstance(value, tuple) else str(value), id=f"set-{name}")
+            yield Input(
+                ",".join(value) if isinstance(value, tuple) else str(value), id=f"set-{name}"
+            )
         yield Button("保存 Save", id="settings-save", variant="primary")
 
     @on(Button.Pressed, "#settings-save")

@@ -61,7 +61,11 @@ class StatusHeader(Vertical):
         if health.replica is None:
             status.append(app.text("replica.none"), style="bold red")  # type: ignore[attr-defined]
         else:
-            style = "bold red" if health.stale else ("yellow" if health.age and health.age.days >= 1 else "green")
+            style = (
+                "bold red"
+                if health.stale
+                else ("yellow" if health.age and health.age.days >= 1 else "green")
+            )
             status.append(app.text("replica.age", age=age_text(health.age)), style=style)  # type: ignore[attr-defined]
             status.append(f" #{health.replica.sequence}")
         self.query_one("#header-status", Static).update(status)

@@ -36,17 +36,25 @@ def _fields(v: Verification, lang: str) -> list[tuple[str, str]]:
     rows: list[tuple[str, str | None]]
     if lic.type == "I":
         rows = [
-            ("card.inst_name", lic.name), ("card.reg", lic.no), ("card.address", lic.address),
-            ("card.subjects", "、".join(lic.subjects)), ("card.legal_rep", lic.legal_rep),
-            ("card.principal", lic.principal), ("card.valid_until", lic.valid_until),
+            ("card.inst_name", lic.name),
+            ("card.reg", lic.no),
+            ("card.address", lic.address),
+            ("card.subjects", "、".join(lic.subjects)),
+            ("card.legal_rep", lic.legal_rep),
+            ("card.principal", lic.principal),
+            ("card.valid_until", lic.valid_until),
             ("card.authority", lic.issuer_name),
         ]
     else:
         rows = [
-            ("card.name", lic.name), ("card.sex", t(f"sex.{lic.sex}", lang)),
-            ("card.level", lic.level), ("card.category", lic.category),
-            ("card.scope", "、".join(lic.scope) or None), ("card.cert", lic.no),
-            ("card.location", lic.location), ("card.org", lic.org.name if lic.org else None),
+            ("card.name", lic.name),
+            ("card.sex", t(f"sex.{lic.sex}", lang)),
+            ("card.level", lic.level),
+            ("card.category", lic.category),
+            ("card.scope", "、".join(lic.scope) or None),
+            ("card.cert", lic.no),
+            ("card.location", lic.location),
+            ("card.org", lic.org.name if lic.org else None),
             ("card.sites", "、".join(s.name for s in lic.sites) or None),
             ("card.valid_until", lic.valid_until if lic.type == "N" else None),
             ("card.authority", lic.issuer_name),
@@ -113,7 +121,11 @@ class VerdictCard(Vertical):
             self.remove_class(cls)
         self.add_class(CLASSES[v.verdict])
         zh, en = VERDICT_LABELS[v.verdict]
-        label = f"{ICONS[v.verdict]}  {zh}  {en.upper()}" if lang != "en" else f"{ICONS[v.verdict]}  {en.upper()}  {zh}"
+        label = (
+            f"{ICONS[v.verdict]}  {zh}  {en.upper()}"
+            if lang != "en"
+            else f"{ICONS[v.verdict]}  {en.upper()}  {zh}"
+        )
         kind = t(f"card.type.{v.credential.licence.type}", lang) if v.credential else ""
         banner = Text(label, style="bold", justify="center")
         if kind:

@@ -27,7 +27,9 @@ def _prepare(home: Path) -> None:
         if not (home / "demo" / MARKER).exists():
             from kiosk.errors import HomeError
 
-            raise HomeError(f"{home} 不是演示目录，拒绝覆盖 (not a demo home: refusing to overwrite it)")
+            raise HomeError(
+                f"{home} 不是演示目录，拒绝覆盖 (not a demo home: refusing to overwrite it)"
+            )
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
 
@@ -49,27 +51,63 @@ def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
     def iso(d: dt.datetime) -> str:
         return d.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    made = {name: keytool.generate(alg) for name, alg in [
-        ("root", "Ed25519"), ("issuer-henan", "Ed25519"), ("issuer-nanyang", "ES256"),
-        ("issuer-revoked", "Ed25519"), ("issuer-retired", "Ed25519"), ("issuer-unlisted", "Ed25519"),
-        ("publisher", "Ed25519"),
-    ]}
+    made = {
+        name: keytool.generate(alg)
+        for name, alg in [
+            ("root", "Ed25519"),
+            ("issuer-henan", "Ed25519"),
+            ("issuer-nanyang", "ES256"),
+            ("issuer-revoked", "Ed25519"),
+            ("issuer-retired", "Ed25519"),
+            ("issuer-unlisted", "Ed25519"),
+            ("publisher", "Ed25519"),
+        ]
+    }
     for name, key in made.items():
         keytool.write_pair(key, folder, name)
     start, end = iso(now - dt.timedelta(days=3 * 365)), iso(now + dt.timedelta(days=5 * 365))
     entries = [
-        trust.entry(made["issuer-henan"].public_key(), role="issuer", authority="410000",
-                    authority_name="河南省卫生健康委员会", not_before=start, not_after=end),
-        trust.entry(made["issuer-nanyang"].public_key(), role="issuer", authority="411300",
-                    authority_name="南阳市卫生健康委员会", not_before=start, not_after=end),
-        trust.entry(made["issuer-revoked"].public_key(), role="issuer", authority="410000",
-                    authority_name="河南省卫生健康委员会", not_before=start, not_after=end,
-                    revoked_at=iso(now - dt.timedelta(days=10))),
-        trust.entry(made["issuer-retired"].public_key(), role="issuer", authority="410000",
-                    authority_name="河南省卫生健康委员会", not_before=start,
-                    not_after=iso(now - dt.timedelta(days=30))),
-        trust.entry(made["publisher"].public_key(), role="publisher", authority="000000",
-                    authority_name="国家卫生健康委员会 电子化注册数据发布", not_before=start, not_after=end),
+        trust.entry(
+            made["issuer-henan"].public_key(),
+            role="issuer",
+            authority="410000",
+            authority_name="河南省卫生健康委员会",
+            not_before=start,
+            not_after=end,
+        ),
+        trust.entry(
+            made["issuer-nanyang"].public_key(),
+            role="issuer",
+            authority="411300",
+            authority_name="南阳市卫生健康委员会",
+            not_before=start,
+            not_after=end,
+        ),
+        trust.entry(
+            made["issuer-revoked"].public_key(),
+            role="issuer",
+            authority="410000",
+            authority_name="河南省卫生健康委员会",
+            not_before=start,
+            not_after=end,
+            revoked_at=iso(now - dt.timedelta(days=10)),
+        ),
+        trust.entry(
+            made["issuer-retired"].public_key(),
+            role="issuer",
+            authority="410000",
+            authority_name="河南省卫生健康委员会",
+            not_before=start,
+            not_after=iso(now - dt.timedelta(days=30)),
+        ),
+        trust.entry(
+            made["publisher"].public_key(),
+            role="publisher",
+            authority="000000",
+            authority_name="国家卫生健康委员会 电子化注册数据发布",
+            not_before=start,
+            not_after=end,
+        ),
     ]
     data, sig = trust.build(1, iso(now), entries, made["root"])
     (folder.parent / "trustlist.json").write_bytes(data)
@@ -77,8 +115,9 @@ def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
     return made
 
 
-def build(home: Path, *, practitioners: int = 2000, seed: int = 2026,
-          now: dt.datetime | None = None) -> dict[str, Any]:
+def build(
+    home: Path, *, practitioners: int = 2000, seed: int = 2026, now: dt.datetime | None = None
+) -> dict[str, Any]:
     """Build the demo world into `home` (replacing an older demo world there).
 
     `now` fixes the world's clock (tests and snapshots); by default it is the current time.
@@ -94,9 +133,17 @@ def build(home: Path, *, practitioners: int = 2000, seed: int = 2026,
     exported_at = now - dt.timedelta(hours=1)
     made = _keys(demo / "keys", now)
     export = demo / "export"
-    generate(export, seed=seed, practitioners=practitioners, jurisdiction=JURISDICTION,
-             sequence=1, exported_at=exported_at.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat())
-    tables = {n: _read(export / f"{n}.ndjson") for n in ("institutions", "practitioners", "filings")}
+    generate(
+        export,
+        seed=seed,
+        practitioners=practitioners,
+        jurisdiction=JURISDICTION,
+        sequence=1,
+        exported_at=exported_at.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat(),
+    )
+    tables = {
+        n: _read(export / f"{n}.ndjson") for n in ("institutions", "practitioners", "filings")
+    }
     cast = Cast.pick(tables, today=now.date())
     cast.stage(tables, now.date())
     for name, rows in tables.items():
@@ -105,9 +152,16 @@ def build(home: Path, *, practitioners: int = 2000, seed: int = 2026,
     h = homes.init(home, [demo / "keys" / "root.pub.pem"])
     sync(h, str(demo / "bundle"), now=now)
     bare = homes.init(demo / "no-replica-home", [demo / "keys" / "root.pub.pem"])
-    bare.install_trust((demo / "trustlist.json").read_bytes(), (demo / "trustlist.json.sig").read_bytes())
+    bare.install_trust(
+        (demo / "trustlist.json").read_bytes(), (demo / "trustlist.json.sig").read_bytes()
+    )
     cases = build_cases(cast, made, tables, demo, now=now, exported_at=exported_at)
-    world = {"built_at": now.isoformat(), "practitioners": practitioners, "seed": seed,
-             "cases": len(cases), "seconds": round(time.monotonic() - began, 2)}
+    world = {
+        "built_at": now.isoformat(),
+        "practitioners": practitioners,
+        "seed": seed,
+        "cases": len(cases),
+        "seconds": round(time.monotonic() - began, 2),
+    }
     (demo / MARKER).write_text(json.dumps(world, ensure_ascii=False, indent=2), "utf-8")
     return world

@@ -44,16 +44,24 @@ class Cast:
         """Choose healthy records: active, valid, at a healthy institution, no filings."""
         soon = (today + dt.timedelta(days=90)).isoformat()
         insts = {r["reg_no"]: r for r in tables["institutions"]}
-        healthy = {k for k, r in insts.items() if r["status"] == "active" and r["valid_until"] > soon}
+        healthy = {
+            k for k, r in insts.items() if r["status"] == "active" and r["valid_until"] > soon
+        }
         filed = {(f["kind"], f["cert_no"]) for f in tables["filings"]}
 
         def ok(r: dict[str, Any]) -> bool:
-            return (r["status"] == "active" and r["institution"] in healthy
-                    and (r["kind"], r["cert_no"]) not in filed
-                    and (r["kind"] == "physician" or r["valid_until"] > soon))
+            return (
+                r["status"] == "active"
+                and r["institution"] in healthy
+                and (r["kind"], r["cert_no"]) not in filed
+                and (r["kind"] == "physician" or r["valid_until"] > soon)
+            )
 
-        doctors = [r for r in tables["practitioners"]
-                   if r["kind"] == "physician" and r.get("category") == "临床" and ok(r)]
+        doctors = [
+            r
+            for r in tables["practitioners"]
+            if r["kind"] == "physician" and r.get("category") == "临床" and ok(r)
+        ]
         nurses = [r for r in tables["practitioners"] if r["kind"] == "nurse" and ok(r)]
         used = {r["institution"] for r in doctors[:12] + nurses[:3]}
         clinics = [insts[k] for k in sorted(healthy - used)]
@@ -64,7 +72,14 @@ class Cast:
     def stage(self, tables: dict[str, list[dict[str, Any]]], today: dt.date) -> None:
         """Adjust the chosen records so that each case holds in the registry."""
         d, n, c = self.doctors, self.nurses, self.clinics
-        fit = next((i for i in range(2, len(c)) if scope_within(tuple(d[7]["scope"]), tuple(c[i]["subjects"]))), None)
+        fit = next(
+            (
+                i
+                for i in range(2, len(c))
+                if scope_within(tuple(d[7]["scope"]), tuple(c[i]["subjects"]))
+            ),
+            None,
+        )
         if fit is None:
             raise ValueError("no institution fits the multi-site demo case")
         c[2], c[fit] = c[fit], c[2]
@@ -76,16 +91,37 @@ class Cast:
         n[1]["valid_until"] = (today - dt.timedelta(days=45)).isoformat()  # lapsed: EXPIRED
         c[1]["status"] = "suspended"  # main institution of d[5]: INSTITUTION_INVALID
         d[5]["institution"] = c[1]["reg_no"]
-        dental = dict(c[0], reg_no=DENTAL_NO, name="南阳卧龙微笑口腔诊所", category="诊所",
-                      subjects=["口腔科"], version=1)
+        dental = dict(
+            c[0],
+            reg_no=DENTAL_NO,
+            name="南阳卧龙微笑口腔诊所",
+            category="诊所",
+            subjects=["口腔科"],
+            version=1,
+        )
         tables["institutions"].append(dental)
         self.by_reg[DENTAL_NO] = dental
-        tables["filings"].append({"cert_no": d[6]["cert_no"], "kind": "physician",
-                                  "institution": DENTAL_NO, "filed_on": "2025-03-01"})
-        tables["filings"].append({"cert_no": d[7]["cert_no"], "kind": "physician",
-                                  "institution": c[2]["reg_no"], "filed_on": "2025-05-10",
-                                  "scope": d[7]["scope"]})
-        self.filings = {d[6]["cert_no"]: [tables["filings"][-2]], d[7]["cert_no"]: [tables["filings"][-1]]}
+        tables["filings"].append(
+            {
+                "cert_no": d[6]["cert_no"],
+                "kind": "physician",
+                "institution": DENTAL_NO,
+                "filed_on": "2025-03-01",
+            }
+        )
+        tables["filings"].append(
+            {
+                "cert_no": d[7]["cert_no"],
+                "kind": "physician",
+                "institution": c[2]["reg_no"],
+                "filed_on": "2025-05-10",
+                "scope": d[7]["scope"],
+            }
+        )
+        self.filings = {
+            d[6]["cert_no"]: [tables["filings"][-2]],
+            d[7]["cert_no"]: [tables["filings"][-1]],
+        }
 
 
 def _forged(licence: Licence, key: Any, *, iss: str, iat: int, alg: int | None = None) -> str:
@@ -100,8 +136,15 @@ def _forged(licence: Licence, key: Any, *, iss: str, iat: int, alg: int | None =
     return codec.PREFIX + base45.encode(body)
 
 
-def build_cases(cast: Cast, keys: dict[str, Any], tables: dict[str, list[dict[str, Any]]],
-                demo: Path, *, now: dt.datetime, exported_at: dt.datetime) -> list[dict[str, Any]]:
+def build_cases(
+    cast: Cast,
+    keys: dict[str, Any],
+    tables: dict[str, list[dict[str, Any]]],
+    demo: Path,
+    *,
+    now: dt.datetime,
+    exported_at: dt.datetime,
+) -> list[dict[str, Any]]:
     """Issue, check and write every demo credential; returns the case lines."""
     from kiosk.home import Home
 
@@ -123,65 +166,199 @@ def build_cases(cast: Cast, keys: dict[str, Any], tables: dict[str, list[dict[st
     other_id = n[0]["id_number"]
     day = 86400
     cases: list[tuple[str, str, str, dict[str, Any]]] = [
-        ("有效医师（河南省卫健委 Ed25519 签发）valid physician", "valid",
-         issue(photo_lic(d[0]), henan, iss="410000", iat=ts - 3600), {}),
-        ("有效医师（南阳市卫健委 ES256 签发）valid physician, ES256 issuer", "valid",
-         issue(lic(d[1]), nanyang, iss="411300", iat=ts - 7200), {}),
-        ("有效护士 valid nurse", "valid", issue(photo_lic(n[0]), henan, iss="410000", iat=ts - 3600), {}),
-        ("有效医疗机构执业许可证 valid institution", "valid",
-         issue(licence_for_institution(c[3]), henan, iss="410000", iat=ts - 3600), {}),
-        ("身份证号一致 ID number matches", "valid",
-         issue(lic(d[0]), henan, iss="410000", iat=ts - 3600), {"id_number": d[0]["id_number"]}),
-        ("多机构执业备案处检查 inspected at a filed second site", "valid",
-         issue(lic(d[7]), henan, iss="410000", iat=ts - 3600), {"institution": c[2]["reg_no"]}),
-        ("信息已变更 SUPERSEDED", "warning",
-         issue(lic(d[2], version=2), henan, iss="410000", iat=ts - 90 * day), {}),
-        ("本机库较旧 REPLICA_BEHIND (newer version)", "warning",
-         issue(lic(d[3], version=2), henan, iss="410000", iat=ts - 60), {}),
-        ("新注册，本机库未收录 REPLICA_BEHIND (new registration)", "warning",
-         issue(lic(newcomer), henan, iss="410000", iat=ts - 60), {}),
-        ("主要执业机构停业 INSTITUTION_INVALID", "warning",
-         issue(lic(d[5]), henan, iss="410000", iat=ts - 3600), {}),
-        ("执业范围不在诊疗科目内 SCOPE_OUTSIDE_SUBJECTS", "warning",
-         issue(lic(d[6]), henan, iss="410000", iat=ts - 3600), {"institution": DENTAL_NO}),
-        ("本机库过期 REPLICA_STALE", "warning", issue(lic(d[0]), henan, iss="410000", iat=ts - 3600),
-         {"at": (exported_at + dt.timedelta(days=10)).isoformat()}),
-        ("无本地库 NO_REPLICA", "warning", issue(lic(d[0]), henan, iss="410000", iat=ts - 3600),
-         {"home": "demo/no-replica-home"}),
-        ("本机时钟偏早 CLOCK_SUSPECT", "warning", issue(lic(d[0]), henan, iss="410000", iat=ts - 3 * day),
-         {"at": (exported_at - dt.timedelta(days=1)).isoformat()}),
+        (
+            "有效医师（河南省卫健委 Ed25519 签发）valid physician",
+            "valid",
+            issue(photo_lic(d[0]), henan, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "有效医师（南阳市卫健委 ES256 签发）valid physician, ES256 issuer",
+            "valid",
+            issue(lic(d[1]), nanyang, iss="411300", iat=ts - 7200),
+            {},
+        ),
+        (
+            "有效护士 valid nurse",
+            "valid",
+            issue(photo_lic(n[0]), henan, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "有效医疗机构执业许可证 valid institution",
+            "valid",
+            issue(licence_for_institution(c[3]), henan, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "身份证号一致 ID number matches",
+            "valid",
+            issue(lic(d[0]), henan, iss="410000", iat=ts - 3600),
+            {"id_number": d[0]["id_number"]},
+        ),
+        (
+            "多机构执业备案处检查 inspected at a filed second site",
+            "valid",
+            issue(lic(d[7]), henan, iss="410000", iat=ts - 3600),
+            {"institution": c[2]["reg_no"]},
+        ),
+        (
+            "信息已变更 SUPERSEDED",
+            "warning",
+            issue(lic(d[2], version=2), henan, iss="410000", iat=ts - 90 * day),
+            {},
+        ),
+        (
+            "本机库较旧 REPLICA_BEHIND (newer version)",
+            "warning",
+            issue(lic(d[3], version=2), henan, iss="410000", iat=ts - 60),
+            {},
+        ),
+        (
+            "新注册，本机库未收录 REPLICA_BEHIND (new registration)",
+            "warning",
+            issue(lic(newcomer), henan, iss="410000", iat=ts - 60),
+            {},
+        ),
+        (
+            "主要执业机构停业 INSTITUTION_INVALID",
+            "warning",
+            issue(lic(d[5]), henan, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "执业范围不在诊疗科目内 SCOPE_OUTSIDE_SUBJECTS",
+            "warning",
+            issue(lic(d[6]), henan, iss="410000", iat=ts - 3600),
+            {"institution": DENTAL_NO},
+        ),
+        (
+            "本机库过期 REPLICA_STALE",
+            "warning",
+            issue(lic(d[0]), henan, iss="410000", iat=ts - 3600),
+            {"at": (exported_at + dt.timedelta(days=10)).isoformat()},
+        ),
+        (
+            "无本地库 NO_REPLICA",
+            "warning",
+            issue(lic(d[0]), henan, iss="410000", iat=ts - 3600),
+            {"home": "demo/no-replica-home"},
+        ),
+        (
+            "本机时钟偏早 CLOCK_SUSPECT",
+            "warning",
+            issue(lic(d[0]), henan, iss="410000", iat=ts - 3 * day),
+            {"at": (exported_at - dt.timedelta(days=1)).isoformat()},
+        ),
         ("不是验照二维码 BAD_FORMAT (not YZ1)", "invalid", "https://example.org/licence/12345", {}),
-        ("损坏的编码 BAD_FORMAT (broken Base45)", "invalid", "YZ1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O3", {}),
-        ("不支持的算法 UNSUPPORTED_ALG", "invalid",
-         issue(lic(d[0]), henan, iss="410000", iat=ts - 3600, alg=-35), {}),
-        ("未知签发密钥 UNKNOWN_KEY", "invalid",
-         issue(lic(d[0]), keys["issuer-unlisted"], iss="410000", iat=ts - 3600), {}),
-        ("签名被篡改 BAD_SIGNATURE", "invalid", _forged(lic(d[0]), henan, iss="410000", iat=ts - 3600), {}),
-        ("密钥已吊销 KEY_REVOKED", "invalid",
-         issue(lic(d[0]), keys["issuer-revoked"], iss="410000", iat=ts - 3600), {}),
-        ("签发时密钥已过期 KEY_NOT_VALID_AT_ISSUE", "invalid",
-         issue(lic(d[0]), keys["issuer-retired"], iss="410000", iat=ts - 3600), {}),
-        ("签发机关不符 ISSUER_MISMATCH", "invalid",
-         issue(lic(d[0]), nanyang, iss="410000", iat=ts - 3600), {}),
-        ("签发时间在未来 NOT_YET_VALID", "invalid",
-         issue(lic(d[0]), henan, iss="410000", iat=ts + 365 * day), {}),
-        ("护士注册已过期 EXPIRED (lapsed registration)", "invalid",
-         issue(lic(n[1]), henan, iss="410000", iat=ts - 3600), {}),
-        ("证照已过期 EXPIRED (exp passed)", "invalid",
-         issue(lic(d[0]), henan, iss="410000", iat=ts - 30 * day, exp=ts - day), {}),
-        ("查无此证 NOT_IN_REGISTRY", "invalid",
-         issue(lic(ghost), henan, iss="410000", iat=ts - 30 * day), {}),
-        ("姓名与登记不符 DATA_MISMATCH", "invalid",
-         issue(lic(d[0], name=d[0]["name"][0] + "晓明"), henan, iss="410000", iat=ts - 3600), {}),
-        ("已注销 CANCELLED", "invalid", issue(lic(d[8]), henan, iss="410000", iat=ts - 90 * day), {}),
-        ("已备案（调离/退休）FILED", "invalid", issue(lic(d[9]), henan, iss="410000", iat=ts - 90 * day), {}),
-        ("暂停执业 SUSPENDED", "invalid", issue(lic(d[10]), henan, iss="410000", iat=ts - 90 * day), {}),
-        ("机构停业 SUSPENDED (institution)", "invalid",
-         issue(licence_for_institution(c[1]), henan, iss="410000", iat=ts - 90 * day), {}),
-        ("身份证号不符 ID_MISMATCH", "invalid", issue(lic(d[0]), henan, iss="410000", iat=ts - 3600),
-         {"id_number": other_id}),
-        ("非本机构人员 NOT_REGISTERED_HERE", "invalid",
-         issue(lic(d[0]), henan, iss="410000", iat=ts - 3600), {"institution": c[2]["reg_no"]}),
+        (
+            "损坏的编码 BAD_FORMAT (broken Base45)",
+            "invalid",
+            "YZ1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O3",
+            {},
+        ),
+        (
+            "不支持的算法 UNSUPPORTED_ALG",
+            "invalid",
+            issue(lic(d[0]), henan, iss="410000", iat=ts - 3600, alg=-35),
+            {},
+        ),
+        (
+            "未知签发密钥 UNKNOWN_KEY",
+            "invalid",
+            issue(lic(d[0]), keys["issuer-unlisted"], iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "签名被篡改 BAD_SIGNATURE",
+            "invalid",
+            _forged(lic(d[0]), henan, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "密钥已吊销 KEY_REVOKED",
+            "invalid",
+            issue(lic(d[0]), keys["issuer-revoked"], iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "签发时密钥已过期 KEY_NOT_VALID_AT_ISSUE",
+            "invalid",
+            issue(lic(d[0]), keys["issuer-retired"], iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "签发机关不符 ISSUER_MISMATCH",
+            "invalid",
+            issue(lic(d[0]), nanyang, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "签发时间在未来 NOT_YET_VALID",
+            "invalid",
+            issue(lic(d[0]), henan, iss="410000", iat=ts + 365 * day),
+            {},
+        ),
+        (
+            "护士注册已过期 EXPIRED (lapsed registration)",
+            "invalid",
+            issue(lic(n[1]), henan, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "证照已过期 EXPIRED (exp passed)",
+            "invalid",
+            issue(lic(d[0]), henan, iss="410000", iat=ts - 30 * day, exp=ts - day),
+            {},
+        ),
+        (
+            "查无此证 NOT_IN_REGISTRY",
+            "invalid",
+            issue(lic(ghost), henan, iss="410000", iat=ts - 30 * day),
+            {},
+        ),
+        (
+            "姓名与登记不符 DATA_MISMATCH",
+            "invalid",
+            issue(lic(d[0], name=d[0]["name"][0] + "晓明"), henan, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "已注销 CANCELLED",
+            "invalid",
+            issue(lic(d[8]), henan, iss="410000", iat=ts - 90 * day),
+            {},
+        ),
+        (
+            "已备案（调离/退休）FILED",
+            "invalid",
+            issue(lic(d[9]), henan, iss="410000", iat=ts - 90 * day),
+            {},
+        ),
+        (
+            "暂停执业 SUSPENDED",
+            "invalid",
+            issue(lic(d[10]), henan, iss="410000", iat=ts - 90 * day),
+            {},
+        ),
+        (
+            "机构停业 SUSPENDED (institution)",
+            "invalid",
+            issue(licence_for_institution(c[1]), henan, iss="410000", iat=ts - 90 * day),
+            {},
+        ),
+        (
+            "身份证号不符 ID_MISMATCH",
+            "invalid",
+            issue(lic(d[0]), henan, iss="410000", iat=ts - 3600),
+            {"id_number": other_id},
+        ),
+        (
+            "非本机构人员 NOT_REGISTERED_HERE",
+            "invalid",
+            issue(lic(d[0]), henan, iss="410000", iat=ts - 3600),
+            {"institution": c[2]["reg_no"]},
+        ),
     ]
     home = Home(demo.parent)
     out_dir = demo / "credentials"
@@ -193,9 +370,16 @@ def build_cases(cast: Cast, keys: dict[str, Any], tables: dict[str, list[dict[st
             raise AssertionError(f"demo case {label}: got {result.verdict.value} {result.codes}")
         image = out_dir / f"{i:02d}-{expect}.png"
         qr_png(payload, image)
-        lines.append({"payload": payload, "image": str(image.relative_to(demo.parent)),
-                      "expect": expect, "codes": list(result.codes), "label": label,
-                      **({"context": context} if context else {})})
+        lines.append(
+            {
+                "payload": payload,
+                "image": str(image.relative_to(demo.parent)),
+                "expect": expect,
+                "codes": list(result.codes),
+                "label": label,
+                **({"context": context} if context else {}),
+            }
+        )
     with (demo / "credentials.ndjson").open("w", encoding="utf-8") as fh:
         for line in lines:
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -17,20 +17,31 @@ from kiosk.keys import PrivateKey
 def licence_for_institution(rec: dict[str, Any]) -> Licence:
     """The licence of an institutions.ndjson record."""
     return Licence(
-        type="I", no=rec["reg_no"], version=rec["version"], name=rec["name"],
-        issuer_name=rec["authority_name"], issued_on=rec["issued_on"], address=rec["address"],
-        principal=rec["principal"], legal_rep=rec.get("legal_rep"),
-        subjects=tuple(rec["subjects"]), valid_from=rec.get("valid_from"),
+        type="I",
+        no=rec["reg_no"],
+        version=rec["version"],
+        name=rec["name"],
+        issuer_name=rec["authority_name"],
+        issued_on=rec["issued_on"],
+        address=rec["address"],
+        principal=rec["principal"],
+        legal_rep=rec.get("legal_rep"),
+        subjects=tuple(rec["subjects"]),
+        valid_from=rec.get("valid_from"),
         valid_until=rec["valid_until"],
     )
 
 
 def licence_for_practitioner(
-    rec: dict[str, Any], institutions: dict[str, dict[str, Any]],
+    rec: dict[str, Any],
+    institutions: dict[str, dict[str, Any]],
     filings: list[dict[str, Any]] = (),  # type: ignore[assignment]
-    *, bind_id: bool = True, photo: bytes | None = None,
+    *,
+    bind_id: bool = True,
+    photo: bytes | None = None,
 ) -> Licence:
     """The licence of a practitioners.ndjson record (with its filings)."""
+
     def site(no: str, until: str | None = None) -> Site:
         inst = institutions.get(no)
         return Site(no=no, name=inst["name"] if inst else no, until=until)
@@ -41,12 +52,21 @@ def licence_for_practitioner(
         id_hash = idnum.credential_hash(rec["id_number"].upper(), salt)
     physician = rec["kind"] == "physician"
     return Licence(
-        type="P" if physician else "N", no=rec["cert_no"], version=rec["version"],
-        name=rec["name"], issuer_name=rec["authority_name"], issued_on=rec["issued_on"],
-        sex=rec["sex"], birth_month=rec["birth_month"], location=rec["location"],
+        type="P" if physician else "N",
+        no=rec["cert_no"],
+        version=rec["version"],
+        name=rec["name"],
+        issuer_name=rec["authority_name"],
+        issued_on=rec["issued_on"],
+        sex=rec["sex"],
+        birth_month=rec["birth_month"],
+        location=rec["location"],
         org=site(rec["institution"]),
         sites=tuple(site(f["institution"], f.get("valid_until")) for f in filings),
-        title=rec.get("title"), id_hash=id_hash, id_salt=salt, photo=photo,
+        title=rec.get("title"),
+        id_hash=id_hash,
+        id_salt=salt,
+        photo=photo,
         level=rec.get("level") if physician else None,
         category=rec.get("category") if physician else None,
         scope=tuple(rec.get("scope") or ()) if physician else (),
@@ -54,8 +74,9 @@ def licence_for_practitioner(
     )
 
 
-def issue(licence: Licence, key: PrivateKey, *, iss: str, iat: int, exp: int | None = None,
-          **kwargs: Any) -> str:
+def issue(
+    licence: Licence, key: PrivateKey, *, iss: str, iat: int, exp: int | None = None, **kwargs: Any
+) -> str:
     """Sign a licence as YZ1 text."""
     return codec.encode(licence_to_map(licence), key, iss=iss, iat=iat, exp=exp, **kwargs)
 

@@ -33,12 +33,20 @@ def _keygen(a: argparse.Namespace) -> int:
 
 def _spec(text: str, role: str, a: argparse.Namespace) -> dict[str, object]:
     path, authority, name = (text.split(":", 2) + ["", ""])[:3]
-    return trust.entry(read_public(Path(path)), role=role, authority=authority or "000000",
-                       authority_name=name, not_before=a.not_before, not_after=a.not_after)
+    return trust.entry(
+        read_public(Path(path)),
+        role=role,
+        authority=authority or "000000",
+        authority_name=name,
+        not_before=a.not_before,
+        not_after=a.not_after,
+    )
 
 
 def _trustlist(a: argparse.Namespace) -> int:
-    entries = [_spec(s, "issuer", a) for s in a.issuer] + [_spec(s, "publisher", a) for s in a.publisher]
+    entries = [_spec(s, "issuer", a) for s in a.issuer] + [
+        _spec(s, "publisher", a) for s in a.publisher
+    ]
     issued = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     data, sig = trust.build(a.sequence, issued, entries, read_private(Path(a.root)))
     out = Path(a.out)

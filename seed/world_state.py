@@ -17,4 +17,4 @@ def is_fresh(home: Path) -> bool:
         built = dt.datetime.fromisoformat(world["built_at"])
     except (OSError, ValueError, KeyError):
         return False
-    return dt.datetime.now(dt.timezone.utc) - built < REBUILD_AFTER
+    return dt.datetime.now(dt.UTC) - built < REBUILD_AFTER

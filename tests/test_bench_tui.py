@@ -13,8 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_tui_quick(tmp_path: Path) -> None:
     out = tmp_path / "tui.json"
-    proc = subprocess.run([sys.executable, "-m", "bench.tui", "--quick", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.tui", "--quick", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     doc = json.loads(out.read_text())
     assert doc["scan"]["tui_p95_ms"] > 0 and doc["scan"]["core_p95_ms"] > 0

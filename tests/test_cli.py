@@ -19,8 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k != "YANZHAO_HOME"} | (env or {})
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
-                          text=True, timeout=120, env=full_env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=full_env,
+        cwd=ROOT,
+    )
 
 
 EXIT = {"valid": 0, "warning": 1, "invalid": 2}
@@ -30,7 +36,11 @@ def _args(case: dict[str, Any], home: Path) -> list[str]:
     ctx = case.get("context", {})
     target = home / ctx["home"] if "home" in ctx else home
     args = ["verify", "--home", str(target), "--payload", case["payload"], "--json"]
-    for opt, key in (("--institution", "institution"), ("--id-number", "id_number"), ("--at", "at")):
+    for opt, key in (
+        ("--institution", "institution"),
+        ("--id-number", "id_number"),
+        ("--at", "at"),
+    ):
         if key in ctx:
             args += [opt, ctx[key]]
     return args
@@ -39,7 +49,14 @@ def _args(case: dict[str, Any], home: Path) -> list[str]:
 def test_verify_json_and_exit_status_for_a_sample_of_cases(
     demo_world: Path, demo_cases: list[dict[str, Any]]
 ) -> None:
-    wanted = {"valid": 0, "SUPERSEDED": 0, "NO_REPLICA": 0, "BAD_FORMAT": 0, "KEY_REVOKED": 0, "FILED": 0}
+    wanted = {
+        "valid": 0,
+        "SUPERSEDED": 0,
+        "NO_REPLICA": 0,
+        "BAD_FORMAT": 0,
+        "KEY_REVOKED": 0,
+        "FILED": 0,
+    }
     for case in demo_cases:
         key = case["codes"][0] if case["codes"] else "valid"
         if key not in wanted or wanted[key]:
@@ -64,7 +81,9 @@ def test_verify_json_and_exit_status_for_a_sample_of_cases(
 
 def test_verify_image(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
     case = demo_cases[1]
-    proc = run("verify", "--home", str(demo_world), "--image", str(demo_world / case["image"]), "--json")
+    proc = run(
+        "verify", "--home", str(demo_world), "--image", str(demo_world / case["image"]), "--json"
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["verdict"] == "valid"
 
@@ -108,20 +127,29 @@ def test_home_option_before_or_after_and_environment(demo_world: Path) -> None:
     env = run("status", "--json", env={"YANZHAO_HOME": str(demo_world)})
     assert before.returncode == after.returncode == env.returncode == 0
     docs = [json.loads(p.stdout) for p in (before, after, env)]
-    assert docs[0]["replica"]["sequence"] == docs[1]["replica"]["sequence"] == docs[2]["replica"]["sequence"] == 1
+    assert (
+        docs[0]["replica"]["sequence"]
+        == docs[1]["replica"]["sequence"]
+        == docs[2]["replica"]["sequence"]
+        == 1
+    )
     assert docs[0]["trust_list"]["sequence"] == 1
     assert docs[0]["replica"]["counts"]["physicians"]["active"] > 0
     assert docs[0]["replica"]["stale"] is False
 
 
 def _holder(demo_world: Path) -> dict[str, Any]:
-    line = (demo_world / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8").readline()
+    line = (
+        (demo_world / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8").readline()
+    )
     return json.loads(line)
 
 
 def test_lookup_by_id_number_masks_it(demo_world: Path) -> None:
     person = _holder(demo_world)
-    proc = run("lookup", "--home", str(demo_world), "--id-number", person["id_number"].lower(), "--json")
+    proc = run(
+        "lookup", "--home", str(demo_world), "--id-number", person["id_number"].lower(), "--json"
+    )
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout)["results"]
     assert [r["cert_no"] for r in results] == [person["cert_no"]]
@@ -138,7 +166,10 @@ def test_lookup_by_cert_no_and_name(demo_world: Path) -> None:
 
 
 def test_lookup_two_character_name(demo_world: Path) -> None:
-    rows = [json.loads(x) for x in (demo_world / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8")]
+    rows = [
+        json.loads(x)
+        for x in (demo_world / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8")
+    ]
     short = next(r for r in rows if len(r["name"]) == 2)
     proc = run("lookup", "--home", str(demo_world), "--name", short["name"], "--json")
     assert short["cert_no"] in {r["cert_no"] for r in json.loads(proc.stdout)["results"]}
@@ -179,7 +210,9 @@ def test_init_pins_roots_and_refuses_bad_keys(tmp_path: Path, demo_world: Path) 
     bad.write_text("not a key")
     proc = run("init", "--home", str(tmp_path / "h2"), "--root-key", str(bad))
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    es = run("init", "--home", str(tmp_path / "h3"), "--root-key", str(keys / "issuer-nanyang.pub.pem"))
+    es = run(
+        "init", "--home", str(tmp_path / "h3"), "--root-key", str(keys / "issuer-nanyang.pub.pem")
+    )
     assert es.returncode != 0 and "Ed25519" in es.stderr
 
 

@@ -15,9 +15,18 @@ from kiosk.domain import Licence, Site
 from seed import keys as keytool
 
 LIC = Licence(
-    type="P", no="110410200000001", version=2, name="王伟", issuer_name="河南省卫生健康委员会",
-    issued_on="2024-05-01", sex="M", birth_month="1985-03", location="河南省",
-    org=Site("410BHX3A741020211A1001", "开封市第三人民医院"), level="执业医师", category="临床",
+    type="P",
+    no="110410200000001",
+    version=2,
+    name="王伟",
+    issuer_name="河南省卫生健康委员会",
+    issued_on="2024-05-01",
+    sex="M",
+    birth_month="1985-03",
+    location="河南省",
+    org=Site("410BHX3A741020211A1001", "开封市第三人民医院"),
+    level="执业医师",
+    category="临床",
     scope=("内科专业",),
 )
 
@@ -50,8 +59,15 @@ def test_base45_refuses_bad_text(text: str) -> None:
 @pytest.mark.parametrize("compress", [True, False])
 def test_round_trip(alg_key: str, tagged: bool, compress: bool) -> None:
     key = keytool.generate(alg_key)
-    text = codec.encode(licence_to_map(LIC), key, iss="410000", iat=1_700_000_000,
-                        exp=1_900_000_000, tagged=tagged, compress=compress)
+    text = codec.encode(
+        licence_to_map(LIC),
+        key,
+        iss="410000",
+        iat=1_700_000_000,
+        exp=1_900_000_000,
+        tagged=tagged,
+        compress=compress,
+    )
     cred = codec.decode(text)
     assert cred.licence == LIC
     assert (cred.iss, cred.iat, cred.exp) == ("410000", 1_700_000_000, 1_900_000_000)
@@ -59,13 +75,26 @@ def test_round_trip(alg_key: str, tagged: bool, compress: bool) -> None:
     assert len(cred.kid or b"") == 8
 
 
-def _cose(key: object, *, protected: dict | None = None, claims: object = None,
-          unprotected: object = None, sig: bytes | None = None) -> bytes:
+def _cose(
+    key: object,
+    *,
+    protected: dict | None = None,
+    claims: object = None,
+    unprotected: object = None,
+    sig: bytes | None = None,
+) -> bytes:
     prot = cbor2.dumps(protected if protected is not None else {1: -8, 4: b"12345678"})
-    payload = cbor2.dumps(claims if claims is not None else
-                          {1: "410000", 6: 1, -70000: licence_to_map(LIC)})
-    return cbor2.dumps([prot, unprotected if unprotected is not None else {}, payload,
-                        sig if sig is not None else b"\x00" * 64])
+    payload = cbor2.dumps(
+        claims if claims is not None else {1: "410000", 6: 1, -70000: licence_to_map(LIC)}
+    )
+    return cbor2.dumps(
+        [
+            prot,
+            unprotected if unprotected is not None else {},
+            payload,
+            sig if sig is not None else b"\x00" * 64,
+        ]
+    )
 
 
 BAD = {
@@ -106,7 +135,14 @@ def test_malformed_payloads_are_format_errors(name: str) -> None:
         ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "s": "X"}}, "'s'"),
         ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "ph": b"x" * 601}}, "'ph'"),
         ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "ih": b"x" * 16}}, "'ih'"),
-        ({1: "410000", 6: 1, -70000: {k: v for k, v in licence_to_map(LIC).items() if k != "org"}}, "'org'"),
+        (
+            {
+                1: "410000",
+                6: 1,
+                -70000: {k: v for k, v in licence_to_map(LIC).items() if k != "org"},
+            },
+            "'org'",
+        ),
     ],
 )
 def test_missing_or_mistyped_claims(claims: dict, why: str) -> None:
@@ -155,10 +191,15 @@ def test_fuzz_bytes_never_raise_unexpected(raw: bytes, compress: bool) -> None:
 
 
 cbor_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**64), 2**64) | st.text(max_size=20)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**64), 2**64)
+    | st.text(max_size=20)
     | st.binary(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.integers(-70001, 10) | st.text(max_size=4), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.integers(-70001, 10) | st.text(max_size=4), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 

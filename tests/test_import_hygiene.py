@@ -14,7 +14,8 @@ CORE = ["kiosk", "db", "scanner", "seed"]
 
 def _modules(package: str) -> list[str]:
     return sorted(
-        f"{package}.{p.stem}" for p in (ROOT / package).glob("*.py")
+        f"{package}.{p.stem}"
+        for p in (ROOT / package).glob("*.py")
         if p.stem not in ("__init__", "__main__")
     )
 
@@ -29,8 +30,9 @@ def test_core_package_never_imports_textual(package: str) -> None:
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
         "print(','.join(bad))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "", f"{package} imported {proc.stdout.strip()}"
 
@@ -44,7 +46,8 @@ def test_verify_command_imports_only_what_it_needs() -> None:
         "heavy = [m for m in ('textual', 'cv2', 'peewee', 'zstandard', 'sqlite_utils') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""

@@ -11,24 +11,51 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
 
 
 def test_rehearsal_from_scratch(tmp_path: Path, demo_world: Path) -> None:
     keys = tmp_path / "keys"
     for name, alg in (("root", "Ed25519"), ("issuer", "ES256"), ("pub", "Ed25519")):
-        assert _run("-m", "seed.tools", "keygen", "--alg", alg, "--name", name, "--out", str(keys)).returncode == 0
+        assert (
+            _run(
+                "-m", "seed.tools", "keygen", "--alg", alg, "--name", name, "--out", str(keys)
+            ).returncode
+            == 0
+        )
     tl = tmp_path / "trustlist.json"
-    proc = _run("-m", "seed.tools", "trustlist", "--root", str(keys / "root.pem"), "--sequence", "1",
-                "--out", str(tl), "--issuer", f"{keys / 'issuer.pub.pem'}:410000:河南省卫生健康委员会",
-                "--publisher", f"{keys / 'pub.pub.pem'}:000000:发布方")
+    proc = _run(
+        "-m",
+        "seed.tools",
+        "trustlist",
+        "--root",
+        str(keys / "root.pem"),
+        "--sequence",
+        "1",
+        "--out",
+        str(tl),
+        "--issuer",
+        f"{keys / 'issuer.pub.pem'}:410000:河南省卫生健康委员会",
+        "--publisher",
+        f"{keys / 'pub.pub.pem'}:000000:发布方",
+    )
     assert proc.returncode == 0, proc.stderr
     export = demo_world / "demo" / "export"
     bundle, home = tmp_path / "bundle", tmp_path / "home"
     for args in (
-        ["publish", "--registry", str(export), "--trust-list", str(tl), "--publisher-key",
-         str(keys / "pub.pem"), "--out", str(bundle)],
+        [
+            "publish",
+            "--registry",
+            str(export),
+            "--trust-list",
+            str(tl),
+            "--publisher-key",
+            str(keys / "pub.pem"),
+            "--out",
+            str(bundle),
+        ],
         ["init", "--home", str(home), "--root-key", str(keys / "root.pub.pem")],
         ["sync", "--home", str(home), str(bundle)],
     ):
@@ -36,9 +63,23 @@ def test_rehearsal_from_scratch(tmp_path: Path, demo_world: Path) -> None:
         assert proc.returncode == 0, (args[0], proc.stderr)
     rec = json.loads((export / "practitioners.ndjson").open(encoding="utf-8").readline())
     png = tmp_path / "c.png"
-    proc = _run("-m", "seed.tools", "issue", "--key", str(keys / "issuer.pem"), "--iss", "410000",
-                "--registry", str(export), "--cert-no", rec["cert_no"], "--kind", rec["kind"],
-                "--png", str(png))
+    proc = _run(
+        "-m",
+        "seed.tools",
+        "issue",
+        "--key",
+        str(keys / "issuer.pem"),
+        "--iss",
+        "410000",
+        "--registry",
+        str(export),
+        "--cert-no",
+        rec["cert_no"],
+        "--kind",
+        rec["kind"],
+        "--png",
+        str(png),
+    )
     assert proc.returncode == 0, proc.stderr
     payload = proc.stdout.strip()
     assert payload.startswith("YZ1:") and png.stat().st_size > 0

@@ -15,8 +15,14 @@ from kiosk.service import KioskService, query_kind
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("11010519491231002X", "id"), ("110105194912310021", "id"), ("110410200000001", "cert"),
-     ("PDY00042X41130217D2152", "cert"), ("张伟", "name"), ("欧阳", "name")],
+    [
+        ("11010519491231002X", "id"),
+        ("110105194912310021", "id"),
+        ("110410200000001", "cert"),
+        ("PDY00042X41130217D2152", "cert"),
+        ("张伟", "name"),
+        ("欧阳", "name"),
+    ],
 )
 def test_query_kind(text: str, kind: str) -> None:
     assert query_kind(text) == kind
@@ -53,5 +59,7 @@ def test_a_failure_at_start_is_kept_and_retried(demo_world: Path, tmp_path: Path
     assert service.problem is not None and service.trust is None
     (home / "trust" / "installed.json").write_bytes(saved)
     assert service.refresh() and service.problem is None and service.trust is not None
-    rec = json.loads((home / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8").readline())
+    rec = json.loads(
+        (home / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8").readline()
+    )
     assert [p.cert_no for p in service.lookup(rec["id_number"])] == [rec["cert_no"]]

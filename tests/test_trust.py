@@ -20,8 +20,13 @@ def root() -> object:
 
 
 def _entry(key: object, **kw: object) -> dict:
-    base = dict(role="issuer", authority="410000", authority_name="河南省卫生健康委员会",
-                not_before="2024-01-01T00:00:00Z", not_after="2030-01-01T00:00:00Z")
+    base = dict(
+        role="issuer",
+        authority="410000",
+        authority_name="河南省卫生健康委员会",
+        not_before="2024-01-01T00:00:00Z",
+        not_after="2030-01-01T00:00:00Z",
+    )
     return trust.entry(key.public_key(), **(base | kw))  # type: ignore[attr-defined]
 
 
@@ -30,8 +35,9 @@ def test_signed_list_parses_and_keeps_valid_entries(root: object) -> None:
     forged = _entry(ed) | {"kid": "AAAAAAAAAAA"}
     wrong_role = _entry(es) | {"role": "root"}
     wrong_alg = _entry(es) | {"alg": "Ed25519"}
-    data, sig = trust.build(3, "2026-11-20T08:00:00Z",
-                            [_entry(ed), _entry(es), forged, wrong_role, wrong_alg], root)
+    data, sig = trust.build(
+        3, "2026-11-20T08:00:00Z", [_entry(ed), _entry(es), forged, wrong_role, wrong_alg], root
+    )
     tl = trust.parse(data, sig, [root.public_key()])  # type: ignore[attr-defined]
     assert tl.sequence == 3
     assert [k.alg for k in tl.keys] == ["Ed25519", "ES256"]
@@ -57,8 +63,9 @@ def test_wrong_root_and_garbage_signature(root: object) -> None:
 
 def test_revocation_is_retroactive(root: object) -> None:
     key = keytool.generate("Ed25519")
-    data, sig = trust.build(1, "2026-11-20T08:00:00Z",
-                            [_entry(key, revoked_at="2026-01-01T00:00:00Z")], root)
+    data, sig = trust.build(
+        1, "2026-11-20T08:00:00Z", [_entry(key, revoked_at="2026-01-01T00:00:00Z")], root
+    )
     tl = trust.parse(data, sig, [root.public_key()])  # type: ignore[attr-defined]
     assert trust.is_revoked(tl.keys[0])
 

@@ -34,7 +34,9 @@ def test_demo_covers_every_reason_code(demo_cases: list[dict[str, Any]]) -> None
     assert {c["expect"] for c in demo_cases} == {"valid", "warning", "invalid"}
 
 
-def test_every_demo_case_gives_its_listed_verdict(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+def test_every_demo_case_gives_its_listed_verdict(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
     for case in demo_cases:
         result = _verify(demo_world, case["payload"], case.get("context"))
         assert result.verdict.value == case["expect"], case["label"]
@@ -42,7 +44,9 @@ def test_every_demo_case_gives_its_listed_verdict(demo_world: Path, demo_cases: 
         assert all(r.message for r in result.reasons)
 
 
-def test_valid_physician_has_registry_record(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+def test_valid_physician_has_registry_record(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
     result = _verify(demo_world, demo_cases[0]["payload"])
     assert result.verdict is Verdict.VALID
     assert result.practitioner is not None
@@ -51,14 +55,18 @@ def test_valid_physician_has_registry_record(demo_world: Path, demo_cases: list[
     assert "*" in result.practitioner.id_mask
 
 
-def test_superseded_shows_the_current_record(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+def test_superseded_shows_the_current_record(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
     case = next(c for c in demo_cases if c["codes"] == ["SUPERSEDED"])
     result = _verify(demo_world, case["payload"])
     assert result.credential.licence.version < result.practitioner.version
     assert "以当前登记信息为准" in result.reasons[0].message
 
 
-def test_crypto_reasons_stop_at_the_first(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+def test_crypto_reasons_stop_at_the_first(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
     case = next(c for c in demo_cases if c["codes"] == ["KEY_REVOKED"])
     # Even where the registry would object too (a future verification time), only the
     # cryptographic reason is given and nothing is looked up.
@@ -75,18 +83,24 @@ def test_registry_reasons_all_apply(demo_world: Path, demo_cases: list[dict[str,
     assert result.verdict is Verdict.INVALID
 
 
-def test_alg_mismatch_with_the_trust_list_is_bad_signature(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+def test_alg_mismatch_with_the_trust_list_is_bad_signature(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
     """A credential claiming ES256 under an Ed25519 issuer's kid."""
     valid = codec.decode(demo_cases[0]["payload"])
     key = read_private(demo_world / "demo" / "keys" / "issuer-henan.pem")
     text = codec.encode_cose(
         {1: valid.iss, 6: valid.iat, -70000: licence_to_map(valid.licence)},
-        key, alg=-7, kid=valid.kid,
+        key,
+        alg=-7,
+        kid=valid.kid,
     )
     assert _verify(demo_world, text).codes == ("BAD_SIGNATURE",)
 
 
-def test_no_trust_list_means_unknown_key(demo_cases: list[dict[str, Any]], fresh_home: Path) -> None:
+def test_no_trust_list_means_unknown_key(
+    demo_cases: list[dict[str, Any]], fresh_home: Path
+) -> None:
     result = _verify(fresh_home, demo_cases[0]["payload"])
     assert result.codes == ("UNKNOWN_KEY",)
 
@@ -114,7 +128,7 @@ def test_fuzz_mutated_valid_payloads_are_never_valid(
     payload = demo_cases[1]["payload"]
     i = data.draw(st.integers(4, len(payload) - 1))
     c = data.draw(st.sampled_from("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"))
-    mutated = payload[:i] + c + payload[i + 1:]
+    mutated = payload[:i] + c + payload[i + 1 :]
     if mutated == payload:
         return
     ctx = Context(at=dt.datetime.now(dt.UTC))

@@ -49,8 +49,9 @@ def cases(fixed_world: Path) -> list[dict[str, Any]]:
 def make_app(world: Path) -> Callable[..., YanzhaoApp]:
     """Build the app on the private world with a frozen clock."""
 
-    def factory(home: Path | None = None, *, demo: bool = True, kiosk: bool = False,
-                camera: Any = None) -> YanzhaoApp:
+    def factory(
+        home: Path | None = None, *, demo: bool = True, kiosk: bool = False, camera: Any = None
+    ) -> YanzhaoApp:
         service = KioskService(Home(home or world), clock=lambda: CLOCK)
         return YanzhaoApp(service, demo=demo, kiosk=kiosk, camera=camera)
 

@@ -38,8 +38,9 @@ async def test_status_trust_and_statistics(make_app: Callable[..., YanzhaoApp]) 
         assert "按审批机关统计" in stats and "卫生健康委员会" in stats and "█" in stats
 
 
-async def test_sync_from_a_folder_and_failures(make_app: Callable[..., YanzhaoApp], world: Path,
-                                               tmp_path: Path) -> None:
+async def test_sync_from_a_folder_and_failures(
+    make_app: Callable[..., YanzhaoApp], world: Path, tmp_path: Path
+) -> None:
     # A fresh home pinned to the demo root, with nothing installed yet.
     from kiosk.home import init
 
@@ -69,7 +70,9 @@ async def test_sync_from_a_folder_and_failures(make_app: Callable[..., YanzhaoAp
     assert json.loads((fresh / "config.json").read_text())["sync_source"].endswith("bundle")
 
 
-async def test_settings_are_validated_and_saved(make_app: Callable[..., YanzhaoApp], world: Path) -> None:
+async def test_settings_are_validated_and_saved(
+    make_app: Callable[..., YanzhaoApp], world: Path
+) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _admin(app, pilot, "tab-settings")
@@ -136,7 +139,9 @@ async def test_corrupt_replica_is_calm(make_app: Callable[..., YanzhaoApp], worl
         assert isinstance(app.screen, AdminScreen)
 
 
-async def test_missing_home_folder_is_calm(make_app: Callable[..., YanzhaoApp], world: Path) -> None:
+async def test_missing_home_folder_is_calm(
+    make_app: Callable[..., YanzhaoApp], world: Path
+) -> None:
     shutil.rmtree(world / "trust")
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -23,14 +23,15 @@ def _video(path: Path, qr_png: Path, frames: int = 40) -> Path:
         frame = np.full((720, 1280), 235, np.uint8)
         if i >= 5:  # the holder brings the code into view after half a second
             h, w = code.shape
-            frame[100:100 + h, 300:300 + w] = code
+            frame[100 : 100 + h, 300 : 300 + w] = code
         writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
     writer.release()
     return path
 
 
-async def test_camera_reads_a_code(make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]],
-                                   world: Path, tmp_path: Path) -> None:
+async def test_camera_reads_a_code(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]], world: Path, tmp_path: Path
+) -> None:
     case = case_by(cases, None)
     video = _video(tmp_path / "counter.avi", world / case["image"])
     app = make_app(camera=CameraFeed(str(video)))

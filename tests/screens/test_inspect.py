@@ -14,8 +14,9 @@ from screens.inspect import InspectScreen
 from tests.screens.conftest import case_by, notified, plain, settle, until
 
 
-async def test_full_inspection(make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]],
-                               world: Path) -> None:
+async def test_full_inspection(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]], world: Path
+) -> None:
     multi = next(c for c in cases if c["label"].startswith("多机构"))
     here = multi["context"]["institution"]
     app = make_app()
@@ -51,8 +52,9 @@ async def test_full_inspection(make_app: Callable[..., YanzhaoApp], cases: list[
     assert csv_text.count("\n") >= 5
 
 
-async def test_pick_institution_by_scanning_its_licence(make_app: Callable[..., YanzhaoApp],
-                                                        cases: list[dict[str, Any]]) -> None:
+async def test_pick_institution_by_scanning_its_licence(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
     inst = next(c for c in cases if c["label"].startswith("有效医疗机构"))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -65,8 +67,9 @@ async def test_pick_institution_by_scanning_its_licence(make_app: Callable[..., 
         assert "正在检查" in plain(screen.query_one("#inspect-title", Static))
 
 
-async def test_scanning_a_person_before_picking_explains(make_app: Callable[..., YanzhaoApp],
-                                                         cases: list[dict[str, Any]]) -> None:
+async def test_scanning_a_person_before_picking_explains(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f3")

@@ -42,8 +42,9 @@ async def test_lookup_by_id_number(make_app: Callable[..., YanzhaoApp], world: P
         assert plain(app.screen.query_one("#lookup-photo", Static)).strip()  # the photo
 
 
-async def test_wrong_check_character_is_explained_while_typing(make_app: Callable[..., YanzhaoApp],
-                                                               world: Path) -> None:
+async def test_wrong_check_character_is_explained_while_typing(
+    make_app: Callable[..., YanzhaoApp], world: Path
+) -> None:
     good = _person(world)["id_number"]
     wrong = good[:17] + ("0" if good[17] != "0" else "1")
     app = make_app()
@@ -63,7 +64,9 @@ async def test_wrong_check_character_is_explained_while_typing(make_app: Callabl
         assert app.screen.query_one(DataTable).row_count == 0
 
 
-async def test_lookup_by_two_character_name_and_cert(make_app: Callable[..., YanzhaoApp], world: Path) -> None:
+async def test_lookup_by_two_character_name_and_cert(
+    make_app: Callable[..., YanzhaoApp], world: Path
+) -> None:
     short = _person(world, lambda r: len(r["name"]) == 2)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -86,7 +89,9 @@ async def test_nothing_found_says_so(make_app: Callable[..., YanzhaoApp]) -> Non
         assert "没有找到" in plain(app.screen.query_one("#lookup-hint", Static))
 
 
-async def test_lookup_without_replica_is_calm(make_app: Callable[..., YanzhaoApp], world: Path) -> None:
+async def test_lookup_without_replica_is_calm(
+    make_app: Callable[..., YanzhaoApp], world: Path
+) -> None:
     app = make_app(world / "demo" / "no-replica-home")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f2")

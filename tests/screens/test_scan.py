@@ -13,8 +13,17 @@ from screens.scan import ScanScreen
 from screens.verdict_card import VerdictCard
 from tests.screens.conftest import case_by, notified, plain, settle, until
 
-KEY_NAMES = {" ": "space", "$": "dollar_sign", "%": "percent_sign", "*": "asterisk", "+": "plus",
-             "-": "minus", ".": "full_stop", "/": "slash", ":": "colon"}
+KEY_NAMES = {
+    " ": "space",
+    "$": "dollar_sign",
+    "%": "percent_sign",
+    "*": "asterisk",
+    "+": "plus",
+    "-": "minus",
+    ".": "full_stop",
+    "/": "slash",
+    ":": "colon",
+}
 
 
 def _banner(app: YanzhaoApp) -> str:
@@ -22,12 +31,15 @@ def _banner(app: YanzhaoApp) -> str:
 
 
 def _text(app: YanzhaoApp) -> str:
-    return " ".join(plain(app.screen.query_one(w, Static))
-                    for w in ("#verdict-banner", "#verdict-reasons", "#verdict-fields"))
+    return " ".join(
+        plain(app.screen.query_one(w, Static))
+        for w in ("#verdict-banner", "#verdict-reasons", "#verdict-fields")
+    )
 
 
-async def test_paste_a_valid_payload_shows_green_card(make_app: Callable[..., YanzhaoApp],
-                                                      cases: list[dict[str, Any]]) -> None:
+async def test_paste_a_valid_payload_shows_green_card(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         assert isinstance(app.screen, ScanScreen)
@@ -42,8 +54,9 @@ async def test_paste_a_valid_payload_shows_green_card(make_app: Callable[..., Ya
         assert box.value == ""
 
 
-async def test_invalid_rings_the_bell_and_explains(make_app: Callable[..., YanzhaoApp],
-                                                   cases: list[dict[str, Any]]) -> None:
+async def test_invalid_rings_the_bell_and_explains(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
     app = make_app()
     bells: list[int] = []
     app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
@@ -55,8 +68,9 @@ async def test_invalid_rings_the_bell_and_explains(make_app: Callable[..., Yanzh
         assert bells == [1]
 
 
-async def test_forged_credential_shows_no_content(make_app: Callable[..., YanzhaoApp],
-                                                  cases: list[dict[str, Any]]) -> None:
+async def test_forged_credential_shows_no_content(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         forged = case_by(cases, "BAD_SIGNATURE")
@@ -67,8 +81,9 @@ async def test_forged_credential_shows_no_content(make_app: Callable[..., Yanzha
         assert "姓名" not in text  # no field of an untrusted credential is shown
 
 
-async def test_superseded_shows_what_changed(make_app: Callable[..., YanzhaoApp],
-                                             cases: list[dict[str, Any]]) -> None:
+async def test_superseded_shows_what_changed(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         app.post_message(PayloadScanned(case_by(cases, "SUPERSEDED")["payload"], "test"))
@@ -94,8 +109,9 @@ async def test_scanner_burst_is_recognised_whatever_has_focus(
         assert app.screen.query_one(VerdictCard).has_class("is-valid")
 
 
-async def test_human_typing_is_not_a_scan(make_app: Callable[..., YanzhaoApp],
-                                          cases: list[dict[str, Any]]) -> None:
+async def test_human_typing_is_not_a_scan(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
     """Someone typing into the paste box at human speed gets no scan until they press Enter."""
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -119,7 +135,9 @@ async def test_demo_guide_scans_the_chosen_case(make_app: Callable[..., YanzhaoA
         assert "护士" in _banner(app)
 
 
-async def test_card_clears_itself(make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]) -> None:
+async def test_card_clears_itself(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         app.post_message(PayloadScanned(case_by(cases, None)["payload"], "test"))
@@ -132,8 +150,9 @@ async def test_card_clears_itself(make_app: Callable[..., YanzhaoApp], cases: li
         assert "请出示" in _banner(app)
 
 
-async def test_every_scan_is_audited(make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]],
-                                     world: Any) -> None:
+async def test_every_scan_is_audited(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]], world: Any
+) -> None:
     import sqlite3
 
     app = make_app()
@@ -142,11 +161,15 @@ async def test_every_scan_is_audited(make_app: Callable[..., YanzhaoApp], cases:
             app.post_message(PayloadScanned(case_by(cases, code)["payload"], "test"))
             await settle(app, pilot)
     with sqlite3.connect(world / "kiosk.db") as conn:
-        outcomes = [r[0] for r in conn.execute("SELECT outcome FROM audit_entry WHERE action='verify'")]
+        outcomes = [
+            r[0] for r in conn.execute("SELECT outcome FROM audit_entry WHERE action='verify'")
+        ]
     assert outcomes[-3:] == ["valid", "invalid", "invalid"]
 
 
-async def test_works_at_80_by_24(make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]) -> None:
+async def test_works_at_80_by_24(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         app.post_message(PayloadScanned(case_by(cases, "CANCELLED")["payload"], "test"))
@@ -154,8 +177,9 @@ async def test_works_at_80_by_24(make_app: Callable[..., YanzhaoApp], cases: lis
         assert "无效" in _banner(app)
 
 
-async def test_every_demo_case_from_the_guide(make_app: Callable[..., YanzhaoApp],
-                                              cases: list[dict[str, Any]]) -> None:
+async def test_every_demo_case_from_the_guide(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
     """A new user picks each demo credential in the guide: each gives its listed verdict."""
     from textual.widgets import OptionList
 

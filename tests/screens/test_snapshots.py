@@ -36,6 +36,7 @@ def _scan(payload: str) -> Callable[[Any], Any]:
 
 def test_scan_waiting(snap_compare: Any, make_app: Callable[..., YanzhaoApp]) -> None:
     """The home screen of the demo, waiting for a code, with the guide."""
+
     async def run_before(pilot: Any) -> None:
         _still(pilot.app)
         await pilot.pause()
@@ -44,14 +45,21 @@ def test_scan_waiting(snap_compare: Any, make_app: Callable[..., YanzhaoApp]) ->
 
 
 @pytest.mark.parametrize("code", [None, "SUPERSEDED", "FILED", "BAD_SIGNATURE"])
-def test_scan_verdicts(snap_compare: Any, make_app: Callable[..., YanzhaoApp],
-                       cases: list[dict[str, Any]], code: str | None) -> None:
+def test_scan_verdicts(
+    snap_compare: Any,
+    make_app: Callable[..., YanzhaoApp],
+    cases: list[dict[str, Any]],
+    code: str | None,
+) -> None:
     """Green, amber and red cards; a forged credential shows nothing of its content."""
-    assert snap_compare(make_app(demo=False), terminal_size=SIZE,
-                        run_before=_scan(case_by(cases, code)["payload"]))
+    assert snap_compare(
+        make_app(demo=False), terminal_size=SIZE, run_before=_scan(case_by(cases, code)["payload"])
+    )
 
 
-def test_lookup_results(snap_compare: Any, make_app: Callable[..., YanzhaoApp], world: Path) -> None:
+def test_lookup_results(
+    snap_compare: Any, make_app: Callable[..., YanzhaoApp], world: Path
+) -> None:
     """Look-up by ID number: one row, the detail panel, the photo."""
     with (world / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8") as fh:
         person = next(r for r in map(json.loads, fh) if r.get("photo"))
@@ -69,8 +77,9 @@ def test_lookup_results(snap_compare: Any, make_app: Callable[..., YanzhaoApp], 
     assert snap_compare(make_app(demo=False), terminal_size=SIZE, run_before=run_before)
 
 
-def test_inspection_roster(snap_compare: Any, make_app: Callable[..., YanzhaoApp],
-                           cases: list[dict[str, Any]]) -> None:
+def test_inspection_roster(
+    snap_compare: Any, make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
     """An inspection with two people checked."""
     multi = next(c for c in cases if c["label"].startswith("多机构"))
 
@@ -92,6 +101,7 @@ def test_inspection_roster(snap_compare: Any, make_app: Callable[..., YanzhaoApp
 
 def test_admin_status(snap_compare: Any, make_app: Callable[..., YanzhaoApp]) -> None:
     """Replica status with counts by type and status."""
+
     async def run_before(pilot: Any) -> None:
         await pilot.press("f4")
         await settle(pilot.app, pilot)
@@ -100,8 +110,11 @@ def test_admin_status(snap_compare: Any, make_app: Callable[..., YanzhaoApp]) ->
     assert snap_compare(make_app(demo=False), terminal_size=SIZE, run_before=run_before)
 
 
-def test_no_replica_banner(snap_compare: Any, make_app: Callable[..., YanzhaoApp], world: Path) -> None:
+def test_no_replica_banner(
+    snap_compare: Any, make_app: Callable[..., YanzhaoApp], world: Path
+) -> None:
     """A home without a replica: the red banner points to sync."""
+
     async def run_before(pilot: Any) -> None:
         _still(pilot.app)
         await pilot.pause()

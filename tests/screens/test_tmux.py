@@ -34,8 +34,13 @@ def _wait_for(session: str, text: str, timeout: float = 20.0) -> str:
 
 def test_person_scans_and_looks_up(demo_copy: Path) -> None:
     session = f"yz-{uuid.uuid4().hex[:8]}"
-    cases = [json.loads(x) for x in (demo_copy / "demo" / "credentials.ndjson").read_text("utf-8").splitlines()]
-    person = json.loads((demo_copy / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8").readline())
+    cases = [
+        json.loads(x)
+        for x in (demo_copy / "demo" / "credentials.ndjson").read_text("utf-8").splitlines()
+    ]
+    person = json.loads(
+        (demo_copy / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8").readline()
+    )
     cmd = f"{sys.executable} {ROOT / 'main.py'} --home {demo_copy}"
     _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd)
     try:
@@ -56,7 +61,9 @@ def test_person_scans_and_looks_up(demo_copy: Path) -> None:
         while time.monotonic() < deadline and session in _tmux("ls"):
             time.sleep(0.2)
         assert session not in _tmux("ls")
-        assert not (demo_copy / "logs" / "kiosk.log").exists() or "Traceback" not in (
-            demo_copy / "logs" / "kiosk.log").read_text()
+        assert (
+            not (demo_copy / "logs" / "kiosk.log").exists()
+            or "Traceback" not in (demo_copy / "logs" / "kiosk.log").read_text()
+        )
     finally:
         _tmux("kill-session", "-t", session)

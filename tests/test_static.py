@@ -1,0 +1,44 @@
+"""Static checks the style guide asks for: ruff (lint and format) everywhere, mypy strict on
+the core packages. Skipped only where the tool is not installed (it is, via the test extra)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def test_ruff_lint_and_format() -> None:
+    ruff = _tool("ruff")
+    lint = subprocess.run(
+        [ruff, "check", "."], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert lint.returncode == 0, lint.stdout[-3000:]
+    fmt = subprocess.run(
+        [ruff, "format", "--check", "."], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert fmt.returncode == 0, fmt.stdout[-3000:]
+
+
+def test_mypy_strict_on_the_core() -> None:
+    mypy = _tool("mypy")
+    proc = subprocess.run(
+        [mypy, "--strict", "--ignore-missing-imports", "kiosk", "db", "scanner", "seed"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]

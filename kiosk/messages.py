@@ -138,6 +138,7 @@ def reason_class(code: str) -> Verdict:
 TEXT: dict[str, tuple[str, str]] = {
     "app.title": ("验照 电子证照核验", "Yanzhao e-licence verification"),
     "demo": ("演示 DEMO", "DEMO"),
+    "operator": ("操作员", "Operator"),
     "mode.scan": ("扫码核验", "Scan"),
     "mode.lookup": ("查询", "Look up"),
     "mode.inspect": ("检查", "Inspection"),

@@ -58,6 +58,8 @@ class StatusHeader(Vertical):
         health = service.health()
         now = service.clock().astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
         status = Text(now + "  ")
+        # Operators and their login come with a later issue; this is where the name goes.
+        status.append(f"{app.text('operator')} {service.operator or '—'}  ", style="dim")  # type: ignore[attr-defined]
         if health.replica is None:
             status.append(app.text("replica.none"), style="bold red")  # type: ignore[attr-defined]
         else:

@@ -25,17 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seed import photos
-from seed.registry import (
+from seed.registry import LineSink, write_meta
+from seed.world import (
     CATEGORIES,
     SCOPE_CATEGORY,
     TITLES,
     InstitutionIndex,
-    LineSink,
     World,
     add_years,
     dumps,
     iso,
-    write_meta,
 )
 
 _KIND = re.compile(rb'"kind":\s*"(\w+)"')

@@ -111,8 +111,7 @@ def _keys_and_trust(path: Path, authority: str, authority_name: str, now: dt.dat
         ),
     ]
     data, sig = trust.build(1, _iso(now), entries, made["root"])
-    (path / "trustlist.json").write_bytes(data)
-    (path / "trustlist.json.sig").write_text(sig, "ascii")
+    trust.save(path, data, sig)
 
 
 def payload(world: World, at: dt.datetime) -> tuple[str, dict[str, Any]]:

@@ -11,7 +11,6 @@ import errno
 import hashlib
 import http.client
 import os
-import shutil
 import time
 import urllib.error
 import urllib.parse
@@ -242,8 +241,3 @@ def open_source(source: str) -> Source:
     if scheme and len(scheme) > 1:
         raise SourceUnavailableError(f"不支持的同步地址 {source} (only folders and http(s) URLs)")
     return FolderSource(Path(source))
-
-
-def copy_file(src: Path, dst: Path) -> None:
-    """Copy a file (used for baselines in benchmarks and by tests)."""
-    shutil.copyfile(src, dst)

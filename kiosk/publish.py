@@ -27,7 +27,6 @@ from kiosk import bundle
 from kiosk.errors import ExportError, KeyFileError, TrustListError
 from kiosk.export import read_meta
 from kiosk.keys import kid_bytes, kid_text, read_private, spki_der
-from kiosk.trust import usable_at
 
 KEEP_DELTAS = 30
 ZSTD_LEVEL = 3
@@ -230,4 +229,4 @@ def _write_atomic(path: Path, data: bytes, work: Path) -> None:
     os.replace(tmp, path)
 
 
-__all__ = ["Publication", "publish", "decompress", "usable_at"]
+__all__ = ["Publication", "publish", "decompress"]

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
+import io
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -253,7 +254,6 @@ def _apply_chain(home: Home, src: Source, chain: list[DeltaRef], progress: Progr
             fh = stack.enter_context(
                 zstandard.ZstdDecompressor().stream_reader(stack.enter_context(path.open("rb")))
             )
-            import io
 
             header, records = delta.read(io.BufferedReader(fh))
             if header.get("from") != ref.from_seq or header.get("to") != ref.to_seq:

@@ -11,6 +11,7 @@ import binascii
 import datetime as dt
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from kiosk.domain import TrustKey, TrustList
@@ -138,6 +139,14 @@ def entry(
         "not_after": not_after,
         "revoked_at": revoked_at,
     }
+
+
+def save(folder: Path, data: bytes, sig: str) -> Path:
+    """Write trustlist.json and its .sig into a folder (publisher and demo side)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "trustlist.json").write_bytes(data)
+    (folder / "trustlist.json.sig").write_text(sig, "ascii")
+    return folder / "trustlist.json"
 
 
 def build(

@@ -110,8 +110,7 @@ def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
         ),
     ]
     data, sig = trust.build(1, iso(now), entries, made["root"])
-    (folder.parent / "trustlist.json").write_bytes(data)
-    (folder.parent / "trustlist.json.sig").write_text(sig, "ascii")
+    trust.save(folder.parent, data, sig)
     return made
 
 

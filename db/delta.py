@@ -190,9 +190,13 @@ def apply(
                 updates[(table, cols)].append([_dec(rec["set"][c]) for c in cols] + rec["key"])
             else:
                 raise KeyError(op)
+        # In key order: consecutive rows then share B-tree pages, which random order (the
+        # delta's) would read and dirty once per row instead of once per page.
         for table in reversed(ORDER):
-            _delete(conn, table, deletes.get(table, []))
+            _delete(conn, table, sorted(deletes.get(table, [])))
         for (table, cols), rows in updates.items():
+            nkey = TABLES[table][1]
+            rows.sort(key=lambda row: row[-nkey:])
             _update(conn, table, cols, rows)
         for table in ORDER:
             cols, _ = TABLES[table]

@@ -18,11 +18,19 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from kiosk.errors import BundleIntegrityError, ReplicaError, SyncError
 
 POINTER = "CURRENT"
+
+
+class Sink(Protocol):
+    """Where a snapshot writer puts the new replica's bytes."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def flush(self) -> None: ...
 
 
 def current(replica_dir: Path) -> Path | None:
@@ -98,7 +106,7 @@ def clean(replica_dir: Path) -> None:
     (replica_dir / (POINTER + ".tmp")).unlink(missing_ok=True)  # a switch that was cut short
 
 
-def install_snapshot(replica_dir: Path, write: Callable[[IO[bytes]], None], sequence: int) -> Path:
+def install_snapshot(replica_dir: Path, write: Callable[[Sink], None], sequence: int) -> Path:
     """Install a snapshot: `write` fills the new file, which is then synced and switched to.
 
     Raises:
@@ -115,7 +123,7 @@ def install_snapshot(replica_dir: Path, write: Callable[[IO[bytes]], None], sequ
     )  # a stale journal or WAL under the new name would be replayed into it
     try:
         with part.open("wb") as fh:
-            write(fh)
+            write(_Writeback(fh))
             fh.flush()
             os.fsync(fh.fileno())
         _check_readable(part, sequence)
@@ -132,6 +140,31 @@ def install_snapshot(replica_dir: Path, write: Callable[[IO[bytes]], None], sequ
     if old is not None:
         _remove_db(old)
     return replica_dir / name
+
+
+class _Writeback:
+    """A file writer that starts the disk writeback of each chunk as soon as it is written, so
+    that writing overlaps with decompressing and the final fsync has little left to do (it was
+    a third of a snapshot install). POSIX_FADV_DONTNEED on pages still dirty starts their
+    writeback without waiting and keeps them cached; durability still rests on that fsync."""
+
+    CHUNK = 32 << 20
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh, self._done, self._pending = fh, 0, 0
+
+    def write(self, data: bytes) -> int:
+        n = self._fh.write(data)
+        self._pending += n
+        if self._pending >= self.CHUNK and hasattr(os, "posix_fadvise"):
+            self._fh.flush()
+            os.posix_fadvise(self._fh.fileno(), self._done, self._pending, os.POSIX_FADV_DONTNEED)
+            self._done += self._pending
+            self._pending = 0
+        return n
+
+    def flush(self) -> None:
+        self._fh.flush()
 
 
 def _check_readable(path: Path, sequence: int) -> None:

@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from db import delta, store
 from kiosk import bundle
@@ -202,11 +202,11 @@ def _install_snapshot(
     return ref.size
 
 
-def _decompress_checked(path: Path, ref: FileRef | None) -> Callable[[IO[bytes]], None]:
+def _decompress_checked(path: Path, ref: FileRef | None) -> Callable[[store.Sink], None]:
     """A writer that decompresses `path` into the new replica file; with `ref`, it also checks
     the compressed bytes' size and SHA-256 as they are read (the file is read only once)."""
 
-    def write(out: IO[bytes]) -> None:
+    def write(out: store.Sink) -> None:
         import zstandard
 
         digest, size = hashlib.sha256(), 0
@@ -219,7 +219,7 @@ def _decompress_checked(path: Path, ref: FileRef | None) -> Callable[[IO[bytes]]
             with path.open("rb") as fin:
                 try:
                     with zstandard.ZstdDecompressor().stream_writer(
-                        out, write_size=1 << 20, closefd=False
+                        cast(IO[bytes], out), write_size=1 << 20, closefd=False
                     ) as sink:
                         while block := fin.read(1 << 20):
                             if ref is not None:

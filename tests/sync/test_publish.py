@@ -155,6 +155,24 @@ BAD_LINES = {
         "not a JSON",
     ),
     "not an object": ("filings.ndjson", 7, lambda r, rows: b"[1, 2]", "not a JSON object"),
+    "photo file missing": (
+        "practitioners.ndjson",
+        100,
+        lambda r, rows: r.update(photo="photos/no/such.jpg"),
+        "no/such.jpg is missing",
+    ),
+    "photo name with a NUL": (
+        "practitioners.ndjson",
+        1000,
+        lambda r, rows: r.update(photo="photos/a\u0000b.jpg"),
+        "relative path under photos/",
+    ),
+    "photo outside photos/": (
+        "practitioners.ndjson",
+        1990,
+        lambda r, rows: r.update(photo="../meta.json"),
+        "relative path under photos/",
+    ),
     "duplicate cert_no": ("practitioners.ndjson", 100, _same_cert_as_earlier, "duplicate"),
     "duplicate reg_no": (
         "institutions.ndjson",
@@ -222,6 +240,21 @@ def test_a_duplicate_is_named_by_its_own_line(case: str, chain: Chain, tmp_path:
     with pytest.raises(ExportError) as err:
         publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
     assert (err.value.file, err.value.line) == (file, line)
+
+
+def test_the_first_of_several_bad_lines_is_named(chain: Chain, tmp_path: Path) -> None:
+    """A bad field is named before a missing photo or bad JSON on later lines."""
+    from kiosk.errors import ExportError
+    from kiosk.publish import publish
+
+    export = _copy_export(chain.exports[2], tmp_path / "export")
+    _edit(export, "practitioners.ndjson", 40, lambda r, rows: r.update(sex="X"))
+    _edit(export, "practitioners.ndjson", 42, lambda r, rows: r.update(photo="photos/gone.jpg"))
+    _edit(export, "practitioners.ndjson", 45, lambda r, rows: b"{")
+    with pytest.raises(ExportError) as err:
+        publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
+    assert (err.value.file, err.value.line) == ("practitioners.ndjson", 40)
+    assert "'sex'" in str(err.value)
 
 
 def test_a_refused_export_leaves_no_bundle_folder_behind(chain: Chain, tmp_path: Path) -> None:

@@ -22,6 +22,9 @@ from kiosk.errors import ExportError
 
 T = TypeVar("T")
 BATCH = 20_000
+# The replica's table layout; a publication makes no delta from a replica of another layout
+# (kiosks then take the snapshot). 2: practitioner.photo is the photo's digest, not a flag.
+SCHEMA = "2"
 
 INSERT = {
     "institution": "INSERT INTO institution VALUES (" + ",".join("?" * 15) + ")",
@@ -144,6 +147,7 @@ def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
             "exported_at": meta["exported_at"],
             "jurisdiction": meta["jurisdiction"],
             "id_hash_key": id_key.hex(),
+            "schema": SCHEMA,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "counts": json.dumps(counts(conn)),
         }

@@ -6,6 +6,7 @@ line of the first bad record. ID numbers leave here only as keyed hash and mask.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -208,10 +209,15 @@ def _practitioner_row(
         _code(r, "authority"),
         _text(r, "authority_name"),
         _date(r, "issued_on"),
-        photo is not None,
+        None if photo is None else photo_digest(photo),
         _version(r),
     )
     return row, photo
+
+
+def photo_digest(photo: bytes) -> bytes:
+    """What the replica's practitioner.photo holds for a photo: its SHA-256, first 8 bytes."""
+    return hashlib.sha256(photo).digest()[:8]
 
 
 class _Photos:

@@ -153,9 +153,11 @@ def _publish(
         _check_previous(out, prev)
         decompress(out / prev["snapshot"]["name"], prev_db)
         with sqlite3.connect(prev_db) as conn:
-            id_key = bytes.fromhex(
-                conn.execute("SELECT value FROM meta WHERE key = 'id_hash_key'").fetchone()[0]
-            )
+            prev_meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        id_key = bytes.fromhex(prev_meta["id_hash_key"])
+        if prev_meta.get("schema") != build.SCHEMA:
+            prev_db = None  # another table layout: no delta from it, kiosks take the snapshot
+            prev = {**prev, "deltas": []}  # nor the deltas that led to it
     db_path = work / "replica.db"
     values = build.build(export, db_path, id_key=id_key)
     snap = work / f"snapshot-{seq:08d}.db.zst"

@@ -305,3 +305,24 @@ def test_a_second_publish_into_the_same_folder_at_once_is_refused(
     assert "another publish into this bundle folder is running" in proc.stderr
     assert file_state(bundle) == before
     assert _publish_cli(chain.exports[2], bundle, chain).returncode == 0
+
+
+def test_no_delta_from_a_replica_of_another_schema(
+    chain: Chain, home1: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A publication after a change of the replica's table layout carries no delta (nor the
+    older ones): every kiosk takes the snapshot, whose file has the new layout."""
+    from db import build
+    from kiosk.home import Home
+    from kiosk.publish import publish
+    from kiosk.sync import sync
+
+    bundle = tmp_path / "bundle"
+    publish(chain.exports[1], chain.trust, chain.publisher, bundle)
+    monkeypatch.setattr(build, "SCHEMA", "99")
+    pub = publish(chain.exports[2], chain.trust, chain.publisher, bundle)
+    assert pub.delta is None
+    manifest = json.loads((bundle / "manifest.json").read_bytes())
+    assert manifest["deltas"] == [] and not list(bundle.glob("delta-*"))
+    result = sync(Home(home1), str(bundle))
+    assert (result.method, result.from_sequence, result.to_sequence) == ("snapshot", 1, 2)

@@ -105,7 +105,9 @@ class Photo(ReplicaModel):
     """Face photos, apart from the records so that record pages stay small.
 
     A rowid table, unlike the others: a 2-3 KB photo in a WITHOUT ROWID row spills to an
-    overflow page of its own (measured: every delete then touched two pages at random).
+    overflow page of its own (measured: every delete then touched two pages at random). Its key
+    is a unique index made after the bulk load, not a PRIMARY KEY kept up row by row, which
+    made each photo insert 4x dearer (bench figures in BENCHMARKS.md).
     """
 
     kind = TextField()
@@ -113,13 +115,14 @@ class Photo(ReplicaModel):
     jpeg = BlobField()
 
     class Meta:
-        primary_key = CompositeKey("kind", "cert_no")
+        primary_key = False
         table_settings: list[str] = []
+        indexes = ((("kind", "cert_no"), True),)
 
 
 REPLICA_TABLES: list[type[Model]] = [Meta, Institution, Practitioner, Filing, Photo]
 # Secondary indexes, created after a bulk load (cheaper than maintaining them row by row).
-REPLICA_INDEXED = {Institution, Practitioner, Filing}
+REPLICA_INDEXED = {Institution, Practitioner, Filing, Photo}
 
 
 class LocalModel(Model):

@@ -12,11 +12,11 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
 from db import models
+from db.readahead import readahead
 from kiosk import export as ex
 from kiosk.errors import ExportError
 
@@ -25,6 +25,10 @@ BATCH = 20_000
 # The replica's table layout; a publication makes no delta from a replica of another layout
 # (kiosks then take the snapshot). 2: practitioner.photo is the photo's digest, not a flag.
 SCHEMA = "2"
+# From this size of practitioners.ndjson on (some 40,000 lines), its lines are read and checked
+# in a worker process while this one inserts (db/readahead.py); below it, a process costs more
+# than it saves.
+READAHEAD_BYTES = 16 << 20
 
 INSERT = {
     "institution": "INSERT INTO institution VALUES (" + ",".join("?" * 15) + ")",
@@ -35,8 +39,21 @@ INSERT = {
 
 
 def _batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
-    it = iter(items)
-    while batch := list(islice(it, size)):
+    """Lists of up to `size` items. A bad line ends the stream only after the lines before it
+    are yielded (and inserted), so that a duplicate key earlier in the batch is still the line
+    named, not the bad line read after it."""
+    batch: list[T] = []
+    try:
+        for item in items:
+            batch.append(item)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    except ExportError:
+        if batch:
+            yield batch
+        raise
+    if batch:
         yield batch
 
 
@@ -89,7 +106,12 @@ def _find_duplicate(
 def _practitioner_rows(
     export: Path, id_key: bytes, photos: list[tuple[str, str, bytes]]
 ) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    for line, row, photo in ex.practitioners(export, id_key):
+    try:
+        big = (export / "practitioners.ndjson").stat().st_size >= READAHEAD_BYTES
+    except OSError:
+        big = False  # the reader names the missing file
+    lines = readahead(ex.practitioners, export, id_key) if big else ex.practitioners(export, id_key)
+    for line, row, photo in lines:
         if photo is not None:
             photos.append((row[0], row[1], photo))
         yield line, row

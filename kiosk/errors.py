@@ -5,6 +5,8 @@ Nothing here imports from the project, so every layer can raise and catch these.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class KioskError(Exception):
     """An expected failure with a human message and a short title."""
@@ -87,8 +89,17 @@ class ExportError(KioskError):
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
         where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
         super().__init__(where + message)
+        self.reason = message
         self.file = file
         self.line = line
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (the export is read in a worker process): file and line included."""
+        return (_export_error, (self.reason, self.file, self.line))
+
+
+def _export_error(message: str, file: str | None, line: int | None) -> ExportError:
+    return ExportError(message, file=file, line=line)
 
 
 class KeyFileError(BadInputError):

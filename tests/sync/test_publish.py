@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import zstandard
 
-from tests.sync.conftest import Chain, file_state, run_main
+from tests.sync.conftest import Chain, file_state, replica_rows, run_main
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
@@ -326,3 +326,69 @@ def test_no_delta_from_a_replica_of_another_schema(
     assert manifest["deltas"] == [] and not list(bundle.glob("delta-*"))
     result = sync(Home(home1), str(bundle))
     assert (result.method, result.from_sequence, result.to_sequence) == ("snapshot", 1, 2)
+
+
+# ---- the export read in a worker process (db/readahead.py), as large exports are -----------
+
+
+def test_the_worker_process_builds_the_same_replica(
+    chain: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from db import build
+
+    key = bytes(range(32))
+    build.build(chain.exports[2], tmp_path / "here.db", id_key=key)
+    monkeypatch.setattr(build, "READAHEAD_BYTES", 0)
+    build.build(chain.exports[2], tmp_path / "worker.db", id_key=key)
+    here, worker = replica_rows(tmp_path / "here.db"), replica_rows(tmp_path / "worker.db")
+    assert len(worker["practitioner"]) > 1000 and len(worker["photo"]) > 1000
+    assert {k: v for k, v in worker.items() if k != "meta"} == {
+        k: v for k, v in here.items() if k != "meta"
+    }
+
+
+@pytest.mark.parametrize(
+    "case", sorted(c for c, v in BAD_LINES.items() if v[0] == "practitioners.ndjson")
+)
+def test_a_bad_line_read_in_the_worker_process_is_named(
+    case: str, chain: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from db import build
+    from kiosk.errors import ExportError
+    from kiosk.publish import publish
+
+    file, line, change, words = BAD_LINES[case]
+    export = _copy_export(chain.exports[2], tmp_path / "export")
+    _edit(export, file, line, change)
+    monkeypatch.setattr(build, "READAHEAD_BYTES", 0)
+    with pytest.raises(ExportError) as err:
+        publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
+    assert (err.value.file, err.value.line) == (file, line)
+    assert words in str(err.value)
+    assert not (tmp_path / "bundle").exists()
+
+
+def test_a_worker_that_dies_is_an_export_error_not_a_hang(tmp_path: Path) -> None:
+    from db.readahead import readahead
+    from kiosk.errors import ExportError
+
+    with pytest.raises(ExportError, match="stopped unexpectedly"):
+        list(readahead(os._exit, 3))
+
+
+def test_the_builders_own_error_before_a_bad_line_of_the_worker_is_named(
+    chain: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A duplicate key (found by SQLite, in this process) on line 100 is named, not the bad
+    line 120 that the worker read ahead of it."""
+    from db import build
+    from kiosk.errors import ExportError
+    from kiosk.publish import publish
+
+    export = _copy_export(chain.exports[2], tmp_path / "export")
+    _edit(export, "practitioners.ndjson", 100, _same_cert_as_earlier)
+    _edit(export, "practitioners.ndjson", 120, _bad_check_char)
+    monkeypatch.setattr(build, "READAHEAD_BYTES", 0)
+    with pytest.raises(ExportError) as err:
+        publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
+    assert (err.value.file, err.value.line) == ("practitioners.ndjson", 100)

@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,18 +162,21 @@ def _publish(
     db_path = work / "replica.db"
     values = build.build(export, db_path, id_key=id_key)
     snap = work / f"snapshot-{seq:08d}.db.zst"
-    _compress(db_path, snap)
     deltas = [d for d in (prev or {}).get("deltas", []) if (out / d["file"]["name"]).exists()]
     delta_name = None
-    if prev_db is not None and prev is not None:
-        delta_name = f"delta-{int(prev['sequence']):08d}-{seq:08d}.ndjson.zst"
-        header = {"from": int(prev["sequence"]), "to": seq, "meta": values}
-        cctx = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
-        with (work / delta_name).open("wb") as raw, cctx.stream_writer(raw) as fh:
-            delta.write(delta.diff(prev_db, db_path), header, fh)
-        deltas.append(
-            {"from": header["from"], "to": seq, "file": bundle.file_ref(work / delta_name)}
-        )
+    # The snapshot is compressed (zstd releases the GIL) while the delta is computed.
+    with ThreadPoolExecutor(1, thread_name_prefix="compress") as pool:
+        compressed = pool.submit(_compress, db_path, snap)
+        if prev_db is not None and prev is not None:
+            delta_name = f"delta-{int(prev['sequence']):08d}-{seq:08d}.ndjson.zst"
+            header = {"from": int(prev["sequence"]), "to": seq, "meta": values}
+            cctx = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
+            with (work / delta_name).open("wb") as raw, cctx.stream_writer(raw) as fh:
+                delta.write(delta.diff(prev_db, db_path), header, fh)
+            deltas.append(
+                {"from": header["from"], "to": seq, "file": bundle.file_ref(work / delta_name)}
+            )
+        compressed.result()
     deltas = deltas[-KEEP_DELTAS:]
     (work / bundle.TRUST).write_bytes(trust_data)
     (work / bundle.TRUST_SIG).write_bytes(trust_sig)

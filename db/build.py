@@ -8,6 +8,7 @@ a verified file swap: nothing is rebuilt on the kiosk.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -111,10 +112,11 @@ def _practitioner_rows(
     except OSError:
         big = False  # the reader names the missing file
     lines = readahead(ex.practitioners, export, id_key) if big else ex.practitioners(export, id_key)
-    for line, row, photo in lines:
-        if photo is not None:
-            photos.append((row[0], row[1], photo))
-        yield line, row
+    with contextlib.closing(lines):
+        for line, row, photo in lines:
+            if photo is not None:
+                photos.append((row[0], row[1], photo))
+            yield line, row
 
 
 def _checked_filings(
@@ -156,11 +158,13 @@ def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
         create_schema(conn, indexes=False)
         _insert(conn, "institution", ex.institutions(export), "institutions.ndjson")
         photos: list[tuple[str, str, bytes]] = []
-        for batch in _batches(_practitioner_rows(export, id_key, photos)):
-            _insert(conn, "practitioner", batch, "practitioners.ndjson")
-            if photos:
-                conn.executemany(INSERT["photo"], photos)
-                photos.clear()
+        rows = contextlib.closing(_practitioner_rows(export, id_key, photos))
+        with rows as lines:  # stops a readahead worker at once if the build fails
+            for batch in _batches(lines):
+                _insert(conn, "practitioner", batch, "practitioners.ndjson")
+                if photos:
+                    conn.executemany(INSERT["photo"], photos)
+                    photos.clear()
         _insert(conn, "filing", _checked_filings(conn, export), "filings.ndjson")
         for model in models.REPLICA_INDEXED:
             create_indexes(conn, model)

@@ -78,7 +78,7 @@ class Practitioner(ReplicaModel):
     authority = TextField()
     authority_name = TextField()
     issued_on = TextField()
-    # First 8 bytes of the photo's SHA-256, NULL without one: the publisher diffs photos by it
+    # First 16 bytes of the photo's SHA-256, NULL without one: the publisher diffs photos by it
     # instead of reading every photo of both replicas (27 GB each at national scale).
     photo = BlobField(null=True)
     version = IntegerField()

@@ -13,9 +13,12 @@ after every item before it, so the first bad line is still the one named. Leavin
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
+import traceback
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from kiosk.errors import ExportError
@@ -35,13 +38,17 @@ def _work(out: Connection, fn: Callable[..., Iterator[Any]], args: tuple[Any, ..
                 batch = []
         out.send(("items", batch))
         out.send(("end", None))
-    except ExportError as err:
-        out.send(("items", batch))
-        out.send(("error", err))
     except (BrokenPipeError, KeyboardInterrupt):
         pass  # the parent stopped reading
     except Exception as err:  # noqa: BLE001 - reported to the parent, which raises it
-        out.send(("error", ExportError(f"the export reader failed: {err!r}")))
+        if not isinstance(err, ExportError):
+            where = traceback.extract_tb(err.__traceback__)[-1]
+            err = ExportError(
+                f"the export reader failed: {err!r} at {Path(where.filename).name}:{where.lineno}"
+            )
+        with contextlib.suppress(BrokenPipeError):
+            out.send(("items", batch))
+            out.send(("error", err))
     finally:
         out.close()
 
@@ -66,6 +73,7 @@ def readahead(fn: Callable[..., Iterator[Any]], *args: Any) -> Iterator[Any]:
             elif kind == "error":
                 raise payload
             else:
+                worker.join(timeout=5)  # done: let it exit by itself
                 return
     finally:
         inbox.close()

@@ -14,6 +14,7 @@ its new sequence's name and CURRENT switched, so watchers of CURRENT see every i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -145,8 +146,9 @@ def install_snapshot(replica_dir: Path, write: Callable[[Sink], None], sequence:
 class _Writeback:
     """A file writer that starts the disk writeback of each chunk as soon as it is written, so
     that writing overlaps with decompressing and the final fsync has little left to do (it was
-    a third of a snapshot install). POSIX_FADV_DONTNEED on pages still dirty starts their
-    writeback without waiting and keeps them cached; durability still rests on that fsync."""
+    a third of a snapshot install). POSIX_FADV_DONTNEED on a range just written starts its
+    writeback without waiting; pages whose writeback has already finished are dropped from the
+    cache (the first look-ups read them back). Durability still rests on the final fsync."""
 
     CHUNK = 32 << 20
 
@@ -158,7 +160,10 @@ class _Writeback:
         self._pending += n
         if self._pending >= self.CHUNK and hasattr(os, "posix_fadvise"):
             self._fh.flush()
-            os.posix_fadvise(self._fh.fileno(), self._done, self._pending, os.POSIX_FADV_DONTNEED)
+            with contextlib.suppress(OSError):  # only a hint
+                os.posix_fadvise(
+                    self._fh.fileno(), self._done, self._pending, os.POSIX_FADV_DONTNEED
+                )
             self._done += self._pending
             self._pending = 0
         return n

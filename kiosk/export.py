@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -216,8 +217,9 @@ def _practitioner_row(
 
 
 def photo_digest(photo: bytes) -> bytes:
-    """What the replica's practitioner.photo holds for a photo: its SHA-256, first 8 bytes."""
-    return hashlib.sha256(photo).digest()[:8]
+    """What the replica's practitioner.photo holds for a photo: its SHA-256, first 16 bytes
+    (8 would let a forged twin photo be found in about 2^32 tries, and never reach a kiosk)."""
+    return hashlib.sha256(photo).digest()[:16]
 
 
 class _Photos:
@@ -252,8 +254,12 @@ class _Photos:
         try:
             if self._dir is None:
                 raise FileNotFoundError(name)
-            fd = os.open(name.removeprefix("photos/"), os.O_RDONLY, dir_fd=self._dir)
+            fd = os.open(
+                name.removeprefix("photos/"), os.O_RDONLY | os.O_NONBLOCK, dir_fd=self._dir
+            )
             try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise _Bad(f"'photo' {name} is not a file")  # a FIFO would block the read
                 data = os.read(fd, MAX_PHOTO_BYTES + 1)
                 while len(data) <= MAX_PHOTO_BYTES and (more := os.read(fd, MAX_PHOTO_BYTES)):
                     data += more  # a short read (rare on a local file) is not the end

@@ -153,11 +153,12 @@ def _publish(
         prev_db = work / "previous.db"
         _check_previous(out, prev)
         decompress(out / prev["snapshot"]["name"], prev_db)
-        with sqlite3.connect(prev_db) as conn:
+        with contextlib.closing(sqlite3.connect(f"file:{prev_db}?mode=ro", uri=True)) as conn:
             prev_meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         id_key = bytes.fromhex(prev_meta["id_hash_key"])
         if prev_meta.get("schema") != build.SCHEMA:
-            prev_db = None  # another table layout: no delta from it, kiosks take the snapshot
+            prev_db.unlink()  # another table layout: no delta from it, kiosks take the snapshot
+            prev_db = None
             prev = {**prev, "deltas": []}  # nor the deltas that led to it
     db_path = work / "replica.db"
     values = build.build(export, db_path, id_key=id_key)

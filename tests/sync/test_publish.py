@@ -318,17 +318,34 @@ def test_no_delta_from_a_replica_of_another_schema(
     from kiosk.sync import sync
 
     bundle = tmp_path / "bundle"
-    publish(chain.exports[1], chain.trust, chain.publisher, bundle)
+    shutil.copytree(chain.bundles[2], bundle)  # holds the delta 1 -> 2
+    assert list(bundle.glob("delta-*"))
     monkeypatch.setattr(build, "SCHEMA", "99")
-    pub = publish(chain.exports[2], chain.trust, chain.publisher, bundle)
+    pub = publish(chain.exports[3], chain.trust, chain.publisher, bundle)
     assert pub.delta is None
     manifest = json.loads((bundle / "manifest.json").read_bytes())
     assert manifest["deltas"] == [] and not list(bundle.glob("delta-*"))
     result = sync(Home(home1), str(bundle))
-    assert (result.method, result.from_sequence, result.to_sequence) == ("snapshot", 1, 2)
+    assert (result.method, result.from_sequence, result.to_sequence) == ("snapshot", 1, 3)
 
 
 # ---- the export read in a worker process (db/readahead.py), as large exports are -----------
+
+
+def _count_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make every export read go through the worker, and count the workers started."""
+    from db import build, readahead
+
+    started: list[int] = []
+    real = readahead.readahead
+
+    def counting(*args: Any) -> Any:
+        started.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(build, "READAHEAD_BYTES", 0)
+    monkeypatch.setattr(build, "readahead", counting)
+    return started
 
 
 def test_the_worker_process_builds_the_same_replica(
@@ -338,8 +355,9 @@ def test_the_worker_process_builds_the_same_replica(
 
     key = bytes(range(32))
     build.build(chain.exports[2], tmp_path / "here.db", id_key=key)
-    monkeypatch.setattr(build, "READAHEAD_BYTES", 0)
+    started = _count_workers(monkeypatch)
     build.build(chain.exports[2], tmp_path / "worker.db", id_key=key)
+    assert started == [1]
     here, worker = replica_rows(tmp_path / "here.db"), replica_rows(tmp_path / "worker.db")
     assert len(worker["practitioner"]) > 1000 and len(worker["photo"]) > 1000
     assert {k: v for k, v in worker.items() if k != "meta"} == {
@@ -353,27 +371,49 @@ def test_the_worker_process_builds_the_same_replica(
 def test_a_bad_line_read_in_the_worker_process_is_named(
     case: str, chain: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from db import build
     from kiosk.errors import ExportError
     from kiosk.publish import publish
 
     file, line, change, words = BAD_LINES[case]
     export = _copy_export(chain.exports[2], tmp_path / "export")
     _edit(export, file, line, change)
-    monkeypatch.setattr(build, "READAHEAD_BYTES", 0)
+    started = _count_workers(monkeypatch)
     with pytest.raises(ExportError) as err:
         publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
+    assert started == [1]
     assert (err.value.file, err.value.line) == (file, line)
     assert words in str(err.value)
     assert not (tmp_path / "bundle").exists()
 
 
 def test_a_worker_that_dies_is_an_export_error_not_a_hang(tmp_path: Path) -> None:
+    import threading
+
     from db.readahead import readahead
     from kiosk.errors import ExportError
 
-    with pytest.raises(ExportError, match="stopped unexpectedly"):
-        list(readahead(os._exit, 3))
+    caught: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            list(readahead(os._exit, 3))
+        except BaseException as err:  # noqa: BLE001 - examined below
+            caught.append(err)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(timeout=60)
+    assert not t.is_alive(), "the reader hangs on a dead worker"
+    assert isinstance(caught[0], ExportError) and "stopped unexpectedly" in str(caught[0])
+
+
+def test_a_worker_that_fails_names_where(tmp_path: Path) -> None:
+    """Not an export problem but a failure (here a missing file): said, with where it failed."""
+    from db.readahead import readahead
+    from kiosk.errors import ExportError
+
+    with pytest.raises(ExportError, match="export reader failed: FileNotFoundError"):
+        list(readahead(os.listdir, str(tmp_path / "nowhere")))
 
 
 def test_the_builders_own_error_before_a_bad_line_of_the_worker_is_named(
@@ -381,14 +421,14 @@ def test_the_builders_own_error_before_a_bad_line_of_the_worker_is_named(
 ) -> None:
     """A duplicate key (found by SQLite, in this process) on line 100 is named, not the bad
     line 120 that the worker read ahead of it."""
-    from db import build
     from kiosk.errors import ExportError
     from kiosk.publish import publish
 
     export = _copy_export(chain.exports[2], tmp_path / "export")
     _edit(export, "practitioners.ndjson", 100, _same_cert_as_earlier)
     _edit(export, "practitioners.ndjson", 120, _bad_check_char)
-    monkeypatch.setattr(build, "READAHEAD_BYTES", 0)
+    started = _count_workers(monkeypatch)
     with pytest.raises(ExportError) as err:
         publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
+    assert started == [1]
     assert (err.value.file, err.value.line) == ("practitioners.ndjson", 100)

@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -106,7 +106,7 @@ def _find_duplicate(
 
 def _practitioner_rows(
     export: Path, id_key: bytes, photos: list[tuple[str, str, bytes]]
-) -> Iterator[tuple[int, tuple[Any, ...]]]:
+) -> Generator[tuple[int, tuple[Any, ...]], None, None]:
     try:
         big = (export / "practitioners.ndjson").stat().st_size >= READAHEAD_BYTES
     except OSError:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ def _work(out: Connection, fn: Callable[..., Iterator[Any]], args: tuple[Any, ..
         out.close()
 
 
-def readahead(fn: Callable[..., Iterator[Any]], *args: Any) -> Iterator[Any]:
+def readahead(fn: Callable[..., Iterator[Any]], *args: Any) -> Generator[Any, None, None]:
     """The items of `fn(*args)`, computed in a worker process (fn must be importable)."""
     inbox, outbox = _CONTEXT.Pipe(duplex=False)
     worker = _CONTEXT.Process(target=_work, args=(outbox, fn, args), daemon=True)

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +160,7 @@ def institutions(export: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
 
 def practitioners(
     export: Path, id_key: bytes
-) -> Iterator[tuple[int, tuple[Any, ...], bytes | None]]:
+) -> Generator[tuple[int, tuple[Any, ...], bytes | None], None, None]:
     """(line, row, photo bytes or None) for practitioner table rows."""
     path = export / "practitioners.ndjson"
     with _Photos(export) as photos:

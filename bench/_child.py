@@ -32,27 +32,68 @@ def _peak() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB, not Linux
 
 
-def _children_peak() -> float:
-    """The largest peak RSS of this process's finished children (publish's export reader).
-    Their exec does not carry this process's size over: it is small when they start."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+class _TreeSampler:
+    """The peak of this process's children's RSS summed (publish's export reader), sampled
+    every 0.2 s. getrusage(RUSAGE_CHILDREN) cannot tell it: a child's maxrss starts at the
+    parent's size when it was forked."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.wait(0.2):
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total / MIB)
+
+    def __enter__(self) -> _TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def publish(export: str, trust: str, key: str, out: str) -> dict[str, Any]:
     """Publish one export; the time of the publish call and the peak RSS of the process plus
-    that of its export-reading worker (a sum: an upper bound of what they held at once)."""
+    the peak of its export-reading worker (a sum: an upper bound of what they held at once)."""
     from kiosk.publish import publish as do_publish
 
     before = _rss()
+    import logging
+
+    phases: list[str] = []
+
+    class _Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            phases.append(record.getMessage())
+
+    for name in ("db.build", "kiosk.publish"):
+        logging.getLogger(name).addHandler(_Keep())
+        logging.getLogger(name).setLevel(logging.INFO)
     t0 = time.perf_counter()
-    pub = do_publish(Path(export), Path(trust), Path(key), Path(out))
+    with _TreeSampler() as children:
+        pub = do_publish(Path(export), Path(trust), Path(key), Path(out))
     seconds = time.perf_counter() - t0
-    worker = _children_peak()
+    worker = children.peak
     return {
         "seconds": seconds,
         "rss_before_mib": before,
         "peak_rss_mib": _peak() + worker,
         "worker_peak_rss_mib": worker,
+        "phases": phases,
         "sequence": pub.sequence,
         "delta": pub.delta,
     }

@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import sqlite3
+import time
 from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +24,21 @@ from kiosk import export as ex
 from kiosk.errors import ExportError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class _Phases:
+    """Logs how long each phase of a build took (INFO on db.build; bench.core keeps them)."""
+
+    def __init__(self) -> None:
+        self._t = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        log.info("build phase %s: %.1f s", name, now - self._t)
+        self._t = now
+
+
 BATCH = 20_000
 # The replica's table layout; a publication makes no delta from a replica of another layout
 # (kiosks then take the snapshot). 2: practitioner.photo is the photo's digest, not a flag.
@@ -156,7 +173,9 @@ def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
         conn.execute("PRAGMA page_size=4096")
         conn.execute("BEGIN")
         create_schema(conn, indexes=False)
+        phase = _Phases()
         _insert(conn, "institution", ex.institutions(export), "institutions.ndjson")
+        phase.done("institutions")
         photos: list[tuple[str, str, bytes]] = []
         rows = contextlib.closing(_practitioner_rows(export, id_key, photos))
         with rows as lines:  # stops a readahead worker at once if the build fails
@@ -165,9 +184,12 @@ def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
                 if photos:
                     conn.executemany(INSERT["photo"], photos)
                     photos.clear()
+        phase.done("practitioners and photos")
         _insert(conn, "filing", _checked_filings(conn, export), "filings.ndjson")
+        phase.done("filings")
         for model in models.REPLICA_INDEXED:
             create_indexes(conn, model)
+        phase.done("indexes")
         values = {
             "sequence": str(meta["sequence"]),
             "exported_at": meta["exported_at"],
@@ -180,7 +202,9 @@ def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
         conn.executemany("INSERT INTO meta VALUES (?, ?)", values.items())
         conn.execute("COMMIT")
         conn.execute("PRAGMA journal_mode=DELETE")
+        phase.done("commit")
         conn.execute("ANALYZE")
+        phase.done("analyze")
         return values
     except BaseException:
         conn.close()

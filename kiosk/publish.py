@@ -10,11 +10,13 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
 import secrets
 import shutil
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from kiosk.errors import ExportError, KeyFileError, TrustListError
 from kiosk.export import read_meta
 from kiosk.keys import kid_bytes, kid_text, read_private, spki_der
 
+log = logging.getLogger(__name__)
 KEEP_DELTAS = 30
 ZSTD_LEVEL = 3
 
@@ -151,8 +154,12 @@ def _publish(
     id_key = secrets.token_bytes(32)
     if prev is not None:
         prev_db = work / "previous.db"
+        t0 = time.perf_counter()
         _check_previous(out, prev)
         decompress(out / prev["snapshot"]["name"], prev_db)
+        log.info(
+            "publish phase previous snapshot checked and unpacked: %.1f s", time.perf_counter() - t0
+        )
         with contextlib.closing(sqlite3.connect(f"file:{prev_db}?mode=ro", uri=True)) as conn:
             prev_meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         id_key = bytes.fromhex(prev_meta["id_hash_key"])
@@ -161,7 +168,10 @@ def _publish(
             prev_db = None
             prev = {**prev, "deltas": []}  # nor the deltas that led to it
     db_path = work / "replica.db"
+    t0 = time.perf_counter()
     values = build.build(export, db_path, id_key=id_key)
+    log.info("publish phase build: %.1f s", time.perf_counter() - t0)
+    t0 = time.perf_counter()
     snap = work / f"snapshot-{seq:08d}.db.zst"
     deltas = [d for d in (prev or {}).get("deltas", []) if (out / d["file"]["name"]).exists()]
     delta_name = None
@@ -177,7 +187,11 @@ def _publish(
             deltas.append(
                 {"from": header["from"], "to": seq, "file": bundle.file_ref(work / delta_name)}
             )
+            log.info("publish phase delta: %.1f s", time.perf_counter() - t0)
         compressed.result()
+        log.info(
+            "publish phase snapshot compressed (with the delta): %.1f s", time.perf_counter() - t0
+        )
     deltas = deltas[-KEEP_DELTAS:]
     (work / bundle.TRUST).write_bytes(trust_data)
     (work / bundle.TRUST_SIG).write_bytes(trust_sig)

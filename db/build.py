@@ -128,7 +128,12 @@ def _practitioner_rows(
         big = (export / "practitioners.ndjson").stat().st_size >= READAHEAD_BYTES
     except OSError:
         big = False  # the reader names the missing file
-    lines = readahead(ex.practitioners, export, id_key) if big else ex.practitioners(export, id_key)
+    path = export / "practitioners.ndjson"
+    lines = (
+        readahead(ex.practitioners, path, export, id_key)
+        if big
+        else ex.practitioners(export, id_key)
+    )
     with contextlib.closing(lines):
         for line, row, photo in lines:
             if photo is not None:

@@ -13,7 +13,7 @@ import re
 import stat
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -91,13 +91,15 @@ def _status(r: dict[str, Any], allowed: frozenset[str]) -> str:
     return str(v)
 
 
-def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _lines(path: Path, part: tuple[int, int] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line. With `part` = (start, end) byte offsets,
+    only the lines that start in that range, numbered from 1 at the first of them."""
     try:
         fh = path.open("rb")
     except OSError as err:
         raise ExportError(f"cannot read ({err.strerror})", file=path.name) from None
     with fh:
-        for n, raw in enumerate(fh, 1):
+        for n, raw in enumerate(_part(fh, part) if part else fh, 1):
             if not raw.strip():
                 continue
             try:
@@ -107,6 +109,35 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not isinstance(obj, dict):
                 raise ExportError("not a JSON object", file=path.name, line=n)
             yield n, obj
+
+
+def _part(fh: IO[bytes], part: tuple[int, int]) -> Iterator[bytes]:
+    """The lines of `fh` that start at a byte offset in [start, end)."""
+    start, end = part
+    if start > 0:
+        fh.seek(start - 1)
+        if fh.read(1) != b"\n":
+            fh.readline()  # the line that started before `start` is the previous part's
+    pos = fh.tell()
+    while pos < end and (raw := fh.readline()):
+        pos += len(raw)
+        yield raw
+
+
+def count_lines(path: Path, part: tuple[int, int]) -> int:
+    """How many lines (blank ones too) start in the byte range: the next part's first line
+    number follows from it."""
+    with path.open("rb") as fh:
+        return sum(1 for _ in _part(fh, part))
+
+
+def line_parts(path: Path, size: int) -> list[tuple[int, int]]:
+    """The file cut into byte ranges of about `size` (the reader aligns them to lines)."""
+    try:
+        total = path.stat().st_size
+    except OSError:
+        return [(0, 1)]  # the reader names the missing file
+    return [(s, min(s + size, total)) for s in range(0, max(total, 1), size)]
 
 
 def read_meta(export: Path) -> dict[str, Any]:
@@ -159,12 +190,13 @@ def institutions(export: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
 
 
 def practitioners(
-    export: Path, id_key: bytes
+    export: Path, id_key: bytes, part: tuple[int, int] | None = None
 ) -> Generator[tuple[int, tuple[Any, ...], bytes | None], None, None]:
-    """(line, row, photo bytes or None) for practitioner table rows."""
+    """(line, row, photo bytes or None) for practitioner table rows; with `part`, only the
+    lines starting in that byte range, numbered from 1 there (see _lines)."""
     path = export / "practitioners.ndjson"
     with _Photos(export) as photos:
-        for n, r in _lines(path):
+        for n, r in _lines(path, part):
             try:
                 row, photo = _practitioner_row(r, id_key, photos)
             except _Bad as err:

@@ -333,7 +333,8 @@ def test_no_delta_from_a_replica_of_another_schema(
 
 
 def _count_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Make every export read go through the worker, and count the workers started."""
+    """Make every export read go through the workers, in parts of 8 KiB (the demo export has
+    some 100 of them), and count the readers started."""
     from db import build, readahead
 
     started: list[int] = []
@@ -344,6 +345,7 @@ def _count_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return real(*args)
 
     monkeypatch.setattr(build, "READAHEAD_BYTES", 0)
+    monkeypatch.setattr(readahead, "PART_BYTES", 8192)
     monkeypatch.setattr(build, "readahead", counting)
     return started
 
@@ -386,17 +388,26 @@ def test_a_bad_line_read_in_the_worker_process_is_named(
     assert not (tmp_path / "bundle").exists()
 
 
+def _dies(*args: Any, part: tuple[int, int]) -> Any:
+    os._exit(3)
+
+
+def _fails(*args: Any, part: tuple[int, int]) -> Any:
+    return os.listdir("/no/such/folder")
+
+
 def test_a_worker_that_dies_is_an_export_error_not_a_hang(tmp_path: Path) -> None:
     import threading
 
     from db.readahead import readahead
     from kiosk.errors import ExportError
 
+    (tmp_path / "f.ndjson").write_bytes(b"{}\n" * 10)
     caught: list[BaseException] = []
 
     def run() -> None:
         try:
-            list(readahead(os._exit, 3))
+            list(readahead(_dies, tmp_path / "f.ndjson"))
         except BaseException as err:  # noqa: BLE001 - examined below
             caught.append(err)
 
@@ -408,12 +419,13 @@ def test_a_worker_that_dies_is_an_export_error_not_a_hang(tmp_path: Path) -> Non
 
 
 def test_a_worker_that_fails_names_where(tmp_path: Path) -> None:
-    """Not an export problem but a failure (here a missing file): said, with where it failed."""
+    """Not an export problem but a failure (here a missing folder): said, with where."""
     from db.readahead import readahead
     from kiosk.errors import ExportError
 
+    (tmp_path / "f.ndjson").write_bytes(b"{}\n" * 10)
     with pytest.raises(ExportError, match="export reader failed: FileNotFoundError"):
-        list(readahead(os.listdir, str(tmp_path / "nowhere")))
+        list(readahead(_fails, tmp_path / "f.ndjson"))
 
 
 def test_the_builders_own_error_before_a_bad_line_of_the_worker_is_named(

@@ -13,7 +13,6 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -73,8 +72,6 @@ TABLES: dict[str, tuple[tuple[str, ...], int]] = {
 }
 # Apply order: parents before children for inserts; deletions run first, children first.
 ORDER = ("institution", "practitioner", "filing", "photo")
-PREFETCH_THREADS = 8  # reads in flight while a delta's rows are fetched ahead
-PREFETCH_MIN = 2_000  # below this many changed rows, fetching ahead costs more than it saves
 
 
 def _enc(v: Any) -> Any:
@@ -222,7 +219,6 @@ def apply(
                 updates[(table, cols)].append([_dec(rec["set"][c]) for c in cols] + rec["key"])
             else:
                 raise KeyError(op)
-        _prefetch(conn, deletes, updates)
         # In key order: consecutive rows then share B-tree pages, which random order (the
         # delta's) would read and dirty once per row instead of once per page.
         for table in reversed(ORDER):
@@ -245,41 +241,6 @@ def apply(
         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
         [(k, str(v)) for k, v in header["meta"].items()],
     )
-
-
-def _prefetch(
-    conn: sqlite3.Connection,
-    deletes: dict[str, list[list[Any]]],
-    updates: dict[tuple[str, tuple[str, ...]], list[list[Any]]],
-) -> None:
-    """Read the rows that the delta deletes or changes, several at a time, so that their pages
-    are in the OS page cache before the writes need them one by one: cold, a national delta
-    waited on some 100,000 random reads in turn. Read-only connections in threads (sqlite3
-    releases the GIL while SQLite reads), before any write, so they read what the writer will."""
-    jobs: list[tuple[str, list[Any]]] = [(t, k) for t, keys in deletes.items() for k in keys]
-    for (table, _), rows in updates.items():
-        nkey = TABLES[table][1]
-        jobs += [(table, row[-nkey:]) for row in rows]
-    path = conn.execute("PRAGMA database_list").fetchone()[2]
-    if len(jobs) < PREFETCH_MIN or not path:
-        return
-    jobs.sort(key=lambda job: (job[0], job[1]))
-    sql = {t: f"SELECT * FROM {_q(t)} WHERE {_where(t)}" for t in TABLES}
-
-    def read(share: list[tuple[str, list[Any]]]) -> None:
-        try:
-            reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0)
-            try:
-                for table, key in share:
-                    reader.execute(sql[table], key).fetchone()
-            finally:
-                reader.close()
-        except sqlite3.Error:
-            pass  # only a hint: e.g. locked out by a previous delta of the chain that spilled
-
-    n = PREFETCH_THREADS
-    with ThreadPoolExecutor(n, thread_name_prefix="prefetch") as pool:
-        list(pool.map(read, [jobs[i::n] for i in range(n)]))
 
 
 def _where(table: str) -> str:

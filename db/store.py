@@ -24,7 +24,6 @@ from typing import IO, Any, Protocol
 from kiosk.errors import BundleIntegrityError, ReplicaError, SyncError
 
 POINTER = "CURRENT"
-SPILL_PAGES = 262_144  # 1 GiB of 4 KiB pages
 
 
 class Sink(Protocol):
@@ -203,10 +202,6 @@ def apply_deltas(
         conn.execute("PRAGMA journal_mode=DELETE")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA cache_size=-65536")
-        # Dirty pages stay in memory up to 1 GiB instead of spilling at the 64 MiB cache size:
-        # each spill mid-transaction first fsyncs the journal, and a national delta dirties
-        # some 150,000 pages (BENCHMARKS.md). Clean pages are still held to 64 MiB.
-        conn.execute(f"PRAGMA cache_spill={SPILL_PAGES}")
         conn.execute("BEGIN IMMEDIATE")
         try:
             for header, records in deltas:

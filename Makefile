@@ -7,6 +7,8 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= demo-home
+# With a photo for every practitioner the national run needs ~300 GB of disk; 0.1 needs ~60 GB.
+PHOTO_FRACTION ?= 1.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install system-deps run demo test bench bench-national clean
@@ -40,7 +42,7 @@ bench: install
 	$(VPY) -m bench.run
 
 bench-national: install
-	$(VPY) -m bench.run --national
+	$(VPY) -m bench.run --national --photo-fraction $(PHOTO_FRACTION)
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME) build *.egg-info

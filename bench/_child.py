@@ -8,6 +8,7 @@ RSS, VmHWM for the peak, which includes zstd's worker threads).
 from __future__ import annotations
 
 import json
+import logging
 import resource
 import sys
 import time
@@ -72,8 +73,6 @@ def publish(export: str, trust: str, key: str, out: str) -> dict[str, Any]:
     from kiosk.publish import publish as do_publish
 
     before = _rss()
-    import logging
-
     phases: list[str] = []
 
     class _Keep(logging.Handler):

@@ -124,11 +124,11 @@ def _find_duplicate(
 def _practitioner_rows(
     export: Path, id_key: bytes, photos: list[tuple[str, str, bytes]]
 ) -> Generator[tuple[int, tuple[Any, ...]], None, None]:
+    path = export / "practitioners.ndjson"
     try:
-        big = (export / "practitioners.ndjson").stat().st_size >= READAHEAD_BYTES
+        big = path.stat().st_size >= READAHEAD_BYTES
     except OSError:
         big = False  # the reader names the missing file
-    path = export / "practitioners.ndjson"
     lines = (
         readahead(ex.practitioners, path, export, id_key)
         if big
@@ -182,8 +182,8 @@ def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
         _insert(conn, "institution", ex.institutions(export), "institutions.ndjson")
         phase.done("institutions")
         photos: list[tuple[str, str, bytes]] = []
-        rows = contextlib.closing(_practitioner_rows(export, id_key, photos))
-        with rows as lines:  # stops a readahead worker at once if the build fails
+        # Closed at once if the build fails, which stops a readahead worker.
+        with contextlib.closing(_practitioner_rows(export, id_key, photos)) as lines:
             for batch in _batches(lines):
                 _insert(conn, "practitioner", batch, "practitioners.ndjson")
                 if photos:

@@ -136,6 +136,19 @@ def timed_delta(home: Path, bundle: Path) -> tuple[float, list[str]]:
     return seconds, lines
 
 
+def drop_page_cache() -> bool:
+    """Write dirty pages out and drop the page cache (needs root), so that a replica is read from
+    the disk as on a kiosk that synced long ago, and no writeback of earlier work competes."""
+    import os
+
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError:
+        return False
+    return True
+
+
 def warm(path: Path) -> float:
     """Read a file through once so that it sits in the page cache; seconds taken."""
     t0 = time.perf_counter()

@@ -153,7 +153,8 @@ def run(
     r["publish_delta"] = _publish(world, world.export2, bundle)
     dname = r["publish_delta"]["delta"]
     r["delta_parse"] = s.delta_parse(bundle, dname)
-    _log("delta sync (replica as publish left the page cache)")
+    r["delta_cold"] = "dropped" if s.drop_page_cache() else "as publish left it"
+    _log(f"delta sync (page cache {r['delta_cold']})")
     r["delta_sync"] = s.timed_sync(home, bundle)
     warm_copy = store.current(work / "home-warm" / "replica")
     assert warm_copy is not None
@@ -203,7 +204,8 @@ def figures(r: dict[str, Any], scale: int) -> list[dict[str, Any]]:
         ),
         _fig(
             "delta_sync",
-            f"Delta sync: {ch:,} changed, {de:,} deleted",
+            f"Delta sync: {ch:,} changed, {de:,} deleted (page cache "
+            f"{r.get('delta_cold', 'as publish left it')})",
             d_target,
             r["delta_sync"]["seconds"],
             "s",

@@ -9,6 +9,8 @@ so index upkeep is limited to the indexed columns that really moved.
 from __future__ import annotations
 
 import base64
+import contextlib
+import gc
 import json
 import sqlite3
 from collections import defaultdict
@@ -18,6 +20,7 @@ from typing import IO, Any
 
 import orjson
 
+from db import prefetch
 from kiosk.errors import BundleIntegrityError, RollbackError
 
 # table: (columns in order, number of leading key columns)
@@ -202,6 +205,28 @@ def apply(
         raise RollbackError(
             f"增量起点 {header['from']} 与本地库 {seq} 不符 (delta starts at {header['from']}, replica is at {seq})"
         )
+    # Hundreds of thousands of small lists and dicts, none of them cyclic: the cycle collector
+    # would walk them all again and again (a tenth of a national delta's time, profiled).
+    with _no_cycle_collection():
+        _apply(conn, records)
+    conn.executemany(
+        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+        [(k, str(v)) for k, v in header["meta"].items()],
+    )
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _apply(conn: sqlite3.Connection, records: Iterable[dict[str, Any]]) -> None:
     updates: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = defaultdict(list)
     deletes: dict[str, list[list[Any]]] = defaultdict(list)
     inserts: dict[str, list[list[Any]]] = defaultdict(list)
@@ -221,11 +246,15 @@ def apply(
                 raise KeyError(op)
         # In key order: consecutive rows then share B-tree pages, which random order (the
         # delta's) would read and dirty once per row instead of once per page.
-        for table in reversed(ORDER):
-            _delete(conn, table, sorted(deletes.get(table, [])))
-        for (table, cols), rows in updates.items():
+        for keys in deletes.values():
+            keys.sort()
+        for (table, _), rows in updates.items():
             nkey = TABLES[table][1]
             rows.sort(key=lambda row: row[-nkey:])
+        prefetch.warm(conn, _plans(deletes, updates, inserts), TABLES)
+        for table in reversed(ORDER):
+            _delete(conn, table, deletes.get(table, []))
+        for (table, cols), rows in updates.items():
             _update(conn, table, cols, rows)
         for table in ORDER:
             cols, _ = TABLES[table]
@@ -233,14 +262,42 @@ def apply(
                 conn.executemany(
                     f"INSERT INTO {_q(table)} VALUES ({','.join('?' * len(cols))})", inserts[table]
                 )
-    except (KeyError, TypeError, ValueError, sqlite3.IntegrityError) as err:
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        sqlite3.IntegrityError,
+        sqlite3.ProgrammingError,  # a row of the wrong length
+    ) as err:
         raise BundleIntegrityError(
             f"增量与本地库不符 (delta does not fit the replica: {err})"
         ) from None
-    conn.executemany(
-        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-        [(k, str(v)) for k, v in header["meta"].items()],
-    )
+
+
+def _plans(
+    deletes: dict[str, list[list[Any]]],
+    updates: dict[tuple[str, tuple[str, ...]], list[list[Any]]],
+    inserts: dict[str, list[list[Any]]],
+) -> dict[str, prefetch.Plan]:
+    """What the delta will touch, for db.prefetch to read ahead."""
+    plans: dict[str, prefetch.Plan] = defaultdict(prefetch.Plan)
+    for table, keys in deletes.items():
+        every = frozenset(TABLES[table][0])
+        plans[table].old += [(key, every) for key in keys]
+    for (table, cols), rows in updates.items():
+        nkey, changed = TABLES[table][1], frozenset(cols)
+        plan = plans[table]
+        for row in rows:
+            key = row[-nkey:]
+            plan.old.append((key, changed))
+            plan.new.append((key, dict(zip(cols, row, strict=False))))
+    for table, rows in inserts.items():
+        names, nkey = TABLES[table]
+        plan = plans[table]
+        for row in rows:
+            plan.fresh.append(row[:nkey])
+            plan.new.append((row[:nkey], dict(zip(names, row, strict=False))))
+    return plans
 
 
 def _where(table: str) -> str:

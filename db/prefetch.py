@@ -1,0 +1,163 @@
+"""Read the pages that a delta will change into the OS page cache, many reads at a time,
+before the delta is applied.
+
+SQLite reads one page at a time, waiting for each: applied to a replica that is not in the
+page cache, a national delta waited on some 150,000 random reads in a row, half of its time.
+The disk answers several at once far faster (here 19,000 reads/s one by one, 69,000 with 16
+in flight). So several threads each open a read-only connection, load their share of the keys
+into a TEMP table, and run one join that seeks every key in the table and in each index the
+delta moves: the seeks run inside SQLite, which releases the GIL. (Seeking key by key from
+Python threads held the GIL per call and cost more than it saved: measured, BENCHMARKS.md.)
+
+Only a hint: it never writes, and any error ends it quietly; the apply then reads what it
+still needs itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+THREADS = 16  # reads in flight; more gave nothing on this disk (bench figures)
+MIN_ROWS = 2_000  # below this, starting the threads costs more than the reads
+
+
+@dataclass
+class Plan:
+    """What one table's delta will touch: rows by key (`old`: changed or deleted, with the
+    columns whose index entries move; `fresh`: about to be inserted), and index entries to be
+    made (`new`: a key with the values it gets, all of an inserted row's or those an update
+    sets)."""
+
+    old: list[tuple[Sequence[Any], frozenset[str]]] = field(default_factory=list)
+    fresh: list[Sequence[Any]] = field(default_factory=list)
+    new: list[tuple[Sequence[Any], dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Probe:
+    sql: str  # one join over temp.k
+    width: int  # columns of temp.k
+    rows: list[Sequence[Any]]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _indexes(conn: sqlite3.Connection, table: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The table's secondary indexes on plain columns: (name, columns)."""
+    out = []
+    for _, name, _unique, origin, partial in conn.execute(f"PRAGMA main.index_list({_q(table)})"):
+        if origin == "pk" or partial:
+            continue
+        cols = tuple(r[2] for r in conn.execute(f"PRAGMA main.index_info({_q(name)})"))
+        if cols and all(cols):
+            out.append((name, cols))
+    return out
+
+
+def _probes(
+    conn: sqlite3.Connection, table: str, keys: tuple[str, ...], cols: tuple[str, ...], plan: Plan
+) -> list[_Probe]:
+    t = _q(table)
+    (rowid_table,) = conn.execute(
+        "SELECT sql NOT LIKE '%WITHOUT ROWID%' FROM main.sqlite_master WHERE name = ?", (table,)
+    ).fetchone()
+    on_key = " AND ".join(f"t.{_q(k)} = k.c{i}" for i, k in enumerate(keys))
+    # count() of the last column reads the row itself, also where an index finds the key
+    probes = [
+        _Probe(
+            f"SELECT count(t.{_q(cols[-1])}) FROM temp.k CROSS JOIN main.{t} t ON {on_key}",
+            len(keys),
+            [*(key for key, _ in plan.old), *plan.fresh],
+        )
+    ]
+    tail = ("rowid",) if rowid_table else keys
+    for name, icols in _indexes(conn, table):
+        if rowid_table and icols == keys:
+            continue  # the row probe found the row through it
+        full = icols + tuple(c for c in tail if c not in icols)
+        moved = [key for key, changed in plan.old if changed & set(icols)]
+        if moved:
+            on = " AND ".join(f"x.{_q(c)} = t.{_q(c)}" for c in full)
+            probes.append(
+                _Probe(
+                    f"SELECT count(*) FROM temp.k CROSS JOIN main.{t} t ON {on_key} "
+                    f"CROSS JOIN main.{t} x INDEXED BY {_q(name)} ON {on}",
+                    len(keys),
+                    moved,
+                )
+            )
+        seek = icols + (() if rowid_table else tuple(c for c in keys if c not in icols))
+        entries: list[Sequence[Any]] = [
+            [values.get(c, key[keys.index(c)] if c in keys else None) for c in seek]
+            for key, values in plan.new
+            if all(c in values or c in keys for c in seek) and set(icols) & set(values)
+        ]
+        if entries:
+            on = " AND ".join(f"x.{_q(c)} = k.c{i}" for i, c in enumerate(seek))
+            probes.append(
+                _Probe(
+                    f"SELECT count(*) FROM temp.k CROSS JOIN main.{t} x INDEXED BY {_q(name)} "
+                    f"ON {on}",
+                    len(seek),
+                    entries,
+                )
+            )
+    return [p for p in probes if p.rows]
+
+
+def warm(
+    conn: sqlite3.Connection,
+    plans: dict[str, Plan],
+    tables: dict[str, tuple[tuple[str, ...], int]],
+    threads: int = THREADS,
+) -> int:
+    """Read what `plans` will touch in the database `conn` has open (as "main"); returns the
+    number of seeks made, 0 when it was not worth it or could not be done."""
+    try:
+        path = next(r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main")
+        probes: list[_Probe] = []
+        for table, plan in plans.items():
+            cols, nkey = tables[table]
+            probes += _probes(conn, table, cols[:nkey], cols, plan)
+    except (sqlite3.Error, StopIteration, KeyError, IndexError):
+        return 0
+    total = sum(len(p.rows) for p in probes)
+    if not path or total < MIN_ROWS:
+        return 0
+
+    def share(i: int) -> list[_Probe]:
+        out = []
+        for p in probes:
+            step = -(-len(p.rows) // threads)
+            out.append(_Probe(p.sql, p.width, p.rows[i * step : (i + 1) * step]))
+        return [p for p in out if p.rows]
+
+    def run(mine: list[_Probe]) -> None:
+        try:
+            reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0)
+        except sqlite3.Error:
+            return
+        try:
+            reader.execute("PRAGMA temp_store=MEMORY")
+            for p in mine:
+                cols = ", ".join(f"c{i}" for i in range(p.width))
+                reader.execute(f"CREATE TEMP TABLE k ({cols})")
+                reader.executemany(
+                    f"INSERT INTO temp.k VALUES ({', '.join('?' * p.width)})", p.rows
+                )
+                reader.execute(p.sql).fetchone()
+                reader.execute("DROP TABLE temp.k")
+        except sqlite3.Error:
+            pass  # e.g. locked out by an earlier delta of the chain that spilled: only a hint
+        finally:
+            reader.close()
+
+    with ThreadPoolExecutor(threads, thread_name_prefix="prefetch") as pool:
+        list(pool.map(run, [share(i) for i in range(threads)]))
+    return total

@@ -68,10 +68,11 @@ def _probes(
         "SELECT sql NOT LIKE '%WITHOUT ROWID%' FROM main.sqlite_master WHERE name = ?", (table,)
     ).fetchone()
     on_key = " AND ".join(f"t.{_q(k)} = k.c{i}" for i, k in enumerate(keys))
-    # count() of the last column reads the row itself, also where an index finds the key
+    # max() of the last column reads the row itself, also where an index found the key, and
+    # all of a long value (a photo's overflow pages, which its delete or update walks)
     probes = [
         _Probe(
-            f"SELECT count(t.{_q(cols[-1])}) FROM temp.k CROSS JOIN main.{t} t ON {on_key}",
+            f"SELECT max(t.{_q(cols[-1])}) FROM temp.k CROSS JOIN main.{t} t ON {on_key}",
             len(keys),
             [*(key for key, _ in plan.old), *plan.fresh],
         )

@@ -1,0 +1,185 @@
+"""db.prefetch reads into the page cache what a delta's apply then reads, and only that; it
+never changes the outcome and never fails the apply.
+
+Page-cache residency is read with mincore(2) on the real replica file: a prefetch that read
+nothing, the wrong pages or the whole file fails these tests.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import mmap
+import os
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from db import delta, prefetch
+from tests.sync.conftest import Chain, installed, replica_rows
+
+linux = pytest.mark.skipif(sys.platform != "linux", reason="mincore and fadvise are Linux's")
+PAGE = mmap.PAGESIZE
+
+
+def _resident(path: Path) -> set[int]:
+    """The file's pages (of the OS page size) that are in the page cache."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    size = path.stat().st_size
+    n = (size + PAGE - 1) // PAGE
+    vec = (ctypes.c_ubyte * n)()
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), size, access=mmap.ACCESS_COPY) as mm:
+        buf = ctypes.c_char.from_buffer(mm)
+        try:
+            addr = ctypes.addressof(buf)
+            if libc.mincore(ctypes.c_void_p(addr), ctypes.c_size_t(size), vec) != 0:
+                pytest.skip(f"mincore failed: {os.strerror(ctypes.get_errno())}")
+        finally:
+            del buf
+    return {i for i in range(n) if vec[i] & 1}
+
+
+def _cold_copy(src: Path, dest: Path) -> Path:
+    shutil.copyfile(src, dest)
+    fd = os.open(dest, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+    if len(_resident(dest)) > (dest.stat().st_size // PAGE) // 10:
+        pytest.skip("this file system keeps the file cached (tmpfs?)")
+    return dest
+
+
+def _delta_records(bundle: Path) -> tuple[dict, list[dict]]:  # type: ignore[type-arg]
+    (path,) = bundle.glob("delta-00000001-00000002*.zst")
+    with path.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as fh:
+        header, records = delta.read(io.BufferedReader(fh))  # type: ignore[arg-type]
+        return header, list(records)
+
+
+def conn_page_size(db: Path) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+    conn.close()
+    return size
+
+
+class _Stop(Exception):
+    pass
+
+
+def _apply(db: Path, header: dict, records: list[dict]) -> None:  # type: ignore[type-arg]
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            delta.apply(conn, header, records)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+@linux
+def test_prefetch_reads_what_the_apply_reads(
+    chain: Chain, home1: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    header, records = _delta_records(chain.bundles[2])
+    monkeypatch.setattr(prefetch, "MIN_ROWS", 0)  # the demo delta is small
+    base = installed(home1)
+    with sqlite3.connect(f"file:{base}?mode=ro", uri=True) as conn:
+        try:
+            owner = {pg - 1: n for n, pg in conn.execute("SELECT name, pageno FROM dbstat")}
+        except sqlite3.OperationalError:
+            pytest.skip("this SQLite has no dbstat")
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    conn.close()
+    assert PAGE == 4096 == conn_page_size(base)
+
+    # What applying the delta reads (and writes), with no prefetch.
+    plain = _cold_copy(base, tmp_path / "plain.db")
+    with monkeypatch.context() as m:
+        m.setattr(prefetch, "warm", lambda *a, **k: 0)
+        _apply(plain, header, records)
+    # Pages the apply added to the file cannot be read ahead
+    needed = {p for p in _resident(plain) if p < base.stat().st_size // PAGE}
+
+    # What the prefetch alone reads: stopped right after it, before any write.
+    ahead = _cold_copy(base, tmp_path / "ahead.db")
+    real = prefetch.warm
+    seeks: list[int] = []
+
+    def warm_then_stop(*a, **k):  # type: ignore[no-untyped-def]
+        seeks.append(real(*a, **k))
+        raise _Stop
+
+    with monkeypatch.context() as m:
+        m.setattr(prefetch, "warm", warm_then_stop)
+        with pytest.raises(_Stop):
+            _apply(ahead, header, records)
+    read = _resident(ahead)
+
+    assert seeks[0] >= len(records)
+    assert needed, "the apply read nothing?"
+    covered = len(needed & read) / len(needed)
+    # Not all: a row that grows or goes can make SQLite rebalance its leaf with the neighbour
+    # leaves, which no seek reads (photos, one a page, the most); and inserts at a table's end.
+    assert covered >= 0.7, f"prefetch read {covered:.0%} of the pages the apply needed"
+    # Index entries are found by seeks: the prefetch reads nearly all the apply does (the rest,
+    # again, leaves rebalanced with their neighbours).
+    in_indexes = {p for p in needed if owner.get(p, "") in indexes}
+    assert in_indexes
+    assert len(in_indexes & read) >= 0.8 * len(in_indexes)
+    assert len(read) <= 2 * len(needed) + 8, "prefetch read far more than the apply needs"
+    assert len(read) < (ahead.stat().st_size // PAGE) // 2
+
+    # And with the prefetch, the apply gives the same replica as without.
+    _apply(ahead, header, records)
+    assert replica_rows(ahead) == replica_rows(plain)
+
+
+def test_probes_seek_the_indexes_a_change_moves(home1: Path) -> None:
+    conn = sqlite3.connect(f"file:{installed(home1)}?mode=ro", uri=True)
+    cols, nkey = delta.TABLES["practitioner"]
+    conn.execute("CREATE TEMP TABLE k (c0, c1, c2)")  # as each prefetch thread makes it
+    key = ("P", "no-such-certificate")
+    moved = prefetch.Plan(old=[(key, frozenset({"institution", "version"}))])
+    moved.new.append((key, {"institution": "PDY0000000", "version": 2}))
+    plans = [
+        " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + p.sql))
+        for p in prefetch._probes(conn, "practitioner", cols[:nkey], cols, moved)  # noqa: SLF001
+    ]
+    conn.close()
+    assert len(plans) == 3  # the row, the old index entry, the new one
+    assert "USING PRIMARY KEY (kind=? AND cert_no=?)" in plans[0]
+    for p in plans[1:]:
+        assert (
+            "COVERING INDEX practitioner_institution (institution=? AND kind=? AND cert_no=?)" in p
+        )
+    assert not any("practitioner_name" in p or "practitioner_id_hash" in p for p in plans)
+
+
+def test_prefetch_is_only_a_hint_when_the_replica_is_locked(
+    chain: Chain, home1: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    header, records = _delta_records(chain.bundles[2])
+    monkeypatch.setattr(prefetch, "MIN_ROWS", 0)
+    db = installed(home1)
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")  # no reader gets in
+    try:
+        plans = delta._plans(
+            {"practitioner": [r["key"] for r in records if r["op"] == "del"]}, {}, {}
+        )  # noqa: SLF001
+        assert prefetch.warm(writer, plans, delta.TABLES) > 0  # tried, read nothing, no error
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

@@ -6,14 +6,19 @@ from __future__ import annotations
 import io
 import sqlite3
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
+import orjson
+import pytest
+import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from db import build, delta
 from kiosk.export import photo_digest
+from tests.sync.conftest import Chain
 
 NULLABLE = {
     "institution": {"legal_rep", "valid_from"},
@@ -21,7 +26,9 @@ NULLABLE = {
     "filing": {"scope", "valid_until"},
     "photo": set(),
 }
-KEYS = st.sampled_from(["a", "b", "c", "d", "e", "f"])  # few keys: rows collide, change, vanish
+# Few keys, so rows collide, change and vanish; "N" and "P" put practitioners and filings in
+# both parts that the diff runs side by side (delta.PARTS).
+KEYS = st.sampled_from(["N", "P", "c", "d", "e", "f"])
 
 
 def _value(table: str, col: str) -> st.SearchStrategy[Any]:
@@ -109,6 +116,56 @@ def _round_trip(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]
 @given(old=REPLICA, new=REPLICA)
 def test_apply_of_diff_turns_old_into_new(old: dict, new: dict) -> None:  # type: ignore[type-arg]
     _round_trip(old, new)
+
+
+def test_the_diff_is_the_same_however_it_is_split(
+    chain: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts diffed side by side give the very records of one pass over each table (in another
+    order within a table, which apply does not depend on: it gathers a delta before it writes)."""
+    old, new = (
+        _snapshot(chain.bundles[1], tmp_path / "1.db"),
+        _snapshot(chain.bundles[3], tmp_path / "3.db"),
+    )
+    split = list(delta.diff(old, new))
+    assert {r["t"] for r in split} >= {"institution", "practitioner", "photo"}
+    assert {r["key"][0] for r in split if r["t"] == "practitioner" and r["op"] == "upd"} == {
+        "N",
+        "P",
+    }
+    monkeypatch.setattr(delta, "DIFF_THREADS", 1)
+    monkeypatch.setattr(delta, "PARTS", dict.fromkeys(delta.PARTS, ("1",)))
+    whole = list(delta.diff(old, new))
+    assert whole != split  # the order tells the two ways apart
+    assert sorted(map(orjson.dumps, whole)) == sorted(map(orjson.dumps, split))
+
+
+def test_a_part_that_fails_fails_the_diff_and_leaves_no_thread(tmp_path: Path) -> None:
+    good = tmp_path / "good.db"
+    _make(good, {t: {} for t in delta.ORDER}, 1)
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database" * 100)
+    with pytest.raises(sqlite3.DatabaseError):
+        list(delta.diff(bad, good))
+    assert not [t for t in threading.enumerate() if t.name.startswith("diff")]
+
+
+def test_a_diff_given_up_half_way_leaves_no_thread(chain: Chain, tmp_path: Path) -> None:
+    old, new = (
+        _snapshot(chain.bundles[1], tmp_path / "1.db"),
+        _snapshot(chain.bundles[3], tmp_path / "3.db"),
+    )
+    records = delta.diff(old, new)
+    next(records)
+    records.close()  # e.g. the disk filled up while the delta was written
+    assert not [t for t in threading.enumerate() if t.name.startswith("diff")]
+
+
+def _snapshot(bundle: Path, dest: Path) -> Path:
+    (src,) = bundle.glob("snapshot-*.db.zst")
+    with src.open("rb") as fin, dest.open("wb") as fout:
+        zstandard.ZstdDecompressor().copy_stream(fin, fout)
+    return dest
 
 
 def test_every_kind_of_photo_change_reaches_the_kiosk() -> None:

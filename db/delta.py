@@ -133,15 +133,22 @@ def diff(old: Path, new: Path) -> Generator[dict[str, Any], None, None]:
                 continue
         return False
 
+    running: set[sqlite3.Connection] = set()  # interrupted on the way out; under `lock`
+    lock = threading.Lock()
+
     def run(i: int) -> None:
         table, part = jobs[i]
         try:
             conn = _open_pair(old, new)
+            with lock:
+                running.add(conn)
             try:
                 for rec in _diff_table(conn, table, part):
                     if not put(queues[i], rec):
                         return
             finally:
+                with lock:  # never closed while being interrupted
+                    running.discard(conn)
                 conn.close()
         except BaseException as err:  # handed to the reader, which raises it
             put(queues[i], err)
@@ -169,6 +176,9 @@ def diff(old: Path, new: Path) -> Generator[dict[str, Any], None, None]:
             conn.close()
     finally:
         stop.set()
+        with lock:
+            for c in running:
+                c.interrupt()  # a part deep in a scan stops now, not at its next record
         pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -100,7 +100,6 @@ def test_prefetch_reads_what_the_apply_reads(
             owner = {pg - 1: n for n, pg in conn.execute("SELECT name, pageno FROM dbstat")}
         except sqlite3.OperationalError:
             pytest.skip("this SQLite has no dbstat")
-        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     conn.close()
     assert PAGE == 4096 == conn_page_size(base)
 
@@ -133,11 +132,12 @@ def test_prefetch_reads_what_the_apply_reads(
     # Not all: a row that grows or goes can make SQLite rebalance its leaf with the neighbour
     # leaves, which no seek reads (photos, one a page, the most); and inserts at a table's end.
     assert covered >= 0.7, f"prefetch read {covered:.0%} of the pages the apply needed"
-    # Index entries are found by seeks: the prefetch reads nearly all the apply does (the rest,
-    # again, leaves rebalanced with their neighbours).
-    in_indexes = {p for p in needed if owner.get(p, "") in indexes}
-    assert in_indexes
-    assert len(in_indexes & read) >= 0.8 * len(in_indexes)
+    # Index entries are found by seeks. The index that this delta moves most (nine practitioners
+    # change institution) is read ahead whole; small indexes the kernel may have read around a
+    # page the apply asked for, which no seek predicts, so they are not counted.
+    moved = {p for p in needed if owner.get(p) == "practitioner_institution"}
+    assert len(moved) >= 10
+    assert len(moved & read) >= 0.9 * len(moved)
     assert len(read) <= 2 * len(needed) + 8, "prefetch read far more than the apply needs"
     assert len(read) < (ahead.stat().st_size // PAGE) // 2
 

@@ -88,8 +88,7 @@ def _dec(v: Any) -> Any:
     return base64.b64decode(v["$b"]) if isinstance(v, dict) else v
 
 
-def _q(name: str) -> str:
-    return '"' + name + '"'
+_q = prefetch.quote
 
 
 # Parts of a table diffed side by side (a condition on the table alias `{a}`): the diff is
@@ -116,7 +115,8 @@ def _open_pair(old: Path, new: Path) -> sqlite3.Connection:
 
 def diff(old: Path, new: Path) -> Generator[dict[str, Any], None, None]:
     """Yield the delta records turning replica `old` into replica `new` (header excluded),
-    table by table in ORDER, the same records in the same order however the work is split.
+    table by table in ORDER and, within a table, part by part (PARTS): the same order on
+    every run.
 
     Both must be replicas as db.build makes them, of the same schema: photos are diffed by the
     practitioners' photo digests (see _diff_photos)."""

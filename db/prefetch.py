@@ -44,17 +44,20 @@ class _Probe:
     rows: list[Sequence[Any]]
 
 
-def _q(name: str) -> str:
+def quote(name: str) -> str:
+    """An SQL identifier, quoted."""
     return '"' + name.replace('"', '""') + '"'
 
 
 def _indexes(conn: sqlite3.Connection, table: str) -> list[tuple[str, tuple[str, ...]]]:
     """The table's secondary indexes on plain columns: (name, columns)."""
     out = []
-    for _, name, _unique, origin, partial in conn.execute(f"PRAGMA main.index_list({_q(table)})"):
+    for _, name, _unique, origin, partial in conn.execute(
+        f"PRAGMA main.index_list({quote(table)})"
+    ):
         if origin == "pk" or partial:
             continue
-        cols = tuple(r[2] for r in conn.execute(f"PRAGMA main.index_info({_q(name)})"))
+        cols = tuple(r[2] for r in conn.execute(f"PRAGMA main.index_info({quote(name)})"))
         if cols and all(cols):
             out.append((name, cols))
     return out
@@ -63,16 +66,16 @@ def _indexes(conn: sqlite3.Connection, table: str) -> list[tuple[str, tuple[str,
 def _probes(
     conn: sqlite3.Connection, table: str, keys: tuple[str, ...], cols: tuple[str, ...], plan: Plan
 ) -> list[_Probe]:
-    t = _q(table)
+    t = quote(table)
     (rowid_table,) = conn.execute(
         "SELECT sql NOT LIKE '%WITHOUT ROWID%' FROM main.sqlite_master WHERE name = ?", (table,)
     ).fetchone()
-    on_key = " AND ".join(f"t.{_q(k)} = k.c{i}" for i, k in enumerate(keys))
+    on_key = " AND ".join(f"t.{quote(k)} = k.c{i}" for i, k in enumerate(keys))
     # max() of the last column reads the row itself, also where an index found the key, and
     # all of a long value (a photo's overflow pages, which its delete or update walks)
     probes = [
         _Probe(
-            f"SELECT max(t.{_q(cols[-1])}) FROM temp.k CROSS JOIN main.{t} t ON {on_key}",
+            f"SELECT max(t.{quote(cols[-1])}) FROM temp.k CROSS JOIN main.{t} t ON {on_key}",
             len(keys),
             [*(key for key, _ in plan.old), *plan.fresh],
         )
@@ -84,11 +87,11 @@ def _probes(
         full = icols + tuple(c for c in tail if c not in icols)
         moved = [key for key, changed in plan.old if changed & set(icols)]
         if moved:
-            on = " AND ".join(f"x.{_q(c)} = t.{_q(c)}" for c in full)
+            on = " AND ".join(f"x.{quote(c)} = t.{quote(c)}" for c in full)
             probes.append(
                 _Probe(
                     f"SELECT count(*) FROM temp.k CROSS JOIN main.{t} t ON {on_key} "
-                    f"CROSS JOIN main.{t} x INDEXED BY {_q(name)} ON {on}",
+                    f"CROSS JOIN main.{t} x INDEXED BY {quote(name)} ON {on}",
                     len(keys),
                     moved,
                 )
@@ -100,10 +103,10 @@ def _probes(
             if all(c in values or c in keys for c in seek) and set(icols) & set(values)
         ]
         if entries:
-            on = " AND ".join(f"x.{_q(c)} = k.c{i}" for i, c in enumerate(seek))
+            on = " AND ".join(f"x.{quote(c)} = k.c{i}" for i, c in enumerate(seek))
             probes.append(
                 _Probe(
-                    f"SELECT count(*) FROM temp.k CROSS JOIN main.{t} x INDEXED BY {_q(name)} "
+                    f"SELECT count(*) FROM temp.k CROSS JOIN main.{t} x INDEXED BY {quote(name)} "
                     f"ON {on}",
                     len(seek),
                     entries,
@@ -122,6 +125,8 @@ def warm(
     number of seeks made, 0 when it was not worth it or could not be done."""
     try:
         path = next(r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main")
+        if not path:  # in memory: nothing to read
+            return 0
         probes: list[_Probe] = []
         for table, plan in plans.items():
             cols, nkey = tables[table]
@@ -129,7 +134,7 @@ def warm(
     except (sqlite3.Error, StopIteration, KeyError, IndexError):
         return 0
     total = sum(len(p.rows) for p in probes)
-    if not path or total < MIN_ROWS:
+    if total < MIN_ROWS:
         return 0
 
     def share(i: int) -> list[_Probe]:

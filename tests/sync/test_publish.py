@@ -257,6 +257,54 @@ def test_the_first_of_several_bad_lines_is_named(chain: Chain, tmp_path: Path) -
     assert "'sex'" in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("edits", "named", "words"),
+    [
+        # a filing naming no practitioner, then bad JSON: the filing's line
+        ({9: lambda r, rows: r.update(cert_no="NOSUCH1"), 20: lambda r, rows: b"{"}, 9, "NOSUCH1"),
+        # bad JSON, then such a filing: the JSON's line
+        ({9: lambda r, rows: r.update(cert_no="NOSUCH1"), 5: lambda r, rows: b"{"}, 5, "JSON"),
+        # an unknown institution before an unknown practitioner: file order, not kind
+        (
+            {
+                12: lambda r, rows: r.update(cert_no="NOSUCH1"),
+                9: lambda r, rows: r.update(institution="NOSUCH2"),
+            },
+            9,
+            "institution NOSUCH2",
+        ),
+        # a duplicate filing after an unknown practitioner: the practitioner's line
+        (
+            {
+                3: lambda r, rows: r.update(cert_no="NOSUCH1"),
+                8: lambda r, rows: r.update(
+                    {k: rows[0][k] for k in ("kind", "cert_no", "institution")}
+                ),
+            },
+            3,
+            "NOSUCH1",
+        ),
+    ],
+)
+def test_the_first_bad_filing_is_named(
+    edits: dict[int, Callable[[dict[str, Any], list[dict[str, Any]]], Any]],
+    named: int,
+    words: str,
+    chain: Chain,
+    tmp_path: Path,
+) -> None:
+    from kiosk.errors import ExportError
+    from kiosk.publish import publish
+
+    export = _copy_export(chain.exports[2], tmp_path / "export")
+    for line, change in edits.items():  # in the order given: a line made bad JSON last
+        _edit(export, "filings.ndjson", line, change)
+    with pytest.raises(ExportError) as err:
+        publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
+    assert (err.value.file, err.value.line) == ("filings.ndjson", named)
+    assert words in str(err.value)
+
+
 def test_a_refused_export_leaves_no_bundle_folder_behind(chain: Chain, tmp_path: Path) -> None:
     export = _copy_export(chain.exports[2], tmp_path / "export")
     _edit(export, "practitioners.ndjson", 3, _bad_check_char)

@@ -290,6 +290,7 @@ def cp_baselines(src: Path, work: Path, reps: int) -> dict[str, Any]:
     dst = src.parent / "bench-copy.db"
     for _ in range(reps):
         for acc, fsync in ((plain, False), (synced, True)):
+            os.sync()  # no writeback of the copy before competes
             t0 = time.perf_counter()
             subprocess.run(["cp", str(src), str(dst)], check=True)
             if fsync:

@@ -136,6 +136,14 @@ def timed_delta(home: Path, bundle: Path) -> tuple[float, list[str]]:
     return seconds, lines
 
 
+def settle() -> None:
+    """Write out what earlier steps left dirty (a publish leaves gigabytes), so that no writeback
+    of theirs competes with the step timed next, as none would on a kiosk."""
+    import os
+
+    os.sync()
+
+
 def drop_page_cache() -> bool:
     """Write dirty pages out and drop the page cache (needs root), so that a replica is read from
     the disk as on a kiosk that synced long ago, and no writeback of earlier work competes."""

@@ -126,7 +126,10 @@ def run(
     r["publish"] = _publish(world, world.export1, bundle)
     _log(f"published in {r['publish']['seconds']:.1f} s; snapshot sync")
     reps = 3 if scale <= 100_000 else 1
-    syncs = [s.timed_sync(work / f"home-{i}", bundle, root_pub) for i in range(reps)]
+    syncs = []
+    for i in range(reps):
+        s.settle()
+        syncs.append(s.timed_sync(work / f"home-{i}", bundle, root_pub))
     for i in range(1, reps):
         shutil.rmtree(work / f"home-{i}")
     r["snapshot_syncs"] = syncs
@@ -158,6 +161,7 @@ def run(
     r["delta_sync"] = s.timed_sync(home, bundle)
     warm_copy = store.current(work / "home-warm" / "replica")
     assert warm_copy is not None
+    s.settle()
     r["warm_read_s"] = s.warm(warm_copy)
     _log(f"delta sync {r['delta_sync']['seconds']:.2f} s; again on a copy read into the page cache")
     seconds, steps = s.timed_delta(work / "home-warm", bundle)

@@ -97,12 +97,30 @@ def delta_parse(bundle: Path, name: str) -> dict[str, Any]:
 def timed_delta(home: Path, bundle: Path) -> tuple[float, list[str]]:
     """Sync a delta with each UPDATE/DELETE batch and delta.apply timed (wrapping db.delta's
     helpers in this process only, for the duration of the call); one line per step."""
-    from db import delta
+    from db import delta, prefetch
     from kiosk.home import Home
     from kiosk.sync import sync
 
     lines: list[str] = []
     orig_update, orig_delete, orig_apply = delta._update, delta._delete, delta.apply  # noqa: SLF001
+    orig_wanted, orig_warm = prefetch.wanted, prefetch.warm
+
+    def wanted(conn: sqlite3.Connection) -> bool:
+        t0 = time.perf_counter()
+        path = next(r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main")
+        fraction = prefetch.resident(path)
+        answer = orig_wanted(conn)
+        lines.append(
+            f"read-ahead wanted: {answer} ({fraction if fraction is None else f'{fraction:.0%}'}"
+            f" of the file in the page cache; {time.perf_counter() - t0:.3f} s)"
+        )
+        return answer
+
+    def warm(*args: Any, **kwargs: Any) -> int:
+        t0 = time.perf_counter()
+        seeks = orig_warm(*args, **kwargs)
+        lines.append(f"read-ahead: {seeks:,} seeks {time.perf_counter() - t0:.3f} s")
+        return seeks
 
     def update(
         conn: sqlite3.Connection, table: str, cols: tuple[str, ...], rows: list[Any]
@@ -126,6 +144,7 @@ def timed_delta(home: Path, bundle: Path) -> tuple[float, list[str]]:
         lines.append(f"delta.apply total (parse + SQL): {time.perf_counter() - t0:.3f} s")
 
     delta._update, delta._delete, delta.apply = update, delete, apply  # noqa: SLF001
+    prefetch.wanted, prefetch.warm = wanted, warm
     try:
         t0 = time.perf_counter()
         sync(Home(home), str(bundle))
@@ -133,6 +152,7 @@ def timed_delta(home: Path, bundle: Path) -> tuple[float, list[str]]:
         lines.append(f"sync total (incl. BEGIN/COMMIT with synchronous=FULL): {seconds:.3f} s")
     finally:
         delta._update, delta._delete, delta.apply = orig_update, orig_delete, orig_apply  # noqa: SLF001
+        prefetch.wanted, prefetch.warm = orig_wanted, orig_warm
     return seconds, lines
 
 

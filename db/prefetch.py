@@ -34,6 +34,7 @@ MIN_ROWS = 2_000  # below this, starting the threads costs more than the reads
 # has only been looking people up holds a small part of its replica; a file just installed or
 # just read through holds all of it.
 RESIDENT = 0.9
+SAMPLE_WINDOWS, WINDOW_PAGES = 256, 64  # how a large file's residency is sampled
 
 
 @dataclass
@@ -150,11 +151,24 @@ def resident(path: str) -> float | None:
             return None
         try:
             pages = (size + mmap.PAGESIZE - 1) // mmap.PAGESIZE
-            vec = ctypes.create_string_buffer(pages)
-            if libc.mincore(addr, size, vec) != 0:
-                return None
-            # bit 0 of each byte: in the page cache; the other bits are unspecified
-            return vec.raw[:pages].translate(_LOW_BIT).count(1) / pages
+            # A large file is sampled in windows spread over it: the kernel's cost is per page
+            # asked about (60 ms for all of a 3 GB replica, under 1 ms sampled).
+            if pages <= SAMPLE_WINDOWS * WINDOW_PAGES:
+                windows = [(0, pages)]
+            else:
+                windows = [
+                    (i * pages // SAMPLE_WINDOWS, WINDOW_PAGES) for i in range(SAMPLE_WINDOWS)
+                ]
+            vec = ctypes.create_string_buffer(max(n for _, n in windows))
+            seen = asked = 0
+            for first, n in windows:
+                n = min(n, pages - first)
+                if libc.mincore(addr + first * mmap.PAGESIZE, n * mmap.PAGESIZE, vec) != 0:
+                    return None
+                # bit 0 of each byte: in the page cache; the other bits are unspecified
+                seen += vec.raw[:n].translate(_LOW_BIT).count(1)
+                asked += n
+            return seen / asked
         finally:
             libc.munmap(addr, size)
     finally:

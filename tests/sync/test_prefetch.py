@@ -213,6 +213,21 @@ def test_a_replica_already_in_the_page_cache_is_not_read_ahead(
     assert replica_rows(cached) == replica_rows(cold)
 
 
+@linux
+def test_residency_of_a_large_file_is_sampled_over_all_of_it(tmp_path: Path) -> None:
+    big = tmp_path / "big.db"
+    pages = 4 * prefetch.SAMPLE_WINDOWS * prefetch.WINDOW_PAGES  # 256 MiB of 4 KiB pages
+    with big.open("wb") as fh:
+        fh.truncate(pages * PAGE)  # sparse: nothing written, nothing cached
+    assert prefetch.resident(str(big)) == 0.0
+    with big.open("rb") as fh:  # read the first quarter and the last quarter
+        fh.read(pages // 4 * PAGE)
+        fh.seek(3 * pages // 4 * PAGE)
+        fh.read()
+    assert prefetch.resident(str(big)) == pytest.approx(len(_resident(big)) / pages, abs=0.05)
+    assert 0.4 < prefetch.resident(str(big)) < 0.6  # type: ignore[operator]
+
+
 def test_residency_of_what_cannot_be_mapped_is_unknown(tmp_path: Path) -> None:
     empty = tmp_path / "empty.db"
     empty.touch()

@@ -11,9 +11,9 @@ import json
 import os
 import re
 import stat
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeGuard
 
 import orjson
 
@@ -26,6 +26,9 @@ _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _CODE = re.compile(r"\d{6}")
 _NO = re.compile(r"[\x21-\x7e]{1,40}")
 MAX_PHOTO_BYTES = 64 * 1024
+# Photo files opened and announced to the kernel at a time, per reader (open files stay well
+# under the usual limit of 1,024).
+PHOTOS_AHEAD = 128
 
 INSTITUTION_STATUS = frozenset({"active", "suspended", "cancelled"})
 PRACTITIONER_STATUS = frozenset({"active", "filed", "cancelled", "suspended"})
@@ -195,13 +198,35 @@ def practitioners(
     """(line, row, photo bytes or None) for practitioner table rows; with `part`, only the
     lines starting in that byte range, numbered from 1 there (see _lines)."""
     path = export / "practitioners.ndjson"
+    lines = _lines(path, part)
     with _Photos(export) as photos:
-        for n, r in _lines(path, part):
+        while True:
+            # A batch of lines is parsed first so that its photo files are asked of the disk
+            # together (see _Photos.ahead); a line that is not JSON is raised after the lines
+            # before it, as it would be one by one.
+            batch: list[tuple[int, dict[str, Any]]] = []
+            late: ExportError | None = None
             try:
-                row, photo = _practitioner_row(r, id_key, photos)
-            except _Bad as err:
-                raise ExportError(str(err), file=path.name, line=n) from None
-            yield n, row, photo
+                for item in lines:
+                    batch.append(item)
+                    if len(batch) == PHOTOS_AHEAD:
+                        break
+            except ExportError as err:
+                late = err
+            photos.ahead(r.get("photo") for _, r in batch)
+            try:
+                for n, r in batch:
+                    try:
+                        row, photo = _practitioner_row(r, id_key, photos)
+                    except _Bad as err:
+                        raise ExportError(str(err), file=path.name, line=n) from None
+                    yield n, row, photo
+            finally:
+                photos.forget()
+            if late is not None:
+                raise late
+            if len(batch) < PHOTOS_AHEAD:
+                return
 
 
 def _practitioner_row(
@@ -264,31 +289,56 @@ class _Photos:
             self._dir: int | None = os.open(export / "photos", os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             self._dir = None  # every photo named is then reported missing, by its line
+        self._ahead: dict[str, int] = {}  # name: open file announced to the kernel
 
     def __enter__(self) -> _Photos:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.forget()
         if self._dir is not None:
             os.close(self._dir)
             self._dir = None
 
+    def _open(self, name: str) -> int:
+        if self._dir is None:
+            raise FileNotFoundError(name)
+        return os.open(name.removeprefix("photos/"), os.O_RDONLY | os.O_NONBLOCK, dir_fd=self._dir)
+
+    def ahead(self, names: Iterable[object]) -> None:
+        """Open the photo files about to be read and ask the kernel for their pages
+        (POSIX_FADV_WILLNEED), so that the disk reads many at once instead of one per line:
+        cold photo files took 103–114 µs each this way against 134–188 µs (measured on 3,000).
+        Only a hint: a name that is bad or does not open is left to read(), which says why."""
+        if not hasattr(os, "posix_fadvise"):
+            return
+        for name in names:
+            if not _photo_name_ok(name) or name in self._ahead:
+                continue
+            try:
+                fd = self._open(name)
+            except OSError:
+                continue
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            except OSError:  # not a regular file
+                os.close(fd)
+                continue
+            self._ahead[name] = fd
+
+    def forget(self) -> None:
+        """Close the files opened ahead and not read."""
+        while self._ahead:
+            os.close(self._ahead.popitem()[1])
+
     def read(self, name: object) -> bytes:
         """The photo's bytes, checked to be a small JPEG or WebP."""
-        if (
-            not isinstance(name, str)
-            or not name
-            or name.startswith("/")
-            or ".." in name.split("/")
-            or "\0" in name
-        ):
+        if not _photo_name_ok(name):
             raise _Bad("'photo' must be a relative path under photos/")
         try:
-            if self._dir is None:
-                raise FileNotFoundError(name)
-            fd = os.open(
-                name.removeprefix("photos/"), os.O_RDONLY | os.O_NONBLOCK, dir_fd=self._dir
-            )
+            fd = self._ahead.pop(name, None)
+            if fd is None:
+                fd = self._open(name)
             try:
                 if not stat.S_ISREG(os.fstat(fd).st_mode):
                     raise _Bad(f"'photo' {name} is not a file")  # a FIFO would block the read
@@ -304,6 +354,16 @@ class _Photos:
         ):
             raise _Bad(f"'photo' {name} must be a JPEG or WebP of at most {MAX_PHOTO_BYTES} bytes")
         return data
+
+
+def _photo_name_ok(name: object) -> TypeGuard[str]:
+    return (
+        isinstance(name, str)
+        and bool(name)
+        and not name.startswith("/")
+        and ".." not in name.split("/")
+        and "\0" not in name
+    )
 
 
 def filings(export: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:

@@ -6,6 +6,7 @@ line of the first bad record. ID numbers leave here only as keyed hash and mask.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -94,7 +95,9 @@ def _status(r: dict[str, Any], allowed: frozenset[str]) -> str:
     return str(v)
 
 
-def _lines(path: Path, part: tuple[int, int] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+def _lines(
+    path: Path, part: tuple[int, int] | None = None
+) -> Generator[tuple[int, dict[str, Any]], None, None]:
     """(line number, object) for each non-blank line. With `part` = (start, end) byte offsets,
     only the lines that start in that range, numbered from 1 at the first of them."""
     try:
@@ -198,8 +201,7 @@ def practitioners(
     """(line, row, photo bytes or None) for practitioner table rows; with `part`, only the
     lines starting in that byte range, numbered from 1 there (see _lines)."""
     path = export / "practitioners.ndjson"
-    lines = _lines(path, part)
-    with _Photos(export) as photos:
+    with contextlib.closing(_lines(path, part)) as lines, _Photos(export) as photos:
         while True:
             # A batch of lines is parsed first so that its photo files are asked of the disk
             # together (see _Photos.ahead); a line that is not JSON is raised after the lines

@@ -107,8 +107,8 @@ def timed_delta(home: Path, bundle: Path) -> tuple[float, list[str]]:
 
     def wanted(conn: sqlite3.Connection) -> bool:
         t0 = time.perf_counter()
-        path = next(r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main")
-        fraction = prefetch.resident(path)
+        path = prefetch.main_path(conn)
+        fraction = None if path is None else prefetch.resident(path)
         answer = orig_wanted(conn)
         lines.append(
             f"read-ahead wanted: {answer} ({fraction if fraction is None else f'{fraction:.0%}'}"

@@ -142,10 +142,13 @@ def _practitioner_rows(
             yield line, row
 
 
+FILINGS = "filings.ndjson"
+
+
 def _insert_filings(conn: sqlite3.Connection, export: Path) -> None:
     """Insert the filings, then check in one join that each names a practitioner and an
-    institution of this export (a seek per filing, two per line from Python, cost up to 40 s
-    at national scale; the join walks the practitioners in key order).
+    institution of this export (two seeks per line from Python cost up to 40 s at national
+    scale; the join walks the practitioners in key order).
 
     A filing that names neither is reported by its line, and before any bad line after it."""
     try:
@@ -155,9 +158,6 @@ def _insert_filings(conn: sqlite3.Connection, export: Path) -> None:
             _check_references(conn, export, before=err.line)
         raise
     _check_references(conn, export)
-
-
-FILINGS = "filings.ndjson"
 
 
 def _check_references(conn: sqlite3.Connection, export: Path, before: int | None = None) -> None:

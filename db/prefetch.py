@@ -18,7 +18,7 @@ cache (mincore(2) says), the seeks would cost the CPU they cost the apply and re
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import mmap
 import os
 import sqlite3
@@ -127,18 +127,24 @@ def _probes(
     return [p for p in probes if p.rows]
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    libc = ctypes.CDLL(None, use_errno=True)  # the process's own symbols: libc's among them
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int]
+    libc.mmap.argtypes += [ctypes.c_int, ctypes.c_long]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    return libc
+
+
 def resident(path: str) -> float | None:
     """The fraction of the file at `path` that is in the OS page cache (mincore(2) on a
     read-only mapping, which reads nothing), or None where that cannot be told."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.mmap.restype = ctypes.c_void_p
-        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int]
-        libc.mmap.argtypes += [ctypes.c_int, ctypes.c_long]
-        libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-        libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+        libc = _libc()
         fd = os.open(path, os.O_RDONLY)
     except (OSError, AttributeError):
         return None
@@ -178,14 +184,20 @@ def resident(path: str) -> float | None:
 _LOW_BIT = bytes(i & 1 for i in range(256))
 
 
-def wanted(conn: sqlite3.Connection) -> bool:
-    """Whether reading ahead can help the database `conn` has open as "main": a file, and one
-    not already (nearly) all in the page cache."""
+def main_path(conn: sqlite3.Connection) -> str | None:
+    """The file of the database `conn` has open as "main"; None when it is in memory."""
     try:
         path = next(r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main")
     except (sqlite3.Error, StopIteration):
-        return False
-    if not path:  # in memory
+        return None
+    return str(path) if path else None
+
+
+def wanted(conn: sqlite3.Connection) -> bool:
+    """Whether reading ahead can help the database `conn` has open as "main": a file, and one
+    not already (nearly) all in the page cache."""
+    path = main_path(conn)
+    if path is None:
         return False
     fraction = resident(path)
     return fraction is None or fraction < RESIDENT
@@ -199,15 +211,15 @@ def warm(
 ) -> int:
     """Read what `plans` will touch in the database `conn` has open (as "main"); returns the
     number of seeks made, 0 when it was not worth it or could not be done."""
+    path = main_path(conn)
+    if path is None:  # in memory: nothing to read
+        return 0
     try:
-        path = next(r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main")
-        if not path:  # in memory: nothing to read
-            return 0
         probes: list[_Probe] = []
         for table, plan in plans.items():
             cols, nkey = tables[table]
             probes += _probes(conn, table, cols[:nkey], cols, plan)
-    except (sqlite3.Error, StopIteration, KeyError, IndexError):
+    except (sqlite3.Error, KeyError, IndexError):
         return 0
     total = sum(len(p.rows) for p in probes)
     if total < MIN_ROWS:

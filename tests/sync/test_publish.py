@@ -64,6 +64,7 @@ def test_bundle_carries_everything_signed_and_hashed(chain: Chain, tmp_path: Pat
     db.write_bytes(zstandard.ZstdDecompressor().stream_reader(io.BytesIO(snap)).read())
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert conn.execute("PRAGMA page_size").fetchone() == (16384,)  # set before any table
     dbmeta = dict(conn.execute("SELECT key, value FROM meta"))
     assert dbmeta["sequence"] == "2" and dbmeta["exported_at"] == meta["exported_at"]
     assert json.loads(dbmeta["counts"]) == m.raw["counts"]

@@ -8,6 +8,7 @@ the replica and the trust list stay as they were.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import fcntl
@@ -16,6 +17,7 @@ import io
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
@@ -202,6 +204,37 @@ def _install_snapshot(
     return ref.size
 
 
+class _BackgroundHash:
+    """SHA-256 of a stream on the other core: blocks are hashed in order by one thread while
+    the caller goes on decompressing (both release the GIL), a few blocks in flight at most.
+    Hashing in line with the decompression was a third of a snapshot install's CPU (province
+    snapshot, measured; BENCHMARKS.md)."""
+
+    IN_FLIGHT = 8
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="sha256")
+        self._pending: collections.deque[Future[None]] = collections.deque()
+        self.size = 0
+
+    def update(self, block: bytes) -> None:
+        while len(self._pending) >= self.IN_FLIGHT:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(self._digest.update, block))
+        self.size += len(block)
+
+    def hexdigest(self) -> str:
+        while self._pending:
+            self._pending.popleft().result()
+        return self._digest.hexdigest()
+
+    def close(self) -> None:
+        for pending in self._pending:
+            pending.cancel()
+        self._pool.shutdown(wait=True)
+
+
 def _decompress_checked(path: Path, ref: FileRef | None) -> Callable[[store.Sink], None]:
     """A writer that decompresses `path` into the new replica file; with `ref`, it also checks
     the compressed bytes' size and SHA-256 as they are read (the file is read only once)."""
@@ -209,36 +242,34 @@ def _decompress_checked(path: Path, ref: FileRef | None) -> Callable[[store.Sink
     def write(out: store.Sink) -> None:
         import zstandard
 
-        digest, size = hashlib.sha256(), 0
+        with contextlib.closing(_BackgroundHash()) as digest:
 
-        def check_hash() -> None:
-            if ref is not None:
-                check_ref(ref, size, digest.hexdigest())
+            def check_hash() -> None:
+                if ref is not None:
+                    check_ref(ref, digest.size, digest.hexdigest())
 
-        try:
-            with path.open("rb") as fin:
-                try:
-                    with zstandard.ZstdDecompressor().stream_writer(
-                        cast(IO[bytes], out), write_size=1 << 20, closefd=False
-                    ) as sink:
-                        while block := fin.read(1 << 20):
-                            if ref is not None:
-                                digest.update(block)
-                                size += len(block)
-                            sink.write(block)
-                except zstandard.ZstdError as err:
-                    while ref is not None and (block := fin.read(1 << 20)):
-                        digest.update(block)  # name the damage by its hash, as a copy would
-                        size += len(block)
-                    check_hash()
-                    raise BundleIntegrityError(
-                        f"快照解压失败 (snapshot does not decompress: {err})"
-                    ) from err
-        except FileNotFoundError:
-            raise BundleIntegrityError(
-                f"同步目录中缺少 {path.name} (missing from the bundle)"
-            ) from None
-        check_hash()
+            try:
+                with path.open("rb") as fin:
+                    try:
+                        with zstandard.ZstdDecompressor().stream_writer(
+                            cast(IO[bytes], out), write_size=1 << 20, closefd=False
+                        ) as sink:
+                            while block := fin.read(1 << 20):
+                                if ref is not None:
+                                    digest.update(block)
+                                sink.write(block)
+                    except zstandard.ZstdError as err:
+                        while ref is not None and (block := fin.read(1 << 20)):
+                            digest.update(block)  # name the damage by its hash, as a copy would
+                        check_hash()
+                        raise BundleIntegrityError(
+                            f"快照解压失败 (snapshot does not decompress: {err})"
+                        ) from err
+            except FileNotFoundError:
+                raise BundleIntegrityError(
+                    f"同步目录中缺少 {path.name} (missing from the bundle)"
+                ) from None
+            check_hash()
 
     return write
 

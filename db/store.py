@@ -155,25 +155,40 @@ class _Writeback:
     pages whose writeback has already finished are dropped from the cache (the first look-ups
     read them back). Durability still rests on the caller's fsync.
 
-    A write error (a full disk) is raised by the next write or by leaving the `with`."""
+    A write error (a full disk) is raised by the next write or by leaving the `with`; if the
+    caller is already failing, its exception carries the write error as a note. Leaving the
+    `with` on an exception (an interrupt included) discards what is still queued and always
+    ends the thread. At most QUEUED writes wait, each as large as the caller's (1 MiB from
+    zstd)."""
 
     CHUNK = 32 << 20
+    QUEUED = 8
+    POLL = 1.0  # seconds: how soon the thread notices a close whose end marker was interrupted
 
     def __init__(self, fh: IO[bytes]) -> None:
         self._fh, self._done, self._pending = fh, 0, 0
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUED)
         self._error: BaseException | None = None
+        self._closed, self._abort = threading.Event(), False
         self._thread = threading.Thread(target=self._run, name="replica-writer", daemon=True)
         self._thread.start()
 
     def __enter__(self) -> _Writeback:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None and exc[0] is None:
-            raise self._error
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        self._abort = exc_type is not None  # the caller deletes the file: stop writing it
+        self._closed.set()
+        try:
+            self._queue.put(None)  # wakes the thread at once; `_closed` ends it if interrupted
+        finally:
+            self._thread.join()
+        if self._error is not None and exc is not self._error:  # not already on its way up
+            if exc is None:
+                raise self._error
+            exc.add_note(f"写入本地库也失败 (writing the replica had also failed: {self._error!r})")
 
     def write(self, data: bytes) -> int:
         if self._error is not None:
@@ -186,13 +201,21 @@ class _Writeback:
         """Nothing to do: leaving the `with` writes what is queued."""
 
     def _run(self) -> None:
-        while (data := self._queue.get()) is not None:
-            if self._error is None:
+        while True:
+            try:
+                data = self._queue.get(timeout=self.POLL)
+            except queue.Empty:
+                if self._closed.is_set():
+                    break
+                continue
+            if data is None:
+                break
+            if self._error is None and not self._abort:
                 try:
                     self._write(data)
                 except BaseException as err:  # handed to the caller's thread
                     self._error = err
-        if self._error is None:
+        if self._error is None and not self._abort:
             try:
                 self._fh.flush()
             except BaseException as err:

@@ -15,6 +15,7 @@ its new sequence's name and CURRENT switched, so watchers of CURRENT see every i
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import queue
 import sqlite3
@@ -135,8 +136,10 @@ def install_snapshot(replica_dir: Path, write: Callable[[Sink], None], sequence:
         _point(replica_dir, name)
     except OSError as err:
         part.unlink(missing_ok=True)
+        full = err.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
         raise SyncError(
-            f"写入本地库失败：{err.strerror}（磁盘已满？）(cannot write the replica: {err.strerror})"
+            f"写入本地库失败：{err.strerror}{'（磁盘已满？）' if full else ''} "
+            f"(cannot write the replica: {err.strerror})"
         ) from err
     except BaseException:
         part.unlink(missing_ok=True)

@@ -29,6 +29,7 @@ from kiosk.bundle import DeltaRef, FileRef, Manifest
 from kiosk.errors import (
     BundleIntegrityError,
     RollbackError,
+    SourceUnavailableError,
     SyncError,
     TrustListError,
 )
@@ -248,27 +249,43 @@ def _decompress_checked(path: Path, ref: FileRef | None) -> Callable[[store.Sink
                 if ref is not None:
                     check_ref(ref, digest.size, digest.hexdigest())
 
+            def unreadable(err: OSError) -> SourceUnavailableError:
+                # not the replica's disk: a failing USB stick or share, a folder in its place
+                return SourceUnavailableError(
+                    f"无法读取同步文件 {path.name}：{err.strerror} "
+                    f"(cannot read the bundle file {path.name}: {err.strerror})"
+                )
+
+            def read(fin: IO[bytes]) -> bytes:
+                try:
+                    return fin.read(1 << 20)
+                except OSError as err:
+                    raise unreadable(err) from err
+
             try:
-                with path.open("rb") as fin:
-                    try:
-                        with zstandard.ZstdDecompressor().stream_writer(
-                            cast(IO[bytes], out), write_size=1 << 20, closefd=False
-                        ) as sink:
-                            while block := fin.read(1 << 20):
-                                if ref is not None:
-                                    digest.update(block)
-                                sink.write(block)
-                    except zstandard.ZstdError as err:
-                        while ref is not None and (block := fin.read(1 << 20)):
-                            digest.update(block)  # name the damage by its hash, as a copy would
-                        check_hash()
-                        raise BundleIntegrityError(
-                            f"快照解压失败 (snapshot does not decompress: {err})"
-                        ) from err
+                fin = path.open("rb")
             except FileNotFoundError:
                 raise BundleIntegrityError(
                     f"同步目录中缺少 {path.name} (missing from the bundle)"
                 ) from None
+            except OSError as err:
+                raise unreadable(err) from err
+            with fin:
+                try:
+                    with zstandard.ZstdDecompressor().stream_writer(
+                        cast(IO[bytes], out), write_size=1 << 20, closefd=False
+                    ) as sink:
+                        while block := read(fin):
+                            if ref is not None:
+                                digest.update(block)
+                            sink.write(block)
+                except zstandard.ZstdError as err:
+                    while ref is not None and (block := read(fin)):
+                        digest.update(block)  # name the damage by its hash, as a copy would
+                    check_hash()
+                    raise BundleIntegrityError(
+                        f"快照解压失败 (snapshot does not decompress: {err})"
+                    ) from err
             check_hash()
 
     return write

@@ -196,6 +196,14 @@ def _snapshot_not_sqlite(b: Path, chain: Chain) -> None:
     resign(b, chain.publisher)
 
 
+def _snapshot_unreadable(b: Path, chain: Chain) -> None:
+    """A folder where the snapshot should be: it cannot be read (EISDIR), as a file on a failing
+    USB stick cannot; the message must blame the bundle, not the kiosk's disk."""
+    path = _snapshot(b)
+    path.unlink()
+    path.mkdir()
+
+
 def _older_snapshot_inside(b: Path, chain: Chain) -> None:
     shutil.copyfile(
         next(chain.bundles[1].glob("snapshot-*")), _snapshot(b)
@@ -228,6 +236,7 @@ BAD = {
     "snapshot missing": ("snap", lambda b, c: _snapshot(b).unlink(), "missing"),
     "snapshot not zstd": ("snap", _snapshot_not_zstd, "does not decompress"),
     "snapshot not a replica": ("snap", _snapshot_not_sqlite, "not a replica"),
+    "snapshot unreadable": ("snap", _snapshot_unreadable, "cannot read the bundle file"),
     "snapshot of an older sequence, signed": (
         "snap",
         _older_snapshot_inside,

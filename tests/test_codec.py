@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import zlib
+from pathlib import Path
 
 import cbor2
 import pytest
@@ -11,7 +14,9 @@ from hypothesis import strategies as st
 
 from kiosk import base45, codec
 from kiosk.claims import licence_to_map
-from kiosk.domain import Licence, Site
+from kiosk.domain import Licence, Site, Verdict
+from kiosk.home import Home
+from kiosk.verify import Context, verify_payload
 from seed import keys as keytool
 
 LIC = Licence(
@@ -97,28 +102,59 @@ def _cose(
     )
 
 
+# name: (payload, what the refusal must say: each is refused for its own reason)
 BAD = {
-    "empty": "",
-    "no prefix": base45.encode(b"abc"),
-    "lower prefix": "yz1:" + base45.encode(b"abc"),
-    "bad base45": "YZ1:~~~",
-    "dangling base45": "YZ1:ABCD",
-    "enormous": "YZ1:" + "0" * 20_000,
-    "not cbor": _wrap(b"\xff\xff\xff"),
-    "truncated zlib": _wrap(zlib.compress(b"x" * 100)[:-5]),
-    "zip bomb": _wrap(zlib.compress(b"\x00" * 1_000_000, 9)),
-    "deep cbor": _wrap(b"\x81" * 5000 + b"\x00"),
-    "cose not array": _wrap(cbor2.dumps({"a": 1})),
-    "cose 3 items": _wrap(cbor2.dumps([b"a", {}, b"b"])),
-    "wrong tag": _wrap(cbor2.dumps(cbor2.CBORTag(98, [b"\xa0", {}, b"", b""]))),
-    "trailing bytes": _wrap(_cose(None) + b"\x00"),
+    "empty": ("", "empty payload"),
+    "no prefix": (base45.encode(b"abc"), "not a YZ1 payload"),
+    "lower prefix": ("yz1:" + base45.encode(b"abc"), "not a YZ1 payload"),
+    "bad base45": ("YZ1:~~~", "is not Base45"),
+    "dangling base45": ("YZ1:ABCD", "dangling character"),
+    "enormous": ("YZ1:" + "0" * 20_000, "longer than 8192 characters"),
+    "not cbor": (_wrap(b"\xff\xff\xff"), "not valid CBOR"),
+    "truncated zlib": (_wrap(zlib.compress(b"x" * 100)[:-5]), "truncated stream"),
+    "zip bomb": (_wrap(zlib.compress(b"\x00" * 1_000_000, 9)), "inflates to more than 16384"),
+    "deep cbor": (_wrap(b"\x81" * 5000 + b"\x00"), "nesting depth"),
+    "cose not array": (_wrap(cbor2.dumps({"a": 1})), "array of four items"),
+    "cose 3 items": (_wrap(cbor2.dumps([b"a", {}, b"b"])), "array of four items"),
+    "wrong tag": (
+        _wrap(cbor2.dumps(cbor2.CBORTag(98, [b"\xa0", {}, b"", b""]))),
+        "unexpected CBOR tag 98",
+    ),
+    "trailing bytes": (_wrap(_cose(None) + b"\x00"), "trailing bytes"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_malformed_payloads_are_format_errors(name: str) -> None:
-    with pytest.raises(codec.FormatError):
-        codec.decode(BAD[name])
+    payload, why = BAD[name]
+    with pytest.raises(codec.FormatError, match=re.escape(why)):
+        codec.decode(payload)
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_malformed_payloads_are_invalid_bad_format_when_verified(
+    name: str, demo_world: Path
+) -> None:
+    """The same payloads through the whole verifier, against the demo's real trust list and
+    replica: `invalid` with BAD_FORMAT alone, and nothing of a credential to show."""
+    home = Home(demo_world)
+    result = verify_payload(
+        BAD[name][0], Context(at=dt.datetime.now(dt.UTC)), home.trust_list(), home.replica()
+    )
+    assert result.verdict is Verdict.INVALID
+    assert list(result.codes) == ["BAD_FORMAT"]
+    assert result.credential is None and result.practitioner is None
+
+
+def test_the_inflate_limit_is_exactly_16384_bytes() -> None:
+    """A stream that inflates to the limit gets past zlib (and fails later, as these bytes are
+    no CBOR); one byte more is refused by the limit itself."""
+    with pytest.raises(codec.FormatError) as at_limit:
+        codec.decode(_wrap(zlib.compress(b"\xff" * codec.MAX_INFLATED, 9)))
+    assert "inflates to more than" not in str(at_limit.value)
+    assert "not valid CBOR" in str(at_limit.value)
+    with pytest.raises(codec.FormatError, match="inflates to more than 16384 bytes"):
+        codec.decode(_wrap(zlib.compress(b"\xff" * (codec.MAX_INFLATED + 1), 9)))
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,55 @@ def _verify(home: Path, payload: str, context: dict[str, Any] | None = None) -> 
     return verify_payload(payload, ctx, target.trust_list(), target.replica())
 
 
+# Each demo case's codes, written down from credential-qr.md, not recorded from the verifier:
+# demo/credentials.ndjson lists what the verifier said when the demo was built, so a test
+# against it alone could not catch a case that drifts to another code of the same class.
+EXPECTED_CODES: dict[str, list[str]] = {
+    "有效医师（河南省卫健委 Ed25519 签发）valid physician": [],
+    "有效医师（南阳市卫健委 ES256 签发）valid physician, ES256 issuer": [],
+    "有效护士 valid nurse": [],
+    "有效医疗机构执业许可证 valid institution": [],
+    "身份证号一致 ID number matches": [],
+    "多机构执业备案处检查 inspected at a filed second site": [],
+    "信息已变更 SUPERSEDED": ["SUPERSEDED"],
+    "本机库较旧 REPLICA_BEHIND (newer version)": ["REPLICA_BEHIND"],
+    "新注册，本机库未收录 REPLICA_BEHIND (new registration)": ["REPLICA_BEHIND"],
+    "主要执业机构停业 INSTITUTION_INVALID": ["INSTITUTION_INVALID"],
+    "执业范围不在诊疗科目内 SCOPE_OUTSIDE_SUBJECTS": ["SCOPE_OUTSIDE_SUBJECTS"],
+    "本机库过期 REPLICA_STALE": ["REPLICA_STALE"],
+    "无本地库 NO_REPLICA": ["NO_REPLICA"],
+    "本机时钟偏早 CLOCK_SUSPECT": ["CLOCK_SUSPECT"],
+    "不是验照二维码 BAD_FORMAT (not YZ1)": ["BAD_FORMAT"],
+    "损坏的编码 BAD_FORMAT (broken Base45)": ["BAD_FORMAT"],
+    "不支持的算法 UNSUPPORTED_ALG": ["UNSUPPORTED_ALG"],
+    "未知签发密钥 UNKNOWN_KEY": ["UNKNOWN_KEY"],
+    "签名被篡改 BAD_SIGNATURE": ["BAD_SIGNATURE"],
+    "密钥已吊销 KEY_REVOKED": ["KEY_REVOKED"],
+    "签发时密钥已过期 KEY_NOT_VALID_AT_ISSUE": ["KEY_NOT_VALID_AT_ISSUE"],
+    "签发机关不符 ISSUER_MISMATCH": ["ISSUER_MISMATCH"],
+    "签发时间在未来 NOT_YET_VALID": ["NOT_YET_VALID"],
+    "护士注册已过期 EXPIRED (lapsed registration)": ["EXPIRED"],
+    "证照已过期 EXPIRED (exp passed)": ["EXPIRED"],
+    "查无此证 NOT_IN_REGISTRY": ["NOT_IN_REGISTRY"],
+    "姓名与登记不符 DATA_MISMATCH": ["DATA_MISMATCH"],
+    "已注销 CANCELLED": ["CANCELLED"],
+    "已备案（调离/退休）FILED": ["FILED"],
+    "暂停执业 SUSPENDED": ["SUSPENDED"],
+    "机构停业 SUSPENDED (institution)": ["SUSPENDED"],
+    "身份证号不符 ID_MISMATCH": ["ID_MISMATCH"],
+    "非本机构人员 NOT_REGISTERED_HERE": ["NOT_REGISTERED_HERE"],
+}
+
+
+def test_every_demo_case_gives_the_codes_its_label_names(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    assert {case["label"] for case in demo_cases} == set(EXPECTED_CODES)
+    for case in demo_cases:
+        result = _verify(demo_world, case["payload"], case.get("context"))
+        assert list(result.codes) == EXPECTED_CODES[case["label"]], case["label"]
+
+
 def test_demo_covers_every_reason_code(demo_cases: list[dict[str, Any]]) -> None:
     seen = {code for case in demo_cases for code in case["codes"]}
     assert seen == set(REASONS)

@@ -376,3 +376,34 @@ def test_a_trust_list_install_cut_short_leaves_the_old_list(
 
     with pytest.raises(RollbackError, match="trust list rollback refused"):
         _sync(home1, chain.bundles[1])
+
+
+def test_a_crash_between_replica_and_trust_list_is_completed_by_the_next_sync(
+    chain: Chain, home1: Path, copy_bundle
+) -> None:  # type: ignore[no-untyped-def]
+    """sync switches the replica first and installs the new trust list last: a kill -9 between
+    the two leaves the new replica with the old list. That home must still verify with the old
+    list, and the next sync of the same bundle must install the new one."""
+    from kiosk.home import Home
+
+    bundle = copy_bundle(chain.bundles[2])
+    doc = _trust_doc(chain)
+    doc["sequence"] = 2
+    sign_trust(bundle, doc, _root(chain))
+    resign(bundle, chain.publisher, lambda m: m["trust_list"].update(sequence=2))
+    old_trust = {p.name: p.read_bytes() for p in (home1 / "trust").iterdir()}
+    result = _sync(home1, bundle)
+    assert (result.to_sequence, result.trust_sequence) == (2, 2)
+    # what the kill leaves: the new replica, the old trust list
+    shutil.rmtree(home1 / "trust")
+    (home1 / "trust").mkdir()
+    for name, data in old_trust.items():
+        (home1 / "trust" / name).write_bytes(data)
+    held = Home(home1).trust_list()
+    assert held is not None and held.sequence == 1
+    assert sequence_of(installed(home1)) == 2
+    again = _sync(home1, bundle)
+    assert (again.method, again.to_sequence, again.trust_sequence) == ("none", 2, 2)
+    held = Home(home1).trust_list()
+    assert held is not None and held.sequence == 2
+    assert _sync(home1, bundle).changed is False  # and then it is a no-op

@@ -271,6 +271,22 @@ def test_missing_file_on_server_is_refused(chain: Chain, home1: Path, serve, cop
     _refused(home1, srv.url, "HTTP 404")
 
 
+@pytest.mark.parametrize("which", ["snapshot", "delta"])
+def test_a_corrupt_file_served_whole_is_refused(
+    which: str, chain: Chain, home1: Path, serve, copy_bundle
+) -> None:  # type: ignore[no-untyped-def]
+    """A server (or a CDN's cache) that serves a file of the right size with a byte changed:
+    the download's own hash check refuses it, the home is unchanged, the good bundle syncs."""
+    bundle = copy_bundle(chain.snap2 if which == "snapshot" else chain.bundles[2])
+    path = next(bundle.glob(f"{which}-*"))
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    path.write_bytes(bytes(data))
+    _refused(home1, serve(bundle).url, "SHA-256 mismatch")
+    good = serve(chain.snap2 if which == "snapshot" else chain.bundles[2])
+    assert _sync(home1, good.url).to_sequence == 2
+
+
 def test_full_disk_while_downloading_over_http(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
     from tests.sync.test_sync import _limit_file_size
 

@@ -190,3 +190,96 @@ def test_fuzz_mutated_valid_payloads_are_never_valid(
 def test_fuzz_random_payloads_are_invalid(text: str, real_env: tuple[Any, Any]) -> None:
     ctx = Context(at=dt.datetime.now(dt.UTC))
     assert verify_payload("YZ1:" + text, ctx, *real_env).verdict is Verdict.INVALID
+
+
+# ---- the rules behind the codes, at their edges (credential-qr.md) ----------------------------
+
+
+def _reissue(demo_world: Path, payload: str, key_name: str, iat: dt.datetime) -> str:
+    """The licence of a demo credential signed again by one of the demo's keys at `iat`."""
+    from seed.issue import issue
+
+    cred = codec.decode(payload)
+    key = read_private(demo_world / "demo" / "keys" / f"{key_name}.pem")
+    return issue(cred.licence, key, iss=cred.iss, iat=int(iat.timestamp()))
+
+
+def _exported_at(demo_world: Path) -> dt.datetime:
+    replica = Home(demo_world).replica()
+    assert replica is not None
+    try:
+        return replica.info().exported_at
+    finally:
+        replica.close()
+
+
+def test_revocation_reaches_credentials_signed_before_it(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    """A revoked key is revoked for everything it ever signed: a credential whose iat is a
+    month before the revocation is refused all the same."""
+    home = Home(demo_world)
+    trust = home.trust_list()
+    assert trust is not None
+    revoked = [k for k in trust.keys if k.revoked_at is not None]
+    assert len(revoked) == 1
+    iat = revoked[0].revoked_at - dt.timedelta(days=30)
+    text = _reissue(demo_world, demo_cases[0]["payload"], "issuer-revoked", iat)
+    result = _verify(demo_world, text)
+    assert (result.verdict, result.codes) == (Verdict.INVALID, ("KEY_REVOKED",))
+
+
+def test_a_publisher_key_cannot_sign_a_credential(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    """The publisher's key is in the trust list, but only to sign bundles."""
+    now = dt.datetime.now(dt.UTC)
+    text = _reissue(demo_world, demo_cases[0]["payload"], "publisher", now)
+    result = _verify(demo_world, text)
+    assert result.verdict is Verdict.INVALID
+    assert result.codes == ("UNKNOWN_KEY",)
+
+
+@pytest.mark.parametrize(("ahead", "codes"), [(4, ()), (6, ("NOT_YET_VALID",))])
+def test_not_yet_valid_allows_five_minutes_of_clock_drift(
+    ahead: int, codes: tuple[str, ...], demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    at = dt.datetime.now(dt.UTC)
+    text = _reissue(
+        demo_world, demo_cases[0]["payload"], "issuer-henan", at + dt.timedelta(minutes=ahead)
+    )
+    assert _verify(demo_world, text, {"at": at.isoformat()}).codes == codes
+
+
+@pytest.mark.parametrize(("behind", "codes"), [(4, ()), (6, ("CLOCK_SUSPECT",))])
+def test_clock_suspect_after_five_minutes_before_the_export(
+    behind: int, codes: tuple[str, ...], demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    exported = _exported_at(demo_world)
+    text = _reissue(
+        demo_world, demo_cases[0]["payload"], "issuer-henan", exported - dt.timedelta(days=1)
+    )
+    at = exported - dt.timedelta(minutes=behind)
+    assert _verify(demo_world, text, {"at": at.isoformat()}).codes == codes
+
+
+@pytest.mark.parametrize(
+    ("age", "codes"), [(7 * 24 * 60 - 1, ()), (7 * 24 * 60 + 1, ("REPLICA_STALE",))]
+)
+def test_replica_stale_after_seven_days_by_default(
+    age: int, codes: tuple[str, ...], demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    exported = _exported_at(demo_world)
+    at = exported + dt.timedelta(minutes=age)
+    assert _verify(demo_world, demo_cases[0]["payload"], {"at": at.isoformat()}).codes == codes
+
+
+def test_an_invalid_reason_outranks_a_warning(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    """A cancelled licence checked on a stale replica: both reasons given, the verdict invalid."""
+    case = next(c for c in demo_cases if c["codes"] == ["CANCELLED"])
+    at = _exported_at(demo_world) + dt.timedelta(days=10)
+    result = _verify(demo_world, case["payload"], {"at": at.isoformat()})
+    assert {"CANCELLED", "REPLICA_STALE"} <= set(result.codes)
+    assert result.verdict is Verdict.INVALID

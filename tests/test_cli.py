@@ -241,3 +241,97 @@ def test_demo_refuses_to_overwrite_a_real_home(tmp_path: Path, demo_world: Path)
     proc = run("demo", "--home", str(home))
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert (home / "kiosk.db").read_bytes() == b"precious"
+
+
+def _case(demo_cases: list[dict[str, Any]], code: str) -> dict[str, Any]:
+    return next(c for c in demo_cases if c["codes"] == [code])
+
+
+def test_verify_json_names_the_key_the_credential_and_the_record(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    from kiosk import codec
+
+    valid = demo_cases[0]
+    lic = codec.decode(valid["payload"]).licence
+    proc = run(*_args(valid, demo_world))
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert {k: doc["credential"][k] for k in ("type", "no", "name")} == {
+        "type": "P",
+        "no": lic.no,
+        "name": lic.name,
+    }
+    trust = json.loads((demo_world / "demo" / "trustlist.json").read_bytes())
+    henan = [k["kid"] for k in trust["keys"] if k["authority_name"] == "河南省卫生健康委员会"]
+    assert doc["key"]["authority"] == "410000" and doc["key"]["kid"] in henan
+    assert doc["registry"]["status"] == "active" and isinstance(doc["registry"]["version"], int)
+
+
+@pytest.mark.parametrize(
+    ("code", "null"),
+    [("UNKNOWN_KEY", "key"), ("NOT_IN_REGISTRY", "registry"), ("NO_REPLICA", "registry")],
+)
+def test_verify_json_says_null_for_what_it_could_not_find(
+    code: str, null: str, demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    case = _case(demo_cases, code)
+    proc = run(*_args(case, demo_world))
+    assert proc.returncode == EXIT[case["expect"]], proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc[null] is None
+    assert doc["credential"] is not None  # it decoded: only the key or the record is missing
+    if null == "registry":
+        assert doc["key"] is not None
+
+
+def test_verify_with_an_unreadable_replica_exits_3(
+    demo_copy: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    name = (demo_copy / "replica" / "CURRENT").read_text("ascii").strip()
+    (demo_copy / "replica" / name).write_bytes(b"not a database " * 1000)
+    proc = run(*_args(demo_cases[0], demo_copy))
+    assert proc.returncode == 3, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr and proc.stderr.strip()
+
+
+def test_status_json(demo_world: Path, tmp_path: Path) -> None:
+    proc = run("status", "--home", str(demo_world), "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    replica = doc["replica"]
+    assert replica["sequence"] == 1 and replica["jurisdiction"] == "410000"
+    assert replica["built_at"] and replica["exported_at"]
+    assert replica["age_seconds"] >= 0 and replica["stale"] is False
+    assert replica["counts"]["physicians"]["active"] > 0
+    assert doc["trust_list"]["sequence"] == 1 and doc["trust_list"]["keys"] == 5
+    # an initialised home that has not synced yet: nothing to show, but no error
+    keys = demo_world / "demo" / "keys"
+    assert (
+        run(
+            "init", "--home", str(tmp_path / "h"), "--root-key", str(keys / "root.pub.pem")
+        ).returncode
+        == 0
+    )
+    empty = run("status", "--home", str(tmp_path / "h"), "--json")
+    assert empty.returncode == 0, empty.stderr
+    assert json.loads(empty.stdout) | {"home": None} == {
+        "home": None,
+        "replica": None,
+        "trust_list": None,
+    }
+
+
+def test_init_pins_several_roots(tmp_path: Path, demo_world: Path) -> None:
+    keys = demo_world / "demo" / "keys"
+    proc = run(
+        "init",
+        "--home",
+        str(tmp_path / "h"),
+        "--root-key",
+        str(keys / "root.pub.pem"),
+        "--root-key",
+        str(keys / "issuer-henan.pub.pem"),  # any Ed25519 public key can be pinned as a root
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(list((tmp_path / "h" / "roots").glob("*.pem"))) == 2

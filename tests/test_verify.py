@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -195,13 +196,18 @@ def test_fuzz_random_payloads_are_invalid(text: str, real_env: tuple[Any, Any]) 
 # ---- the rules behind the codes, at their edges (credential-qr.md) ----------------------------
 
 
-def _reissue(demo_world: Path, payload: str, key_name: str, iat: dt.datetime) -> str:
-    """The licence of a demo credential signed again by one of the demo's keys at `iat`."""
+def _reissue(
+    demo_world: Path, payload: str, key_name: str, iat: dt.datetime, **changes: Any
+) -> str:
+    """The licence of a demo credential (with `changes`) signed again by one of the demo's keys
+    at `iat`."""
+    from dataclasses import replace
+
     from seed.issue import issue
 
     cred = codec.decode(payload)
     key = read_private(demo_world / "demo" / "keys" / f"{key_name}.pem")
-    return issue(cred.licence, key, iss=cred.iss, iat=int(iat.timestamp()))
+    return issue(replace(cred.licence, **changes), key, iss=cred.iss, iat=int(iat.timestamp()))
 
 
 def _exported_at(demo_world: Path) -> dt.datetime:
@@ -283,3 +289,117 @@ def test_an_invalid_reason_outranks_a_warning(
     result = _verify(demo_world, case["payload"], {"at": at.isoformat()})
     assert {"CANCELLED", "REPLICA_STALE"} <= set(result.codes)
     assert result.verdict is Verdict.INVALID
+
+
+def _label(demo_cases: list[dict[str, Any]], start: str) -> dict[str, Any]:
+    return next(c for c in demo_cases if c["label"].startswith(start))
+
+
+def test_expired_the_replica_decides_where_it_holds_the_record(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    past, future = (now - dt.timedelta(days=2)).date(), (now + dt.timedelta(days=365)).date()
+    nurse, lapsed = _label(demo_cases, "有效护士")["payload"], _label(demo_cases, "护士注册已过期")
+    # the credential says the registration has ended, the replica says it runs on: not expired
+    renewed = _reissue(
+        demo_world, nurse, "issuer-henan", now - dt.timedelta(hours=1), valid_until=str(past)
+    )
+    assert _verify(demo_world, renewed).verdict is Verdict.VALID
+    # the credential says it runs on, the replica says it has lapsed: expired
+    stale = _reissue(
+        demo_world,
+        lapsed["payload"],
+        "issuer-henan",
+        now - dt.timedelta(hours=1),
+        valid_until=str(future),
+    )
+    assert "EXPIRED" in _verify(demo_world, stale).codes
+    # without a replica, the credential's own date decides
+    alone = _verify(demo_world, renewed, {"home": "demo/no-replica-home"})
+    assert alone.verdict is Verdict.INVALID and "EXPIRED" in alone.codes
+
+
+def test_without_a_replica_the_credentials_own_sites_decide_where_it_may_practise(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    valid = demo_cases[0]["payload"]
+    lic = codec.decode(valid).licence
+    assert lic.org is not None
+    ctx = {"home": "demo/no-replica-home"}
+    assert _verify(demo_world, valid, {**ctx, "institution": lic.org.no}).codes == ("NO_REPLICA",)
+    elsewhere = _verify(demo_world, valid, {**ctx, "institution": "PDY00042X41130217D2152"})
+    assert "NOT_REGISTERED_HERE" in elsewhere.codes
+    second = _label(demo_cases, "多机构执业备案处检查")
+    at_filing = _verify(demo_world, second["payload"], {**ctx, **second["context"]})
+    assert at_filing.codes == ("NO_REPLICA",)
+
+
+def test_id_number_is_checked_against_the_replica_when_the_credential_has_no_id_hash(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    right = _label(demo_cases, "身份证号一致")["context"]["id_number"]
+    wrong = _label(demo_cases, "身份证号不符")["context"]["id_number"]
+    bare = _reissue(
+        demo_world,
+        demo_cases[0]["payload"],
+        "issuer-henan",
+        dt.datetime.now(dt.UTC) - dt.timedelta(hours=1),
+        id_hash=None,
+        id_salt=None,
+    )
+    assert codec.decode(bare).licence.id_hash is None
+    assert _verify(demo_world, bare, {"id_number": right}).codes == ()
+    assert _verify(demo_world, bare, {"id_number": wrong}).codes == ("ID_MISMATCH",)
+
+
+def _edit_replica(home: Path, sql: str, *params: Any) -> None:
+    import sqlite3
+
+    name = (home / "replica" / "CURRENT").read_text("ascii").strip()
+    with contextlib.closing(sqlite3.connect(home / "replica" / name)) as conn, conn:
+        assert conn.execute(sql, params).rowcount == 1
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("status", "cancelled"), ("status", "suspended"), ("valid_until", "2020-01-01")],
+)
+def test_institution_invalid_for_every_way_a_main_institution_can_fail(
+    column: str, value: str, demo_copy: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    valid = demo_cases[0]["payload"]
+    org = codec.decode(valid).licence.org
+    assert org is not None
+    _edit_replica(demo_copy, f"UPDATE institution SET {column} = ? WHERE reg_no = ?", value, org.no)
+    result = _verify(demo_copy, valid)
+    assert (result.verdict, result.codes) == (Verdict.WARNING, ("INSTITUTION_INVALID",))
+
+
+def test_an_institution_licence_past_its_replica_date_is_expired(
+    demo_copy: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    case = _label(demo_cases, "有效医疗机构执业许可证")
+    no = codec.decode(case["payload"]).licence.no
+    assert _verify(demo_copy, case["payload"]).verdict is Verdict.VALID
+    _edit_replica(
+        demo_copy, "UPDATE institution SET valid_until = ? WHERE reg_no = ?", "2020-01-01", no
+    )
+    result = _verify(demo_copy, case["payload"])
+    assert result.verdict is Verdict.INVALID and "EXPIRED" in result.codes
+
+
+def test_an_ended_multi_site_filing_no_longer_lets_one_practise_there(
+    demo_copy: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    case = _label(demo_cases, "多机构执业备案处检查")
+    no = codec.decode(case["payload"]).licence.no
+    assert _verify(demo_copy, case["payload"], case["context"]).codes == ()
+    _edit_replica(
+        demo_copy,
+        "UPDATE filing SET valid_until = ? WHERE cert_no = ? AND institution = ?",
+        "2020-01-01",
+        no,
+        case["context"]["institution"],
+    )
+    assert "NOT_REGISTERED_HERE" in _verify(demo_copy, case["payload"], case["context"]).codes

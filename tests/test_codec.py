@@ -251,3 +251,32 @@ def test_fuzz_structured_cose_never_raises_unexpected(protected: object, claims:
         codec.decode(_wrap(body))
     except (codec.FormatError, codec.UnsupportedAlgError):
         pass
+
+
+_CLAIMS = cbor2.dumps({1: "410000", 6: 1, -70000: licence_to_map(LIC)})
+_PROT = cbor2.dumps({1: -8, 4: b"12345678"})
+_SIG = b"\x00" * 64
+# name: (the four COSE_Sign1 items, what the refusal must say)
+WRONG_COSE_TYPES = {
+    "protected header empty": ([b"", {}, _CLAIMS, _SIG], "non-empty byte string"),
+    "protected header not bytes": ([{1: -8}, {}, _CLAIMS, _SIG], "non-empty byte string"),
+    "protected header not a map": ([cbor2.dumps([1, 2]), {}, _CLAIMS, _SIG], "must be a map"),
+    "unprotected header not a map": ([_PROT, [], _CLAIMS, _SIG], "unprotected header"),
+    "payload text": ([_PROT, {}, "hello", _SIG], "must be byte strings"),
+    "payload nil (detached)": ([_PROT, {}, None, _SIG], "must be byte strings"),
+    "signature an integer": ([_PROT, {}, _CLAIMS, 5], "must be byte strings"),
+    "kid text": ([cbor2.dumps({1: -8, 4: "12345678"}), {}, _CLAIMS, _SIG], "kid"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_COSE_TYPES))
+def test_wrong_cose_types_are_format_errors(name: str) -> None:
+    items, why = WRONG_COSE_TYPES[name]
+    with pytest.raises(codec.FormatError, match=re.escape(why)):
+        codec.decode(_wrap(cbor2.dumps(items)))
+
+
+def test_an_alg_given_as_text_is_unsupported_not_malformed() -> None:
+    """COSE allows text algorithm names (RFC 9052); none is one of ours."""
+    with pytest.raises(codec.UnsupportedAlgError):
+        codec.decode(_wrap(cbor2.dumps([cbor2.dumps({1: "EdDSA", 4: b"1"}), {}, _CLAIMS, _SIG])))

@@ -20,7 +20,7 @@ import pytest
 from tests.sync.conftest import ROOT, Chain, installed, replica_rows, sequence_of
 
 
-def _sync(home: Path, source: Path):  # type: ignore[no-untyped-def]
+def _sync(home: Path, source: Path | str):  # type: ignore[no-untyped-def]
     from kiosk.home import Home
     from kiosk.sync import sync
 
@@ -68,7 +68,7 @@ def big(chain: Chain, tmp_path_factory: pytest.TempPathFactory) -> Big:
     return Big(root / "bundle", home5, _digest(installed(home5)), _digest(installed(ref)))
 
 
-def _sync_cli(home: Path, bundle: Path) -> subprocess.Popen[bytes]:
+def _sync_cli(home: Path, bundle: Path | str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "YANZHAO_HOME"}
     return subprocess.Popen(
         [sys.executable, str(ROOT / "main.py"), "--home", str(home), "sync", str(bundle)],
@@ -133,7 +133,7 @@ def _check_after_kill(home: Path, old: str, new: str) -> str:
 
 def _killed_runs(
     start: Path,
-    bundle: Path,
+    bundle: Path | str,
     old: str,
     new: str,
     tmp: Path,
@@ -181,6 +181,32 @@ def test_kill_during_snapshot_sync(big: Big, home1: Path, tmp_path: Path) -> Non
     outcomes = _killed_runs(
         home1, big.bundle, _digest(installed(home1)), big.digest6, tmp_path, "snapshot", phases
     )
+    assert outcomes["old"] and outcomes["new"], outcomes
+
+
+def test_kill_during_snapshot_sync_over_http(big: Big, home1: Path, tmp_path: Path) -> None:
+    """The same over HTTP, where the snapshot is downloaded into staging/ first: a kill while
+    downloading or installing leaves the old replica or the new one, and the next sync works
+    (resuming a cut download is tested in test_sync_http.py)."""
+    import threading
+
+    from tests.sync.test_sync_http import BundleServer
+
+    srv = BundleServer(big.bundle)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        phases: list[tuple[str, object]] = [
+            ("glob", ("staging/snapshot-*", 0.0)),  # downloading
+            ("glob", ("replica/*.part", 0.0)),  # installing from staging
+            ("current", "replica-00000006.db"),
+        ]
+        outcomes = _killed_runs(
+            home1, srv.url, _digest(installed(home1)), big.digest6, tmp_path, "snapshot", phases
+        )
+    finally:
+        srv.release.set()
+        srv.shutdown()
+        srv.server_close()
     assert outcomes["old"] and outcomes["new"], outcomes
 
 

@@ -15,7 +15,6 @@ its new sequence's name and CURRENT switched, so watchers of CURRENT see every i
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import queue
 import sqlite3
@@ -24,7 +23,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from kiosk.errors import BundleIntegrityError, ReplicaError, SyncError
+from kiosk.errors import NO_ROOM, BundleIntegrityError, ReplicaError, SyncError
 
 POINTER = "CURRENT"
 
@@ -136,7 +135,7 @@ def install_snapshot(replica_dir: Path, write: Callable[[Sink], None], sequence:
         _point(replica_dir, name)
     except OSError as err:
         part.unlink(missing_ok=True)
-        full = err.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+        full = err.errno in NO_ROOM
         raise SyncError(
             f"写入本地库失败：{err.strerror}{'（磁盘已满？）' if full else ''} "
             f"(cannot write the replica: {err.strerror})"

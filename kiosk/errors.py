@@ -5,7 +5,11 @@ Nothing here imports from the project, so every layer can raise and catch these.
 
 from __future__ import annotations
 
+import errno
 from typing import Any
+
+# errno values that mean the disk (or the process's file-size or quota limit) is full
+NO_ROOM = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 
 
 class KioskError(Exception):

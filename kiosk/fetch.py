@@ -7,7 +7,6 @@ before anything uses them. A portal page or an error page is recognised and refu
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import http.client
 import os
@@ -20,12 +19,11 @@ from pathlib import Path
 from typing import Protocol
 
 from kiosk.bundle import FileRef, looks_like_html
-from kiosk.errors import BundleIntegrityError, SourceUnavailableError, SyncError
+from kiosk.errors import NO_ROOM, BundleIntegrityError, SourceUnavailableError, SyncError
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 1 << 20
 TIMEOUT_S = 20.0
-_NO_ROOM = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 
 
 class Source(Protocol):
@@ -40,6 +38,14 @@ class Source(Protocol):
     def fetch(self, ref: FileRef, dest: Path, progress: Progress | None) -> None:
         """Download `ref` to `dest`, resuming a partial `dest`, and verify its hash."""
         ...
+
+
+def cannot_read(name: str, err: OSError) -> SourceUnavailableError:
+    """A bundle file that is there but cannot be read: the source's fault (a failing USB stick
+    or share, a folder in its place), not the kiosk's disk."""
+    return SourceUnavailableError(
+        f"无法读取同步文件 {name}：{err.strerror} (cannot read the bundle file {name}: {err.strerror})"
+    )
 
 
 def _cannot_save(name: str, err: OSError) -> SyncError:
@@ -118,9 +124,9 @@ class FolderSource:
                 f"同步目录中缺少 {ref.name} (missing from the bundle)"
             ) from None
         except OSError as err:
-            if err.errno in _NO_ROOM:
+            if err.errno in NO_ROOM:
                 raise _cannot_save(ref.name, err) from None
-            raise SourceUnavailableError(f"读取 {ref.name} 失败 ({err.strerror})") from None
+            raise cannot_read(ref.name, err) from None
         _verify(dest, ref)
 
 

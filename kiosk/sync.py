@@ -29,11 +29,10 @@ from kiosk.bundle import DeltaRef, FileRef, Manifest
 from kiosk.errors import (
     BundleIntegrityError,
     RollbackError,
-    SourceUnavailableError,
     SyncError,
     TrustListError,
 )
-from kiosk.fetch import FolderSource, Progress, Source, check_ref, open_source
+from kiosk.fetch import FolderSource, Progress, Source, cannot_read, check_ref, open_source
 from kiosk.home import Home
 from kiosk.timeutil import utcnow
 
@@ -249,18 +248,11 @@ def _decompress_checked(path: Path, ref: FileRef | None) -> Callable[[store.Sink
                 if ref is not None:
                     check_ref(ref, digest.size, digest.hexdigest())
 
-            def unreadable(err: OSError) -> SourceUnavailableError:
-                # not the replica's disk: a failing USB stick or share, a folder in its place
-                return SourceUnavailableError(
-                    f"无法读取同步文件 {path.name}：{err.strerror} "
-                    f"(cannot read the bundle file {path.name}: {err.strerror})"
-                )
-
             def read(fin: IO[bytes]) -> bytes:
                 try:
                     return fin.read(1 << 20)
                 except OSError as err:
-                    raise unreadable(err) from err
+                    raise cannot_read(path.name, err) from err
 
             try:
                 fin = path.open("rb")
@@ -269,7 +261,7 @@ def _decompress_checked(path: Path, ref: FileRef | None) -> Callable[[store.Sink
                     f"同步目录中缺少 {path.name} (missing from the bundle)"
                 ) from None
             except OSError as err:
-                raise unreadable(err) from err
+                raise cannot_read(path.name, err) from err
             with fin:
                 try:
                     with zstandard.ZstdDecompressor().stream_writer(

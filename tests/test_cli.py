@@ -288,8 +288,11 @@ def test_verify_json_says_null_for_what_it_could_not_find(
 def test_verify_with_an_unreadable_replica_exits_3(
     demo_copy: Path, demo_cases: list[dict[str, Any]]
 ) -> None:
-    name = (demo_copy / "replica" / "CURRENT").read_text("ascii").strip()
-    (demo_copy / "replica" / name).write_bytes(b"not a database " * 1000)
+    from db import store
+
+    path = store.current(demo_copy / "replica")
+    assert path is not None
+    path.write_bytes(b"not a database " * 1000)
     proc = run(*_args(demo_cases[0], demo_copy))
     assert proc.returncode == 3, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr and proc.stderr.strip()

@@ -356,8 +356,11 @@ def test_id_number_is_checked_against_the_replica_when_the_credential_has_no_id_
 def _edit_replica(home: Path, sql: str, *params: Any) -> None:
     import sqlite3
 
-    name = (home / "replica" / "CURRENT").read_text("ascii").strip()
-    with contextlib.closing(sqlite3.connect(home / "replica" / name)) as conn, conn:
+    from db import store
+
+    path = store.current(home / "replica")
+    assert path is not None
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         assert conn.execute(sql, params).rowcount == 1
 
 

@@ -116,11 +116,14 @@ def timed_delta(home: Path, bundle: Path) -> tuple[float, list[str]]:
         )
         return answer
 
-    def warm(*args: Any, **kwargs: Any) -> int:
+    def warm(*args: Any, **kwargs: Any) -> prefetch.Readahead:
         t0 = time.perf_counter()
-        seeks = orig_warm(*args, **kwargs)
-        lines.append(f"read-ahead: {seeks:,} seeks {time.perf_counter() - t0:.3f} s")
-        return seeks
+        done = orig_warm(*args, **kwargs)
+        lines.append(
+            f"read-ahead: {done.keys:,} keys; read whole: {', '.join(done.whole) or 'none'} "
+            f"({done.pages:,} pages); {done.seeks:,} seeks {time.perf_counter() - t0:.3f} s"
+        )
+        return done
 
     def update(
         conn: sqlite3.Connection, table: str, cols: tuple[str, ...], rows: list[Any]

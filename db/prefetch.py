@@ -9,6 +9,14 @@ into a TEMP table, and run one join that seeks every key in the table and in eac
 delta moves: the seeks run inside SQLite, which releases the GIL. (Seeking key by key from
 Python threads held the GIL per call and cost more than it saved: measured, BENCHMARKS.md.)
 
+Where a delta reaches most leaves of a b-tree (a province delta reaches every leaf of the
+practitioner table and of most indexes), seeking its keys one by one is the slow way to read
+it: the b-tree's pages are listed from its interior pages alone (the SQLite file format,
+https://www.sqlite.org/fileformat2.html#b_tree_pages) and the kernel is asked for all of them at
+once (POSIX_FADV_WILLNEED on runs of pages), which it reads many at a time and mostly in file
+order. Keys are still sought in the b-trees that the delta reaches only here and there (the
+photos of the people it removes).
+
 Only a hint: it never writes, and any error ends it quietly; the apply then reads what it
 still needs itself. And only when it can help: on a replica whose file is already in the page
 cache (mincore(2) says), the seeks would cost the CPU they cost the apply and read nothing
@@ -22,11 +30,12 @@ import functools
 import mmap
 import os
 import sqlite3
+import struct
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 THREADS = 16  # reads in flight; more gave nothing on this disk (bench figures)
 MIN_ROWS = 2_000  # below this, starting the threads costs more than the reads
@@ -35,6 +44,11 @@ MIN_ROWS = 2_000  # below this, starting the threads costs more than the reads
 # just read through holds all of it.
 RESIDENT = 0.9
 SAMPLE_WINDOWS, WINDOW_PAGES = 256, 64  # how a large file's residency is sampled
+# A b-tree is read whole when the delta's keys in it are at least this many times its leaves:
+# then about two thirds of its leaves or more are changed (1 - e^-1), and reading the rest in
+# file order costs less than seeking the changed ones one by one.
+DENSE = 1.0
+MAX_DEPTH = 12  # b-tree levels; far more than any replica has (a national table has four)
 
 
 @dataclass
@@ -54,6 +68,21 @@ class _Probe:
     sql: str  # one join over temp.k
     width: int  # columns of temp.k
     rows: list[Sequence[Any]]
+    targets: tuple[str, ...]  # the b-trees in which each row is one seek
+    via: tuple[str, ...] = ()  # b-trees the join also walks to get there
+
+
+class Readahead(NamedTuple):
+    """What `warm` did: keys it read ahead for, seeks it made for them, the b-trees it read
+    whole and their pages."""
+
+    keys: int
+    seeks: int
+    whole: tuple[str, ...]
+    pages: int
+
+
+NOTHING = Readahead(0, 0, (), 0)
 
 
 def quote(name: str) -> str:
@@ -85,16 +114,19 @@ def _probes(
     on_key = " AND ".join(f"t.{quote(k)} = k.c{i}" for i, k in enumerate(keys))
     # max() of the last column reads the row itself, also where an index found the key, and
     # all of a long value (a photo's overflow pages, which its delete or update walks)
+    indexes = _indexes(conn, table)
+    key_index = tuple(name for name, icols in indexes if rowid_table and icols == keys)
     probes = [
         _Probe(
             f"SELECT max(t.{quote(cols[-1])}) FROM temp.k CROSS JOIN main.{t} t ON {on_key}",
             len(keys),
             [*(key for key, _ in plan.old), *plan.fresh],
+            (table, *key_index),
         )
     ]
     tail = ("rowid",) if rowid_table else keys
-    for name, icols in _indexes(conn, table):
-        if rowid_table and icols == keys:
+    for name, icols in indexes:
+        if name in key_index:
             continue  # the row probe found the row through it
         full = icols + tuple(c for c in tail if c not in icols)
         moved = [key for key, changed in plan.old if changed & set(icols)]
@@ -106,6 +138,8 @@ def _probes(
                     f"CROSS JOIN main.{t} x INDEXED BY {quote(name)} ON {on}",
                     len(keys),
                     moved,
+                    (name,),
+                    (table, *key_index),
                 )
             )
         seek = icols + (() if rowid_table else tuple(c for c in keys if c not in icols))
@@ -122,9 +156,120 @@ def _probes(
                     f"ON {on}",
                     len(seek),
                     entries,
+                    (name,),
                 )
             )
     return [p for p in probes if p.rows]
+
+
+class _File:
+    """Pages of a database file read as bytes, outside SQLite (which takes no lock for it)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        header = os.pread(fd, 100, 0)
+        if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
+            raise ValueError("not an SQLite database")
+        (size,) = struct.unpack(">H", header[16:18])
+        self.page_size = 65536 if size == 1 else size
+        self.pages = os.fstat(fd).st_size // self.page_size
+
+    def page(self, pgno: int) -> bytes:
+        data = os.pread(self.fd, self.page_size, (pgno - 1) * self.page_size)
+        if len(data) != self.page_size:
+            raise ValueError(f"page {pgno} is beyond the file")
+        return data
+
+    def ask(self, pages: Iterable[int]) -> None:
+        """Ask the kernel to read `pages` (runs of neighbours at once), without waiting."""
+        for first, n in _runs(pages):
+            os.posix_fadvise(
+                self.fd, (first - 1) * self.page_size, n * self.page_size, os.POSIX_FADV_WILLNEED
+            )
+
+
+def _runs(pages: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted page numbers as runs of neighbours: (first page, number of pages)."""
+    runs: list[list[int]] = []
+    for pgno in sorted(set(pages)):
+        if runs and runs[-1][0] + runs[-1][1] == pgno:
+            runs[-1][1] += 1
+        else:
+            runs.append([pgno, 1])
+    return [(first, n) for first, n in runs]
+
+
+def _children(data: bytes, pgno: int) -> list[int] | None:
+    """The child pages of an interior b-tree page, in key order; None for a leaf page."""
+    at = 100 if pgno == 1 else 0  # page 1 starts with the file header
+    kind = data[at]
+    if kind in (10, 13):
+        return None
+    if kind not in (2, 5):
+        raise ValueError(f"page {pgno} is not a b-tree page")
+    (cells,) = struct.unpack_from(">H", data, at + 3)
+    (right,) = struct.unpack_from(">I", data, at + 8)
+    pointers = struct.unpack_from(f">{cells}H", data, at + 12)
+    return [struct.unpack_from(">I", data, p)[0] for p in pointers] + [right]
+
+
+def _btree(db: _File, root: int) -> tuple[list[int], int]:
+    """All pages of the b-tree at `root`, and how many of them are leaves, from its interior
+    pages alone: the leaves are not read. Raises ValueError or struct.error on a page that is
+    not what a b-tree has there (a file changed under the reader included)."""
+    interior: list[int] = []
+    level, seen = [root], {root}
+    for _ in range(MAX_DEPTH):
+        if _children(db.page(level[0]), level[0]) is None:  # a level is all leaves or none
+            return interior + level, len(level)
+        db.ask(level)
+        below: list[int] = []
+        for pgno in level:
+            kids = _children(db.page(pgno), pgno)
+            if kids is None:
+                raise ValueError(f"a leaf among interior pages at page {pgno}")
+            below += kids
+        if any(not 1 < k <= db.pages for k in below) or seen.intersection(below):
+            raise ValueError("child page out of place")
+        seen.update(below)
+        interior += level
+        level = below
+    raise ValueError("b-tree too deep")
+
+
+def _read_dense(conn: sqlite3.Connection, path: str, probes: list[_Probe]) -> tuple[set[str], int]:
+    """Ask the kernel for every page of each b-tree that `probes` reach densely (DENSE); returns
+    their names and the number of pages asked for. A b-tree that cannot be walked is left to
+    the seeks."""
+    keys: dict[str, int] = {}
+    for p in probes:
+        for name in p.targets:
+            keys[name] = keys.get(name, 0) + len(p.rows)
+    roots = dict(
+        conn.execute(
+            "SELECT name, rootpage FROM main.sqlite_master WHERE type IN ('table', 'index')"
+        ).fetchall()
+    )
+    dense: set[str] = set()
+    asked = 0
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        db = _File(fd)
+        for name, n in keys.items():
+            root = roots.get(name)
+            if not isinstance(root, int) or root < 1:
+                continue
+            try:
+                pages, leaves = _btree(db, root)
+            except (ValueError, struct.error, OSError):
+                continue
+            if n >= DENSE * leaves:
+                db.ask(pages)
+                dense.add(name)
+                asked += len(pages)
+    finally:
+        os.close(fd)
+    return dense, asked
 
 
 @functools.cache
@@ -208,28 +353,34 @@ def warm(
     plans: dict[str, Plan],
     tables: dict[str, tuple[tuple[str, ...], int]],
     threads: int = THREADS,
-) -> int:
-    """Read what `plans` will touch in the database `conn` has open (as "main"); returns the
-    number of seeks made, 0 when it was not worth it or could not be done."""
+) -> Readahead:
+    """Read what `plans` will touch in the database `conn` has open (as "main"): b-trees that
+    the delta reaches densely whole, keys elsewhere. NOTHING when it was not worth it or could
+    not be done."""
     path = main_path(conn)
     if path is None:  # in memory: nothing to read
-        return 0
+        return NOTHING
     try:
         probes: list[_Probe] = []
         for table, plan in plans.items():
             cols, nkey = tables[table]
             probes += _probes(conn, table, cols[:nkey], cols, plan)
     except (sqlite3.Error, KeyError, IndexError):
-        return 0
+        return NOTHING
     total = sum(len(p.rows) for p in probes)
     if total < MIN_ROWS:
-        return 0
+        return NOTHING
+    try:
+        dense, pages = _read_dense(conn, path, probes)
+    except (sqlite3.Error, OSError, ValueError):
+        dense, pages = set(), 0
+    probes = [p for p in probes if not dense.issuperset(p.targets + p.via)]
 
     def share(i: int) -> list[_Probe]:
         out = []
         for p in probes:
             step = -(-len(p.rows) // threads)
-            out.append(_Probe(p.sql, p.width, p.rows[i * step : (i + 1) * step]))
+            out.append(_Probe(p.sql, p.width, p.rows[i * step : (i + 1) * step], p.targets))
         return [p for p in out if p.rows]
 
     def run(mine: list[_Probe]) -> None:
@@ -252,6 +403,8 @@ def warm(
         finally:
             reader.close()
 
-    with ThreadPoolExecutor(threads, thread_name_prefix="prefetch") as pool:
-        list(pool.map(run, [share(i) for i in range(threads)]))
-    return total
+    seeks = sum(len(p.rows) for p in probes)
+    if probes:
+        with ThreadPoolExecutor(threads, thread_name_prefix="prefetch") as pool:
+            list(pool.map(run, [share(i) for i in range(threads)]))
+    return Readahead(total, seeks, tuple(sorted(dense)), pages)

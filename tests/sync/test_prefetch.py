@@ -94,6 +94,7 @@ def test_prefetch_reads_what_the_apply_reads(
 ) -> None:
     header, records = _delta_records(chain.bundles[2])
     monkeypatch.setattr(prefetch, "MIN_ROWS", 0)  # the demo delta is small
+    monkeypatch.setattr(prefetch, "DENSE", float("inf"))  # this test is about the seeks
     # The replica as publish builds it, but in 4 KiB pages, the kernel's: in 16 KiB ones (the
     # replica's) the kernel's reading around each page asked for brings in most of an index of a
     # replica as small as the demo's, with or without the index seeks this test is about.
@@ -122,7 +123,7 @@ def test_prefetch_reads_what_the_apply_reads(
     # What the prefetch alone reads: stopped right after it, before any write.
     ahead = _cold_copy(base, tmp_path / "ahead.db")
     real = prefetch.warm
-    seeks: list[int] = []
+    seeks: list[prefetch.Readahead] = []
 
     def warm_then_stop(*a, **k):  # type: ignore[no-untyped-def]
         seeks.append(real(*a, **k))
@@ -134,7 +135,7 @@ def test_prefetch_reads_what_the_apply_reads(
             _apply(ahead, header, records)
     read = _resident(ahead)
 
-    assert seeks[0] >= len(records)
+    assert seeks[0].seeks >= len(records) and seeks[0].pages == 0
     assert needed, "the apply read nothing?"
     covered = len(needed & read) / len(needed)
     # Not all: a row that grows or goes can make SQLite rebalance its leaf with the neighbour
@@ -192,7 +193,7 @@ def test_prefetch_is_only_a_hint_when_the_replica_is_locked(
             {"practitioner": [r["key"] for r in records if r["op"] == "del"]}, {}, {}
         )  # noqa: SLF001
         assert prefetch.wanted(writer)
-        assert prefetch.warm(writer, plans, delta.TABLES) > 0  # tried, read nothing, no error
+        assert prefetch.warm(writer, plans, delta.TABLES).keys > 0  # tried, no error
     finally:
         writer.execute("ROLLBACK")
         writer.close()
@@ -214,7 +215,7 @@ def test_a_replica_already_in_the_page_cache_is_not_read_ahead(
     cold = _cold_copy(installed(home1), tmp_path / "cold.db")
     assert prefetch.resident(str(cold)) == pytest.approx(len(_resident(cold)) / _pages(cold))
     _apply(cold, header, records)
-    assert len(calls) == 1 and calls[0] >= len(records)
+    assert len(calls) == 1 and calls[0].keys >= len(records)
 
     cached = _cold_copy(installed(home1), tmp_path / "cached.db")
     cached.read_bytes()  # read through: all of it in the page cache
@@ -253,3 +254,149 @@ def test_residency_of_what_cannot_be_mapped_is_unknown(tmp_path: Path) -> None:
 
 def _pages(path: Path) -> int:
     return (path.stat().st_size + PAGE - 1) // PAGE
+
+
+def _dbstat(db: Path) -> dict[str, tuple[set[int], int]]:
+    """Every b-tree's pages and number of leaves, as SQLite's dbstat walks them."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        try:
+            rows = conn.execute("SELECT name, pageno, pagetype FROM dbstat").fetchall()
+        except sqlite3.OperationalError:
+            pytest.skip("this SQLite has no dbstat")
+    conn.close()
+    out: dict[str, tuple[set[int], int]] = {}
+    for name, pageno, kind in rows:
+        if kind == "overflow":
+            continue  # not b-tree pages: a long value's continuation
+        pages, leaves = out.get(name, (set(), 0))
+        pages.add(pageno)
+        out[name] = (pages, leaves + (kind == "leaf"))
+    return out
+
+
+def _roots(db: Path) -> dict[str, int]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        roots = dict(conn.execute("SELECT name, rootpage FROM sqlite_master WHERE rootpage > 0"))
+    conn.close()
+    return {"sqlite_schema": 1, **roots}
+
+
+def _walk(db: Path, root: int) -> tuple[list[int], int]:
+    fd = os.open(db, os.O_RDONLY)
+    try:
+        return prefetch._btree(prefetch._File(fd), root)  # noqa: SLF001
+    finally:
+        os.close(fd)
+
+
+def _deep(tmp_path: Path) -> Path:
+    """A database of 512-byte pages: b-trees several levels deep, of every kind (rowid and
+    WITHOUT ROWID tables, an index, a schema whose root on page 1 is an interior page)."""
+    db = tmp_path / "deep.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA page_size=512")
+    conn.execute("CREATE TABLE r (a TEXT, b BLOB)")
+    conn.execute("CREATE TABLE w (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID")
+    for i in range(40):  # enough schema rows for sqlite_schema to need interior pages
+        conn.execute(f"CREATE TABLE pad_{i} (x INTEGER PRIMARY KEY, y TEXT DEFAULT 'padding')")
+    rows = [(f"name-{i * 7919 % 20000:05d}", bytes(i % 300)) for i in range(20_000)]
+    conn.executemany("INSERT INTO r VALUES (?, ?)", rows)
+    conn.executemany("INSERT INTO w VALUES (?, ?)", [(a, a * 3) for a, _ in rows[:8000]])
+    conn.execute("CREATE INDEX r_a ON r (a)")
+    conn.execute("DELETE FROM r WHERE rowid % 3 = 0")  # free pages and uneven leaves
+    conn.commit()
+    conn.close()
+    return db
+
+
+def test_btree_walk_lists_the_pages_sqlite_lists(home1: Path, tmp_path: Path) -> None:
+    """Every b-tree of a real replica (16 KiB pages) and of a deep 512-byte-page file: the walk,
+    which reads interior pages only, finds exactly the pages and leaves that dbstat finds."""
+    for db in (installed(home1), _deep(tmp_path)):
+        stat, roots = _dbstat(db), _roots(db)
+        assert set(stat) <= set(roots)
+        for name, (pages, leaves) in stat.items():
+            walked, n = _walk(db, roots[name])
+            assert (set(walked), n) == (pages, leaves), name
+            assert len(walked) == len(pages), f"{name}: a page listed twice"
+        assert any(len(p) > n for p, n in stat.values()), "no interior pages: walk not tried"
+    deep = _dbstat(tmp_path / "deep.db")
+    assert len(deep["sqlite_schema"][0]) > 1  # page 1 (after the file header) was interior
+    assert len(deep["r"][0]) - deep["r"][1] > 50  # several interior levels
+
+
+def test_btree_walk_refuses_what_is_not_a_btree(tmp_path: Path) -> None:
+    db = _deep(tmp_path)
+    root = _roots(db)["r"]
+    pages, _ = _walk(db, root)
+    interior = next(p for p in pages if p != root)  # the level under the root is interior
+    broken = tmp_path / "broken.db"
+    shutil.copyfile(db, broken)
+    with broken.open("r+b") as fh:  # an interior page overwritten with junk
+        fh.seek((interior - 1) * 512)
+        fh.write(b"\x07" + bytes(511))
+    with pytest.raises(ValueError):
+        _walk(broken, root)
+    looped = tmp_path / "looped.db"
+    shutil.copyfile(db, looped)
+    with looped.open("r+b") as fh:  # the root's right-most child made the root itself
+        fh.seek((root - 1) * 512 + 8)
+        fh.write(root.to_bytes(4, "big"))
+    with pytest.raises(ValueError):
+        _walk(looped, root)
+
+
+@linux
+def test_a_dense_delta_reads_its_btrees_whole(
+    chain: Chain, home1: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the delta reaches a b-tree densely, every page of it is read and none of its keys
+    is sought; elsewhere keys are sought; the outcome is the same replica either way."""
+    header, records = _delta_records(chain.bundles[2])
+    monkeypatch.setattr(prefetch, "MIN_ROWS", 0)
+    src = installed(home1)
+    stat = _dbstat(src)
+    per = conn_page_size(src) // PAGE
+
+    def prefetched(dense: float) -> tuple[prefetch.Readahead, set[int], Path]:
+        db = _cold_copy(src, tmp_path / f"dense-{dense}.db")
+        got: list[prefetch.Readahead] = []
+        real = prefetch.warm
+
+        def warm_then_stop(*a, **k):  # type: ignore[no-untyped-def]
+            got.append(real(*a, **k))
+            raise _Stop
+
+        with monkeypatch.context() as m:
+            m.setattr(prefetch, "DENSE", dense)
+            m.setattr(prefetch, "warm", warm_then_stop)
+            with pytest.raises(_Stop):
+                _apply(db, header, records)
+        return got[0], {p // per + 1 for p in _resident(db)}, db  # as replica page numbers
+
+    tables = {r["t"] for r in records}
+    assert {"practitioner", "photo"} <= tables
+
+    # Every b-tree the delta reaches counts as dense: all of each is asked for, nothing sought.
+    everything, resident, db = prefetched(0.0)
+    whole = set().union(*(stat[t][0] for t in tables))
+    assert everything.seeks == 0 and set(everything.whole) >= tables
+    assert everything.pages == sum(len(stat[name][0]) for name in everything.whole)
+    assert whole <= resident, f"{len(whole - resident)} pages of dense b-trees not read"
+
+    # None counts as dense: keys are sought, no b-tree is read whole.
+    sought, _, _ = prefetched(float("inf"))
+    assert sought.pages == 0 and sought.seeks >= len(records)
+
+    # The default: the practitioner table, whose every leaf the delta reaches, is read whole;
+    # the photos, a handful among two thousand, are sought.
+    default, resident, _ = prefetched(prefetch.DENSE)
+    assert "practitioner" in default.whole and "photo" not in default.whole
+    assert default.pages == sum(len(stat[name][0]) for name in default.whole)
+    assert 0 < default.seeks < sought.seeks
+    assert stat["practitioner"][0] <= resident
+
+    plain = _cold_copy(src, tmp_path / "plain.db")
+    _apply(db, header, records)
+    _apply(plain, header, records)
+    assert replica_rows(db) == replica_rows(plain)

@@ -49,6 +49,7 @@ SAMPLE_WINDOWS, WINDOW_PAGES = 256, 64  # how a large file's residency is sample
 # file order costs less than seeking the changed ones one by one.
 DENSE = 1.0
 MAX_DEPTH = 12  # b-tree levels; far more than any replica has (a national table has four)
+ASK_BYTES = 128 * 1024  # what one POSIX_FADV_WILLNEED reads at most on a default Linux device
 
 
 @dataclass
@@ -181,11 +182,18 @@ class _File:
         return data
 
     def ask(self, pages: Iterable[int]) -> None:
-        """Ask the kernel to read `pages` (runs of neighbours at once), without waiting."""
+        """Ask the kernel to read `pages`, neighbours together, without waiting. One request
+        reads no more than the device's read-ahead window (Linux caps POSIX_FADV_WILLNEED at
+        it: 128 KiB by default), so longer runs are asked for in pieces of that size."""
+        step = max(1, ASK_BYTES // self.page_size)
         for first, n in _runs(pages):
-            os.posix_fadvise(
-                self.fd, (first - 1) * self.page_size, n * self.page_size, os.POSIX_FADV_WILLNEED
-            )
+            for at in range(first, first + n, step):
+                os.posix_fadvise(
+                    self.fd,
+                    (at - 1) * self.page_size,
+                    min(step, first + n - at) * self.page_size,
+                    os.POSIX_FADV_WILLNEED,
+                )
 
 
 def _runs(pages: Iterable[int]) -> list[tuple[int, int]]:
@@ -250,8 +258,7 @@ def _read_dense(conn: sqlite3.Connection, path: str, probes: list[_Probe]) -> tu
             "SELECT name, rootpage FROM main.sqlite_master WHERE type IN ('table', 'index')"
         ).fetchall()
     )
-    dense: set[str] = set()
-    asked = 0
+    dense: dict[str, list[int]] = {}
     fd = os.open(path, os.O_RDONLY)
     try:
         db = _File(fd)
@@ -264,12 +271,12 @@ def _read_dense(conn: sqlite3.Connection, path: str, probes: list[_Probe]) -> tu
             except (ValueError, struct.error, OSError):
                 continue
             if n >= DENSE * leaves:
-                db.ask(pages)
-                dense.add(name)
-                asked += len(pages)
+                dense[name] = pages
+        # Asked for after every walk, all at once: the walks' own reads do not queue behind them.
+        db.ask(p for pages in dense.values() for p in pages)
     finally:
         os.close(fd)
-    return dense, asked
+    return set(dense), sum(len(pages) for pages in dense.values())
 
 
 @functools.cache

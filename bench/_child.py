@@ -1,5 +1,6 @@
-"""Subprocess entry points for the core benchmark, so memory is measured in a process that
-does only the measured work: `python -m bench._child publish|memory ARGS…`.
+"""Subprocess entry points for the core benchmark, so that memory and time are measured in a
+process that does only the measured work: `python -m bench._child publish|memory|sync|delta
+ARGS…`.
 
 Each prints one JSON line: its own timing and its RSS figures in MiB (psutil for the current
 RSS, VmHWM for the peak, which includes zstd's worker threads).
@@ -126,9 +127,25 @@ def memory(replica: str, keys_file: str) -> dict[str, Any]:
     }
 
 
+def sync(home: str, bundle: str, root_pub: str = "") -> dict[str, Any]:
+    """One timed sync of `home` (initialised first when a root key is given), as a kiosk runs it:
+    in a process of its own (`yanzhao sync`), not in one that has run the benchmark so far."""
+    from bench import _sync
+
+    return _sync.timed_sync(Path(home), Path(bundle), Path(root_pub) if root_pub else None)
+
+
+def delta(home: str, bundle: str) -> dict[str, Any]:
+    """One delta sync with its steps timed (bench._sync.timed_delta), in a process of its own."""
+    from bench import _sync
+
+    seconds, steps = _sync.timed_delta(Path(home), Path(bundle))
+    return {"seconds": seconds, "steps": steps}
+
+
 def main(argv: list[str]) -> int:
-    """Dispatch `publish` or `memory` and print the result as one JSON line."""
-    commands = {"publish": publish, "memory": memory}
+    """Dispatch a command (publish, memory, sync, delta) and print its result as one JSON line."""
+    commands = {"publish": publish, "memory": memory, "sync": sync, "delta": delta}
     result = commands[argv[0]](*argv[1:])
     sys.stdout.write(json.dumps(result) + "\n")
     return 0

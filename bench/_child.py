@@ -139,8 +139,7 @@ def delta(home: str, bundle: str) -> dict[str, Any]:
     """One delta sync with its steps timed (bench._sync.timed_delta), in a process of its own."""
     from bench import _sync
 
-    seconds, steps = _sync.timed_delta(Path(home), Path(bundle))
-    return {"seconds": seconds, "steps": steps}
+    return _sync.timed_delta(Path(home), Path(bundle))
 
 
 def main(argv: list[str]) -> int:

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         home = init(work / "home", [world.keys / "root.pub.pem"])
         sync(home, str(bundle))
         parts.append(_publish(world, world.export2, bundle, a.top))
-        parts.append("\n".join(timed_delta(work / "home", bundle)[1]))
+        parts.append("\n".join(timed_delta(work / "home", bundle)["steps"]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     a.out.write_text("\n\n".join(parts), "utf-8")

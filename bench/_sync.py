@@ -95,9 +95,10 @@ def delta_parse(bundle: Path, name: str) -> dict[str, Any]:
     }
 
 
-def timed_delta(home: Path, bundle: Path) -> tuple[float, list[str]]:
+def timed_delta(home: Path, bundle: Path) -> dict[str, Any]:
     """Sync a delta with each UPDATE/DELETE batch and delta.apply timed (wrapping db.delta's
-    helpers in this process only, for the duration of the call); one line per step."""
+    helpers in this process only, for the duration of the call): seconds, the sync's method,
+    and one line per step."""
     from db import delta, prefetch
     from kiosk.home import Home
     from kiosk.sync import sync
@@ -151,13 +152,13 @@ def timed_delta(home: Path, bundle: Path) -> tuple[float, list[str]]:
     prefetch.wanted, prefetch.warm = wanted, warm
     try:
         t0 = time.perf_counter()
-        sync(Home(home), str(bundle))
+        result = sync(Home(home), str(bundle))
         seconds = time.perf_counter() - t0
         lines.append(f"sync total (incl. BEGIN/COMMIT with synchronous=FULL): {seconds:.3f} s")
     finally:
         delta._update, delta._delete, delta.apply = orig_update, orig_delete, orig_apply  # noqa: SLF001
         prefetch.wanted, prefetch.warm = orig_wanted, orig_warm
-    return seconds, lines
+    return {"seconds": seconds, "method": result.method, "steps": lines}
 
 
 def settle() -> None:

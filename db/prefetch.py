@@ -12,10 +12,10 @@ Python threads held the GIL per call and cost more than it saved: measured, BENC
 Where a delta reaches most leaves of a b-tree (a province delta reaches every leaf of the
 practitioner table and of most indexes), seeking its keys one by one is the slow way to read
 it: the b-tree's pages are listed from its interior pages alone (the SQLite file format,
-https://www.sqlite.org/fileformat2.html#b_tree_pages) and the kernel is asked for all of them at
-once (POSIX_FADV_WILLNEED on runs of pages), which it reads many at a time and mostly in file
-order. Keys are still sought in the b-trees that the delta reaches only here and there (the
-photos of the people it removes).
+https://www.sqlite.org/fileformat2.html#b_tree_pages) and the kernel is asked for all of them
+(POSIX_FADV_WILLNEED), which it reads many at a time and mostly in file order. Keys are still
+sought in the b-trees that the delta reaches only here and there (the photos of the people it
+removes), before the pages are asked for, so that the seeks do not queue behind them.
 
 Only a hint: it never writes, and any error ends it quietly; the apply then reads what it
 still needs itself. And only when it can help: on a replica whose file is already in the page
@@ -164,7 +164,8 @@ def _probes(
 
 
 class _File:
-    """Pages of a database file read as bytes, outside SQLite (which takes no lock for it)."""
+    """Pages of a database file read as bytes, outside SQLite. No lock is taken: a file that a
+    writer is changing can be read half-changed, so what is found there is only a hint."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd

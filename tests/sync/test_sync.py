@@ -407,3 +407,61 @@ def test_a_crash_between_replica_and_trust_list_is_completed_by_the_next_sync(
     held = Home(home1).trust_list()
     assert held is not None and held.sequence == 2
     assert _sync(home1, bundle).changed is False  # and then it is a no-op
+
+
+def _record_order(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """Record, in order: the manifest's verification, each bundle file whose size and SHA-256
+    matched the manifest, the opening of the installed replica for deltas, and every switch
+    of CURRENT to a new replica."""
+    from db import store
+    from kiosk import bundle, fetch, sync
+
+    events: list[tuple[str, ...]] = []
+    real_check = fetch.check_ref
+
+    def check_ref(ref, size, sha256):  # type: ignore[no-untyped-def]
+        real_check(ref, size, sha256)  # a mismatch raises: nothing is recorded
+        if sha256 is not None:
+            events.append(("checked", ref.name))
+
+    def recorded(name: str, real):  # type: ignore[no-untyped-def]
+        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+            events.append((name,))
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(fetch, "check_ref", check_ref)  # downloads and folder copies
+    monkeypatch.setattr(sync, "check_ref", check_ref)  # a folder snapshot, as it is read
+    monkeypatch.setattr(bundle, "verify_manifest", recorded("manifest", bundle.verify_manifest))
+    monkeypatch.setattr(store, "apply_deltas", recorded("replica opened", store.apply_deltas))
+    monkeypatch.setattr(store, "_point", recorded("switch", store._point))  # noqa: SLF001
+    return events
+
+
+def test_every_delta_is_verified_before_the_replica_is_opened(
+    chain: Chain, home1: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The order, not only the outcome: the manifest and every delta of the chain are checked
+    against the signed manifest before the installed replica is opened to apply them."""
+    events = _record_order(monkeypatch)
+    _sync(home1, chain.bundles[3])
+    manifest = json.loads((chain.bundles[3] / "manifest.json").read_bytes())
+    deltas = [d["file"]["name"] for d in manifest["deltas"]]
+    assert events == [
+        ("manifest",),
+        *(("checked", name) for name in deltas),
+        ("replica opened",),
+        ("switch",),
+    ]
+
+
+def test_a_snapshot_is_verified_before_it_replaces_the_replica(
+    chain: Chain, fresh_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot from a folder is hashed as it is decompressed into a new file; the switch to
+    that file comes only after its hash matched."""
+    events = _record_order(monkeypatch)
+    _sync(fresh_home, chain.bundles[3])
+    manifest = json.loads((chain.bundles[3] / "manifest.json").read_bytes())
+    assert events == [("manifest",), ("checked", manifest["snapshot"]["name"]), ("switch",)]

@@ -24,7 +24,9 @@ class BurstConfig:
     max_median_gap_ms: float = 15.0
     """The median gap of a scanner burst; people are far slower."""
     max_slow_share: float = 0.1
-    """Share of gaps allowed above `max_median_gap_ms` (USB and terminal hiccups; one always)."""
+    """Share of gaps allowed above `max_median_gap_ms` (USB and terminal hiccups; two always:
+    a short burst with two hiccups is still a scanner's, and the median rule still refuses a
+    person, whose gaps are mostly slow)."""
     min_chars: int = 4
     """Shorter bursts are ignored (a few fast key presses are not a scan)."""
     max_chars: int = 8192
@@ -89,6 +91,6 @@ class BurstDetector:
             return None
         if statistics.median(self._gaps) > cfg.max_median_gap_ms:
             return None
-        if self._slow > max(1.0, cfg.max_slow_share * len(self._gaps)):
+        if self._slow > max(2.0, cfg.max_slow_share * len(self._gaps)):
             return None
         return "".join(self._chars)

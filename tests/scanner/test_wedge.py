@@ -77,6 +77,15 @@ def test_a_slow_or_broken_burst_is_refused() -> None:
     assert _feed(BurstDetector(), late_enter) == []
 
 
+def test_a_short_burst_with_two_usb_hiccups_still_reads() -> None:
+    """Found by the property below (13 characters, two 20 ms hiccups among 1-5 ms gaps): one
+    slow gap allowed in a short burst was too strict for a scanner."""
+    events = _scanner("0000000000000", np.random.default_rng(347727264))
+    gaps = [b - a for (_, a), (_, b) in zip(events, events[1:], strict=False)]
+    assert sum(g > 0.015 for g in gaps) == 2
+    assert _feed(BurstDetector(), events) == ["0000000000000"]
+
+
 def test_in_burst_tells_the_ui_to_hold_keys() -> None:
     det = BurstDetector()
     events = _scanner("YZ1:ABCDEFGH", np.random.default_rng(6))

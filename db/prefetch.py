@@ -130,7 +130,10 @@ def _probes(
         if name in key_index:
             continue  # the row probe found the row through it
         full = icols + tuple(c for c in tail if c not in icols)
-        moved = [key for key, changed in plan.old if changed & set(icols)]
+        # The cheap test first: most changes do not touch a given index's columns (the whole
+        # read-ahead's preparation was 0.3 s of a province delta when it came second).
+        ic = frozenset(icols)
+        moved = [key for key, changed in plan.old if not ic.isdisjoint(changed)]
         if moved:
             on = " AND ".join(f"x.{quote(c)} = t.{quote(c)}" for c in full)
             probes.append(
@@ -147,7 +150,7 @@ def _probes(
         entries: list[Sequence[Any]] = [
             [values.get(c, key[keys.index(c)] if c in keys else None) for c in seek]
             for key, values in plan.new
-            if all(c in values or c in keys for c in seek) and set(icols) & set(values)
+            if not ic.isdisjoint(values) and all(c in values or c in keys for c in seek)
         ]
         if entries:
             on = " AND ".join(f"x.{quote(c)} = k.c{i}" for i, c in enumerate(seek))

@@ -212,12 +212,7 @@ def warm(path: Path, timeout: float = 120.0) -> float:
     from db import prefetch
 
     t0 = time.perf_counter()
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        db = prefetch._File(fd)  # noqa: SLF001
-        db.ask(range(1, db.pages + 1))
-    finally:
-        os.close(fd)
+    prefetch.ask(str(path))
     while (prefetch.resident(str(path)) or 0.0) < 0.999:
         if time.perf_counter() - t0 > timeout:
             break

@@ -26,6 +26,7 @@ cache (mincore(2) says), the seeks would cost the CPU they cost the apply and re
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import functools
 import mmap
 import os
@@ -280,10 +281,13 @@ def _dense(conn: sqlite3.Connection, path: str, probes: list[_Probe]) -> dict[st
     return dense
 
 
-def _ask(path: str, pages: Iterable[int]) -> None:
+def ask(path: str, pages: Iterable[int] | None = None) -> None:
+    """Ask the kernel to read `pages` of the database file at `path` (all of them when None) as
+    the read-ahead does, in page-sized requests, without waiting for them."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        _File(fd).ask(pages)
+        db = _File(fd)
+        db.ask(range(1, db.pages + 1) if pages is None else pages)
     finally:
         os.close(fd)
 
@@ -396,7 +400,7 @@ def warm(
         out = []
         for p in probes:
             step = -(-len(p.rows) // threads)
-            out.append(_Probe(p.sql, p.width, p.rows[i * step : (i + 1) * step], p.targets))
+            out.append(dataclasses.replace(p, rows=p.rows[i * step : (i + 1) * step]))
         return [p for p in out if p.rows]
 
     def run(mine: list[_Probe]) -> None:
@@ -428,7 +432,7 @@ def warm(
     # 0.56-0.63 s, three rounds alternated).
     pages = [p for btree in dense.values() for p in btree]
     try:
-        _ask(path, pages)
+        ask(path, pages)
     except (OSError, ValueError):
         pages = []
     return Readahead(total, seeks, tuple(sorted(dense)), len(pages))

@@ -105,7 +105,9 @@ def timed_delta(home: Path, bundle: Path) -> dict[str, Any]:
 
     lines: list[str] = []
     orig_update, orig_delete, orig_apply = delta._update, delta._delete, delta.apply  # noqa: SLF001
-    orig_wanted, orig_warm = prefetch.wanted, prefetch.warm
+    orig_wanted = prefetch.wanted
+    orig_seek, orig_wait = prefetch.Ahead.seek, prefetch.Ahead.wait
+    waited = [0.0]  # what the apply waited for the read-ahead
 
     def wanted(conn: sqlite3.Connection) -> bool:
         t0 = time.perf_counter()
@@ -118,13 +120,21 @@ def timed_delta(home: Path, bundle: Path) -> dict[str, Any]:
         )
         return answer
 
-    def warm(*args: Any, **kwargs: Any) -> prefetch.Readahead:
+    def seek(ahead: prefetch.Ahead, changes: Any) -> None:
         t0 = time.perf_counter()
-        done = orig_warm(*args, **kwargs)
-        lines.append(
-            f"read-ahead: {done.keys:,} keys; read whole: {', '.join(done.whole) or 'none'} "
-            f"({done.pages:,} pages); {done.seeks:,} seeks {time.perf_counter() - t0:.3f} s"
-        )
+        orig_seek(ahead, changes)
+        waited[0] += time.perf_counter() - t0
+
+    def wait(ahead: prefetch.Ahead) -> prefetch.Readahead:
+        t0 = time.perf_counter()
+        done = orig_wait(ahead)
+        waited[0] += time.perf_counter() - t0
+        if done.keys and not any(line.startswith("read-ahead:") for line in lines):
+            lines.append(
+                f"read-ahead: {done.keys:,} keys; read whole: {', '.join(done.whole) or 'none'} "
+                f"({done.pages:,} pages); {done.seeks:,} seeks; the apply waited "
+                f"{waited[0]:.3f} s for it"
+            )
         return done
 
     def update(
@@ -149,7 +159,8 @@ def timed_delta(home: Path, bundle: Path) -> dict[str, Any]:
         lines.append(f"delta.apply total (parse + SQL): {time.perf_counter() - t0:.3f} s")
 
     delta._update, delta._delete, delta.apply = update, delete, apply  # noqa: SLF001
-    prefetch.wanted, prefetch.warm = wanted, warm
+    prefetch.wanted = wanted
+    prefetch.Ahead.seek, prefetch.Ahead.wait = seek, wait  # type: ignore[method-assign]
     try:
         t0 = time.perf_counter()
         result = sync(Home(home), str(bundle))
@@ -157,7 +168,8 @@ def timed_delta(home: Path, bundle: Path) -> dict[str, Any]:
         lines.append(f"sync total (incl. BEGIN/COMMIT with synchronous=FULL): {seconds:.3f} s")
     finally:
         delta._update, delta._delete, delta.apply = orig_update, orig_delete, orig_apply  # noqa: SLF001
-        prefetch.wanted, prefetch.warm = orig_wanted, orig_warm
+        prefetch.wanted = orig_wanted
+        prefetch.Ahead.seek, prefetch.Ahead.wait = orig_seek, orig_wait  # type: ignore[method-assign]
     return {"seconds": seconds, "method": result.method, "steps": lines}
 
 

@@ -12,6 +12,7 @@ import base64
 import contextlib
 import gc
 import json
+import operator
 import queue
 import sqlite3
 import threading
@@ -299,41 +300,49 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def _apply(conn: sqlite3.Connection, records: Iterable[dict[str, Any]]) -> None:
-    updates: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = defaultdict(list)
-    deletes: dict[str, list[list[Any]]] = defaultdict(list)
-    inserts: dict[str, list[list[Any]]] = defaultdict(list)
+    changes = {table: prefetch.Changes() for table in ORDER}
     try:
-        for rec in records:
-            table, op = rec["t"], rec["op"]
-            if table not in TABLES:
-                raise KeyError(table)
-            if op == "ins":
-                inserts[table].append([_dec(v) for v in rec["row"]])
-            elif op == "del":
-                deletes[table].append(rec["key"])
-            elif op == "upd":
-                cols = tuple(sorted(rec["set"]))
-                updates[(table, cols)].append([_dec(rec["set"][c]) for c in cols] + rec["key"])
-            else:
-                raise KeyError(op)
-        # In key order: consecutive rows then share B-tree pages, which random order (the
-        # delta's) would read and dirty once per row instead of once per page.
-        for keys in deletes.values():
-            keys.sort()
-        for (table, _), rows in updates.items():
-            nkey = TABLES[table][1]
-            rows.sort(key=lambda row: row[-nkey:])
-        if prefetch.wanted(conn):
-            prefetch.warm(conn, _plans(deletes, updates, inserts), TABLES)
-        for table in reversed(ORDER):
-            _delete(conn, table, deletes.get(table, []))
-        for (table, cols), rows in updates.items():
-            _update(conn, table, cols, rows)
-        for table in ORDER:
-            cols, _ = TABLES[table]
-            if inserts.get(table):
+        with prefetch.Ahead(conn, TABLES) as ahead:
+            for n, rec in enumerate(records, 1):
+                ch, op = changes[rec["t"]], rec["op"]
+                if op == "upd":
+                    values = rec["set"]
+                    cols = tuple(sorted(values))
+                    rows = ch.updates.get(cols)
+                    if rows is None:
+                        rows = ch.updates[cols] = []
+                    rows.append([_dec(values[c]) for c in cols] + rec["key"])
+                elif op == "del":
+                    ch.deletes.append(rec["key"])
+                elif op == "ins":
+                    ch.inserts.append([_dec(v) for v in rec["row"]])
+                else:
+                    raise KeyError(op)
+                if not n % prefetch.SEE_EVERY:
+                    ahead.see(changes)
+            # In key order: consecutive rows then share B-tree pages, which random order would
+            # read and dirty once per row instead of once per page. (A delta as db.delta.diff
+            # writes it is in key order already, which the sort finds in one pass.)
+            for table, ch in changes.items():
+                ch.deletes.sort()
+                by_key = operator.itemgetter(slice(-TABLES[table][1], None))
+                for rows in ch.updates.values():
+                    rows.sort(key=by_key)
+            ahead.seek(changes)
+            # Updates before deletions: the keys of a delta's operations are apart, so the order
+            # changes nothing but the time. The rows that only deletions reach are read ahead
+            # while the updates run.
+            for table in ORDER:
+                for cols, rows in changes[table].updates.items():
+                    _update(conn, table, cols, rows)
+            ahead.wait()
+            for table in reversed(ORDER):  # children first
+                _delete(conn, table, changes[table].deletes)
+        for table in ORDER:  # parents first
+            if rows := changes[table].inserts:
+                cols, _ = TABLES[table]
                 conn.executemany(
-                    f"INSERT INTO {_q(table)} VALUES ({','.join('?' * len(cols))})", inserts[table]
+                    f"INSERT INTO {_q(table)} VALUES ({','.join('?' * len(cols))})", rows
                 )
     except (
         KeyError,
@@ -345,32 +354,6 @@ def _apply(conn: sqlite3.Connection, records: Iterable[dict[str, Any]]) -> None:
         raise BundleIntegrityError(
             f"增量与本地库不符 (delta does not fit the replica: {err})"
         ) from None
-
-
-def _plans(
-    deletes: dict[str, list[list[Any]]],
-    updates: dict[tuple[str, tuple[str, ...]], list[list[Any]]],
-    inserts: dict[str, list[list[Any]]],
-) -> dict[str, prefetch.Plan]:
-    """What the delta will touch, for db.prefetch to read ahead."""
-    plans: dict[str, prefetch.Plan] = defaultdict(prefetch.Plan)
-    for table, keys in deletes.items():
-        every = frozenset(TABLES[table][0])
-        plans[table].old += [(key, every) for key in keys]
-    for (table, cols), rows in updates.items():
-        nkey, changed = TABLES[table][1], frozenset(cols)
-        plan = plans[table]
-        for row in rows:
-            key = row[-nkey:]
-            plan.old.append((key, changed))
-            plan.new.append((key, dict(zip(cols, row, strict=False))))
-    for table, rows in inserts.items():
-        names, nkey = TABLES[table]
-        plan = plans[table]
-        for row in rows:
-            plan.fresh.append(row[:nkey])
-            plan.new.append((row[:nkey], dict(zip(names, row, strict=False))))
-    return plans
 
 
 def _where(table: str) -> str:

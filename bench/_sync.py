@@ -10,6 +10,7 @@ import cProfile
 import io
 import os
 import pstats
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -177,6 +178,25 @@ def settle() -> None:
     """Write out what earlier steps left dirty (a publish leaves gigabytes), so that no writeback
     of theirs competes with the step timed next, as none would on a kiosk."""
     os.sync()
+
+
+def fresh_copy(home: Path, dest: Path) -> tuple[Path, Path]:
+    """A copy of `home` at `dest` (replaced) and its replica file, written out and evicted from
+    the page cache, so that each timed sync starts from the same state whatever the copy left
+    there (a file just written may sit in the cache in large folios)."""
+    from db import store
+
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(home, dest)
+    replica = store.current(dest / "replica")
+    assert replica is not None, f"no replica in {home}"
+    os.sync()
+    fd = os.open(replica, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+    return dest, replica
 
 
 def drop_page_cache() -> bool:

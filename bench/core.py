@@ -213,15 +213,17 @@ def figures(r: dict[str, Any], scale: int) -> list[dict[str, Any]]:
     pub, pubd = r["publish"], r["publish_delta"]
     extrap = w.NATIONAL / scale
     rows = [
+        # Issue 2 sets this figure for the national snapshot; below it, it is informative (a
+        # province's 2.3 GB cp can finish in the page cache in 0.6 s, before any disk write).
         _fig(
             "snapshot_install",
             "Snapshot install from a local folder",
-            "≤ 4× cp",
+            "≤ 4× cp (national)",
             snap,
             "s",
             cp,
             "cp of the installed replica",
-            snap <= 4 * cp,
+            snap <= 4 * cp if scale >= w.NATIONAL else None,
         ),
         _fig(
             "snapshot_install_fsync",

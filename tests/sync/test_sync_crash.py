@@ -187,7 +187,8 @@ def test_kill_during_snapshot_sync(big: Big, home1: Path, tmp_path: Path) -> Non
 def test_kill_during_snapshot_sync_over_http(big: Big, home1: Path, tmp_path: Path) -> None:
     """The same over HTTP, where the snapshot is downloaded into staging/ first: a kill while
     downloading or installing leaves the old replica or the new one, and the next sync works
-    (resuming a cut download is tested in test_sync_http.py)."""
+    (resuming after a kill mid-download is the next test's; after a cut connection,
+    test_sync_http.py's)."""
     import threading
 
     from tests.sync.test_sync_http import BundleServer
@@ -208,6 +209,51 @@ def test_kill_during_snapshot_sync_over_http(big: Big, home1: Path, tmp_path: Pa
         srv.shutdown()
         srv.server_close()
     assert outcomes["old"] and outcomes["new"], outcomes
+
+
+def test_kill_mid_download_keeps_the_part_and_the_next_sync_resumes_it(
+    big: Big, home1: Path, tmp_path: Path
+) -> None:
+    """kill -9 while the snapshot is half downloaded (from a slow server, so that the kill lands
+    mid-transfer): the old replica is untouched, the part stays in staging/, and the next sync
+    asks only for the rest (a Range request from where the part ends) and installs the new
+    replica."""
+    import threading
+
+    from tests.sync.test_sync_http import BundleServer
+
+    (snap,) = big.bundle.glob("snapshot-*.db.zst")
+    size = snap.stat().st_size
+    srv = BundleServer(big.bundle)
+    srv.pace = 4 * 65536 / size  # about four seconds for the whole snapshot
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        home = tmp_path / "home"
+        shutil.copytree(home1, home)
+        proc = _sync_cli(home, srv.url)
+        part = home / "staging" / snap.name
+        deadline = time.monotonic() + 60
+        while not (part.exists() and part.stat().st_size >= size // 4):
+            assert proc.poll() is None, "the sync ended before a quarter was downloaded"
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        kept = part.stat().st_size
+        assert size // 4 <= kept < size, "the kill did not land mid-download"
+        assert _check_after_kill(home, _digest(installed(home1)), big.digest6) == "old"
+
+        srv.pace, srv.requests = 0.0, []
+        result = _sync(home, srv.url)
+    finally:
+        srv.release.set()
+        srv.shutdown()
+        srv.server_close()
+    assert result.method == "snapshot" and result.to_sequence == 6
+    assert _digest(installed(home)) == big.digest6
+    asked = [rng for name, rng in srv.requests if name == snap.name]
+    assert asked == [f"bytes={kept}-"], asked  # the rest only, from where the part ended
+    assert not part.exists(), "the download was left in staging/"
 
 
 def test_kill_during_delta_sync(big: Big, tmp_path: Path) -> None:

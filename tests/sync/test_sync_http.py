@@ -25,6 +25,7 @@ class BundleServer(http.server.ThreadingHTTPServer):
     cut[name] = n: the next n responses for `name` send the headers and half the body, then
     hang up (stall=True: then say nothing more and keep the connection open).
     portal: names ("*" for all) answered with a captive portal's login page.
+    pace: seconds of pause after each 64 KiB of a body (a slow line), 0 for none.
     """
 
     daemon_threads = True
@@ -39,6 +40,7 @@ class BundleServer(http.server.ThreadingHTTPServer):
         self.portal: set[str] = set()
         self.ignore_range = False
         self.chunked = False
+        self.pace = 0.0
         self.release = threading.Event()
 
     @property
@@ -87,8 +89,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 srv.release.wait(30)
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.wfile.write(body)
-        srv.sent[name] = srv.sent.get(name, 0) + len(body)
+        for i in range(0, len(body), 65536) if srv.pace else (0,):
+            piece = body[i : i + 65536] if srv.pace else body
+            try:
+                self.wfile.write(piece)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the client went away (killed)
+            srv.sent[name] = srv.sent.get(name, 0) + len(piece)
+            time.sleep(srv.pace)
 
     def _chunked(self, name: str, data: bytes) -> None:
         """HTTP/1.1 chunked transfer, as a proxy or dynamic server sends; honours `cut`."""

@@ -156,34 +156,39 @@ def run(
     r["publish_delta"] = _publish(world, world.export2, bundle)
     dname = r["publish_delta"]["delta"]
     r["delta_parse"] = s.delta_parse(bundle, dname)
+
     # Each case syncs a fresh copy of the home at sequence 1, its replica evicted from the page
     # cache, then made cold, cached page by page, or read through; the cases take turns, and
     # each figure is the median of its rounds: one sync on this host's disk and memory varies
     # by a quarter from one minute to the next.
-    cases: dict[str, list[dict[str, Any]]] = {"delta_sync": [], "delta_sync_warm": []}
-    cases["delta_sync_seq"] = []
-    for i in range(DELTA_ROUNDS if scale < w.NATIONAL else 1):
-        copy, _ = s.fresh_copy(home, work / "home-delta")
+    def cold(replica: Path) -> None:
         r["delta_cold"] = "dropped" if s.drop_page_cache() else "as publish left it"
         # The disk's pace at this moment, read from the snapshot file (not the replica): the
         # cold figure depends on it more than on anything of ours.
         r.setdefault("disk_reads_per_s", []).append(
             s.random_reads(max(bundle.glob("snapshot-*.db.zst")))
         )
-        _log(f"delta sync, round {i + 1} (page cache {r['delta_cold']})")
-        cases["delta_sync"].append(m.child("delta", str(copy), str(bundle))[0])
-        copy, replica = s.fresh_copy(home, work / "home-delta")
-        r.setdefault("warm_read_s", []).append(s.warm(replica))
-        _log("again on a copy read into the page cache")
-        cases["delta_sync_warm"].append(m.child("delta", str(copy), str(bundle))[0])
-        copy, replica = s.fresh_copy(home, work / "home-delta")
-        r.setdefault("seq_read_s", []).append(s.read_through(replica))
-        _log("again on a copy read through sequentially (large page-cache folios)")
-        cases["delta_sync_seq"].append(m.child("delta", str(copy), str(bundle))[0])
-        shutil.rmtree(copy)
-    for name, runs in cases.items():
-        r[name] = sorted(runs, key=lambda x: x["seconds"])[len(runs) // 2] | {
-            "rounds": [x["seconds"] for x in runs]
+
+    # How each case's copy is made ready: cold; cached page by page; read through sequentially
+    # (which caches it in large folios).
+    cases = {
+        "delta_sync": cold,
+        "delta_sync_warm": lambda replica: r.setdefault("warm_read_s", []).append(s.warm(replica)),
+        "delta_sync_seq": lambda replica: r.setdefault("seq_read_s", []).append(
+            s.read_through(replica)
+        ),
+    }
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
+    for i in range(DELTA_ROUNDS if scale < w.NATIONAL else 1):
+        for name, make_ready in cases.items():
+            copy, replica = s.fresh_copy(home, work / "home-delta")
+            make_ready(replica)
+            _log(f"{name}, round {i + 1}")
+            runs[name].append(m.child("delta", str(copy), str(bundle))[0])
+    shutil.rmtree(work / "home-delta", ignore_errors=True)
+    for name, done in runs.items():
+        r[name] = sorted(done, key=lambda x: x["seconds"])[len(done) // 2] | {
+            "rounds": [x["seconds"] for x in done]
         }
     if profile:
         shutil.copytree(home, work / "home-profile")

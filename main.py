@@ -37,12 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--home", default=argparse.SUPPRESS, help="the kiosk's data folder")
         return sp
 
-    sp = cmd("init", "create the home and pin root public key(s)")
+    sp = cmd("init", "create the home, pin root public key(s) and the jurisdiction")
     sp.add_argument("--root-key", action="append", required=True, metavar="PUB.pem")
+    sp.add_argument("--jurisdiction", required=True, metavar="CODE", help="000000: national")
+    sp.add_argument("--id-key", metavar="KEY", help="the ID-index key file (32 bytes)")
+    sp = cmd("enrol", "install or replace the ID-index key")
+    sp.add_argument("--id-key", required=True, metavar="KEY")
     sp = cmd("publish", "turn a registry export into a signed bundle")
     sp.add_argument("--registry", required=True, metavar="EXPORT_DIR")
     sp.add_argument("--trust-list", required=True, metavar="trustlist.json")
     sp.add_argument("--publisher-key", required=True, metavar="KEY.pem")
+    sp.add_argument("--id-key", required=True, metavar="KEY")
     sp.add_argument("--out", required=True, metavar="BUNDLE_DIR")
     sp = cmd("sync", "update the replica and trust list from a bundle folder or URL")
     sp.add_argument("source", metavar="SOURCE")
@@ -137,9 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     if c is None:
         return cli.run_guarded("tui", lambda: run_tui(home, demo=args.demo, kiosk=args.kiosk), io)
     actions = {
-        "init": lambda: cli.init(home, args.root_key, io),
+        "init": lambda: cli.init(home, args.root_key, args.jurisdiction, args.id_key, io),
+        "enrol": lambda: cli.enrol(home, args.id_key, io),
         "publish": lambda: cli.publish(
-            args.registry, args.trust_list, args.publisher_key, args.out, io
+            args.registry, args.trust_list, args.publisher_key, args.id_key, args.out, io
         ),
         "sync": lambda: cli.sync(home, args.source, io),
         "verify": lambda: cli.verify(

@@ -68,7 +68,7 @@ class _TreeSampler:
         self._thread.join()
 
 
-def publish(export: str, trust: str, key: str, out: str) -> dict[str, Any]:
+def publish(export: str, trust: str, key: str, out: str, id_key: str) -> dict[str, Any]:
     """Publish one export; the time of the publish call and the peak RSS of the process plus
     the peak of its export-reading worker (a sum: an upper bound of what they held at once)."""
     from kiosk.publish import publish as do_publish
@@ -85,7 +85,7 @@ def publish(export: str, trust: str, key: str, out: str) -> dict[str, Any]:
         logging.getLogger(name).setLevel(logging.INFO)
     t0 = time.perf_counter()
     with _TreeSampler() as children:
-        pub = do_publish(Path(export), Path(trust), Path(key), Path(out))
+        pub = do_publish(Path(export), Path(trust), Path(key), Path(out), id_key_path=Path(id_key))
     seconds = time.perf_counter() - t0
     worker = children.peak
     return {
@@ -109,7 +109,7 @@ def memory(replica: str, keys_file: str) -> dict[str, Any]:
     opened = _rss()
     n = 0
     for h in keys["id_hashes"]:
-        n += len(rep.by_id_hash(bytes.fromhex(h)))
+        n += len(rep.by_id_index(bytes.fromhex(h)))
     for kind, cert in keys["certs"]:
         n += rep.practitioner(kind, cert) is not None
     for name in keys["names"]:

@@ -89,7 +89,7 @@ def sample_keys(path: Path, n: int) -> dict[str, Any]:
 
 
 def lookups(path: Path, keys: dict[str, Any]) -> dict[str, Any]:
-    """Replica.by_id_hash / practitioner / by_name against raw sqlite3 running the same SQL."""
+    """Replica.by_id_index / practitioner / by_name against raw sqlite3 running the same SQL."""
     from db import replica as r
 
     rep = r.Replica(path)
@@ -110,7 +110,7 @@ def lookups(path: Path, keys: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     a, b = paired(
         keys["id_hashes"],
-        rep.by_id_hash,
+        rep.by_id_index,
         lambda h: raw_with_filings(p_sql + "WHERE p.id_hash = ?", (h,)),
     )
     _, b1 = paired(

@@ -36,7 +36,7 @@ def _publish(world: w.World, export: Path, bundle: Path, top: int) -> str:
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
-    publish(export, world.trust, world.keys / "publisher.pem", bundle)
+    publish(export, world.trust, world.keys / "publisher.pem", bundle, id_key_path=world.id_key)
     prof.disable()
     return f"publish {export.name}: {time.perf_counter() - t0:.1f} s (under cProfile)\n" + _stats(
         prof, top
@@ -59,7 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bundle = work / "bundle"
         parts = [_publish(world, world.export1, bundle, a.top)]
-        home = init(work / "home", [world.keys / "root.pub.pem"])
+        home = init(
+            work / "home",
+            [world.keys / "root.pub.pem"],
+            w.jurisdiction(world.scale),
+            world.id_key,
+        )
         sync(home, str(bundle))
         parts.append(_publish(world, world.export2, bundle, a.top))
         parts.append("\n".join(timed_delta(work / "home", bundle)["steps"]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import cProfile
 import io
+import json
 import os
 import pstats
 import shutil
@@ -45,7 +46,13 @@ def timed_sync(home_path: Path, bundle: Path, root_pub: Path | None = None) -> d
     from kiosk.home import Home, init
     from kiosk.sync import sync
 
-    home = init(home_path, [root_pub]) if root_pub is not None else Home(home_path)
+    if root_pub is not None:
+        manifest = json.loads((bundle / "manifest.json").read_bytes())
+        home = init(
+            home_path, [root_pub], manifest["jurisdiction"], root_pub.parent / "id-index.key"
+        )
+    else:
+        home = Home(home_path)
     phases = _Phases()
     t0 = time.perf_counter()
     result = sync(home, str(bundle), progress=phases)

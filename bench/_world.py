@@ -48,6 +48,11 @@ class World:
         return self.path / "keys"
 
     @property
+    def id_key(self) -> Path:
+        """The ID-index key (publisher and kiosks), beside the PEM files."""
+        return self.path / "keys" / "id-index.key"
+
+    @property
     def trust(self) -> Path:
         """trustlist.json (its .sig beside it)."""
         return self.path / "trustlist.json"
@@ -201,4 +206,9 @@ def obtain(root: Path, scale: int, *, photo_fraction: float, log: Any) -> World:
         facts = _build(path, scale, photo_fraction, log)
         marker.write_text(json.dumps(facts, ensure_ascii=False, indent=2), "utf-8")
         facts["cached"] = False
-    return World(path, scale, facts["changes"], facts["deletes"], facts)
+    world = World(path, scale, facts["changes"], facts["deletes"], facts)
+    if not world.id_key.exists():  # a world cached before the key existed: its exports still fit
+        from kiosk import idkey
+
+        idkey.write(world.id_key, idkey.generate())
+    return world

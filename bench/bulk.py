@@ -45,7 +45,7 @@ def _rows(n: int) -> list[tuple[object, ...]]:
 
 
 def _fresh(path: Path) -> sqlite3.Connection:
-    from db.build import create_schema
+    from db.models import create_schema
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=MEMORY")

@@ -109,7 +109,12 @@ def _machine() -> dict[str, Any]:
 
 def _publish(world: w.World, export: Path, bundle: Path) -> dict[str, Any]:
     doc, wall = m.child(
-        "publish", str(export), str(world.trust), str(world.keys / "publisher.pem"), str(bundle)
+        "publish",
+        str(export),
+        str(world.trust),
+        str(world.keys / "publisher.pem"),
+        str(bundle),
+        str(world.id_key),
     )
     doc["wall_s"] = wall
     return doc

@@ -178,7 +178,12 @@ def sync_stall(world: Path) -> dict[str, Any]:
 
     fresh = world.parent / "fresh"
     shutil.rmtree(fresh, ignore_errors=True)
-    init(fresh, [world / "demo" / "keys" / "root.pub.pem"])
+    init(
+        fresh,
+        [world / "demo" / "keys" / "root.pub.pem"],
+        "410000",
+        world / "demo" / "keys" / "id-index.key",
+    )
     return asyncio.run(_sync_stall(fresh, world / "demo" / "bundle"))
 
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from db import models
 from db.readahead import readahead
 from kiosk import export as ex
+from kiosk import idkey
 from kiosk.errors import ExportError
 
 T = TypeVar("T")
@@ -42,8 +43,9 @@ class _Phases:
 
 BATCH = 20_000
 # The replica's table layout; a publication makes no delta from a replica of another layout
-# (kiosks then take the snapshot). 2: practitioner.photo is the photo's digest, not a flag.
-SCHEMA = "2"
+# (kiosks then take the snapshot). 2: practitioner.photo is the photo's digest, not a flag;
+# 3: the ID-index key left the replica (only its check value stays).
+SCHEMA = "3"
 # From this size of practitioners.ndjson on (some 40,000 lines), its lines are read and checked
 # in a worker process while this one inserts (db/readahead.py); below it, a process costs more
 # than it saves.
@@ -81,20 +83,6 @@ def _batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
         raise
     if batch:
         yield batch
-
-
-def create_schema(conn: sqlite3.Connection, *, indexes: bool) -> None:
-    """Create the replica tables (and optionally their secondary indexes) from db/models."""
-    for model in models.REPLICA_TABLES:
-        conn.execute(model._schema._create_table().query()[0])  # type: ignore[attr-defined]  # peewee DDL
-        if indexes:
-            create_indexes(conn, model)
-
-
-def create_indexes(conn: sqlite3.Connection, model: Any) -> None:
-    """Create one table's secondary indexes as the models define them."""
-    for index in model._schema._create_indexes():  # noqa: SLF001
-        conn.execute(index.query()[0])
 
 
 def _insert(
@@ -215,7 +203,7 @@ def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-262144")
         conn.execute("BEGIN")
-        create_schema(conn, indexes=False)
+        models.create_schema(conn, indexes=False)
         phase = _Phases()
         _insert(conn, "institution", ex.institutions(export), "institutions.ndjson")
         phase.done("institutions")
@@ -234,13 +222,14 @@ def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
         # rows, two cores: a third faster); below a few million rows it makes no difference.
         conn.execute(f"PRAGMA threads={min(8, os.cpu_count() or 1)}")
         for model in models.REPLICA_INDEXED:
-            create_indexes(conn, model)
+            models.create_indexes(conn, model)
         phase.done("indexes")
         values = {
             "sequence": str(meta["sequence"]),
             "exported_at": meta["exported_at"],
             "jurisdiction": meta["jurisdiction"],
-            "id_hash_key": id_key.hex(),
+            # The key itself never enters a replica: only its check value (kiosk/idkey.py).
+            "id_key_check": idkey.check_value(id_key),
             "schema": SCHEMA,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "counts": json.dumps(counts(conn)),

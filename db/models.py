@@ -8,6 +8,9 @@ the schema, bulk builds and the local database.
 
 from __future__ import annotations
 
+import sqlite3
+from typing import Any
+
 from peewee import (
     BlobField,
     CompositeKey,
@@ -31,7 +34,7 @@ class ReplicaModel(Model):
 
 
 class Meta(ReplicaModel):
-    """Key/value facts about the publication: sequence, exported_at, id_hash_key …"""
+    """Key/value facts about the publication: sequence, exported_at, id_key_check …"""
 
     key = TextField(primary_key=True)
     value = TextField()
@@ -123,6 +126,37 @@ class Photo(ReplicaModel):
 REPLICA_TABLES: list[type[Model]] = [Meta, Institution, Practitioner, Filing, Photo]
 # Secondary indexes, created after a bulk load (cheaper than maintaining them row by row).
 REPLICA_INDEXED = {Institution, Practitioner, Filing, Photo}
+
+
+def create_schema(conn: sqlite3.Connection, *, indexes: bool) -> None:
+    """Create the replica tables (and optionally their secondary indexes) on a connection."""
+    for model in REPLICA_TABLES:
+        conn.execute(model._schema._create_table().query()[0])  # type: ignore[attr-defined]  # peewee DDL
+        if indexes:
+            create_indexes(conn, model)
+
+
+def create_indexes(conn: sqlite3.Connection, model: Any) -> None:
+    """Create one table's secondary indexes as the models define them."""
+    for index in model._schema._create_indexes():  # noqa: SLF001
+        conn.execute(index.query()[0])
+
+
+def replica_schema() -> frozenset[tuple[str, str, str, str | None]]:
+    """Every schema object of a replica as the kiosk itself creates it, with the statistics
+    table ANALYZE adds: (type, name, table, sql) rows of sqlite_schema."""
+    with sqlite3.connect(":memory:") as conn:
+        create_schema(conn, indexes=True)
+        conn.execute("ANALYZE")
+        return schema_of(conn)
+
+
+def schema_of(conn: sqlite3.Connection) -> frozenset[tuple[str, str, str, str | None]]:
+    """The (type, name, table, sql) rows of a database's sqlite_schema."""
+    return frozenset(
+        (r[0], r[1], r[2], r[3])
+        for r in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema")
+    )
 
 
 class LocalModel(Model):

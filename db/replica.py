@@ -13,8 +13,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from kiosk import idkey, idnum
 from kiosk.domain import Filing, Institution, Practitioner, ReplicaInfo
-from kiosk.errors import ReplicaError
+from kiosk.errors import NotEnrolledError, ReplicaError
 
 KIND_CODE = {"physician": "P", "nurse": "N"}
 KIND_NAME = {"P": "physician", "N": "nurse"}
@@ -43,9 +44,13 @@ def _institution(row: tuple[Any, ...]) -> Institution:
 
 
 class Replica:
-    """An open, read-only replica file."""
+    """An open, read-only replica file.
 
-    def __init__(self, path: Path) -> None:
+    `id_key` is the kiosk's ID-index key (kiosk/idkey.py); without it, or with a key that is
+    not the publication's, the replica still answers everything but ID-number queries.
+    """
+
+    def __init__(self, path: Path, id_key: bytes | None = None) -> None:
         self.path = path
         try:
             self._conn = sqlite3.connect(
@@ -53,15 +58,35 @@ class Replica:
             )
             self._conn.execute("PRAGMA cache_size=-16000")
             self._conn.execute("PRAGMA mmap_size=0")
+            self._conn.execute("PRAGMA trusted_schema=OFF")
             rows = self._conn.execute("SELECT key, value FROM meta").fetchall()
         except sqlite3.Error as err:
             raise ReplicaError(f"本地库无法读取 (the replica cannot be read: {err})") from err
         self._lock = threading.Lock()
         self.meta: dict[str, str] = dict(rows)
-        try:
-            self.id_hash_key = bytes.fromhex(self.meta["id_hash_key"])
-        except (KeyError, ValueError) as err:
-            raise ReplicaError("本地库缺少元数据 (the replica has no metadata)") from err
+        if "sequence" not in self.meta or "exported_at" not in self.meta:
+            raise ReplicaError("本地库缺少元数据 (the replica has no metadata)")
+        check = self.meta.get("id_key_check")
+        self._id_key = id_key if id_key is not None and idkey.check_value(id_key) == check else None
+        self.id_key_problem: str | None = None
+        if self._id_key is None:
+            self.id_key_problem = (
+                "本机未登记身份证索引密钥，无法按身份证号查询或核对 "
+                "(this kiosk holds no ID-index key: ID numbers cannot be checked; run enrol --id-key)"
+                if id_key is None
+                else "本机的身份证索引密钥与本地库的发布不符，请登记当前密钥 "
+                "(this kiosk's ID-index key is not the one this replica was published with: "
+                "enrol the current key)"
+            )
+
+    @property
+    def id_checkable(self) -> bool:
+        """True when ID numbers can be checked against this replica (the right key is held)."""
+        return self._id_key is not None
+
+    def id_index(self, id18: str) -> bytes | None:
+        """The replica's index value of a normalised ID number; None without the right key."""
+        return None if self._id_key is None else idnum.keyed_hash(id18, self._id_key)
 
     def close(self) -> None:
         """Close the connection (before the file is swapped)."""
@@ -136,9 +161,20 @@ class Replica:
         )
         return self._practitioners(rows, True)
 
-    def by_id_hash(self, id_hash: bytes) -> list[Practitioner]:
-        """Every registration of the person with this keyed ID hash."""
-        rows = self._all(f"SELECT {_P_COLS} FROM {_P_FROM} WHERE p.id_hash = ?", (id_hash,))
+    def by_id_number(self, id18: str) -> list[Practitioner]:
+        """Every registration of the person with this (normalised) ID number.
+
+        Raises:
+            NotEnrolledError: the kiosk holds no ID-index key, or not this publication's.
+        """
+        index = self.id_index(id18)
+        if index is None:
+            raise NotEnrolledError(self.id_key_problem or "not enrolled")
+        return self.by_id_index(index)
+
+    def by_id_index(self, index: bytes) -> list[Practitioner]:
+        """Every registration under this index value (the ID look-up's query, for the bench)."""
+        rows = self._all(f"SELECT {_P_COLS} FROM {_P_FROM} WHERE p.id_hash = ?", (index,))
         return self._practitioners(rows, True)
 
     def by_name(self, name: str, *, limit: int = PAGE, offset: int = 0) -> list[Practitioner]:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from db import models
 from kiosk.errors import NO_ROOM, BundleIntegrityError, ReplicaError, SyncError
 
 POINTER = "CURRENT"
@@ -109,11 +110,15 @@ def clean(replica_dir: Path) -> None:
     (replica_dir / (POINTER + ".tmp")).unlink(missing_ok=True)  # a switch that was cut short
 
 
-def install_snapshot(replica_dir: Path, write: Callable[[Sink], None], sequence: int) -> Path:
-    """Install a snapshot: `write` fills the new file, which is then synced and switched to.
+def install_snapshot(
+    replica_dir: Path, write: Callable[[Sink], None], sequence: int, jurisdiction: str
+) -> Path:
+    """Install a snapshot: `write` fills the new file, which is checked (schema, sequence,
+    jurisdiction), synced and switched to.
 
     Raises:
-        SyncError: the disk is full or the new file is not a readable replica; nothing changed.
+        SyncError: the disk is full or the new file is not the replica the manifest names;
+            nothing changed.
     """
     replica_dir.mkdir(parents=True, exist_ok=True)
     old = current(replica_dir)
@@ -130,7 +135,7 @@ def install_snapshot(replica_dir: Path, write: Callable[[Sink], None], sequence:
                 write(sink)
             fh.flush()
             os.fsync(fh.fileno())
-        _check_readable(part, sequence)
+        _check_snapshot(part, sequence, jurisdiction)
         os.replace(part, replica_dir / name)
         _point(replica_dir, name)
     except OSError as err:
@@ -236,17 +241,48 @@ class _Writeback:
             self._pending = 0
 
 
-def _check_readable(path: Path, sequence: int) -> None:
+def _check_snapshot(path: Path, sequence: int, jurisdiction: str) -> None:
+    """A snapshot is a replica as the kiosk itself would create it, of the manifest's sequence
+    and jurisdiction: any other schema object (a trigger that would undo a later delta, a view,
+    an extra table or index) is refused before the file is installed."""
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            seq = int(conn.execute("SELECT value FROM meta WHERE key='sequence'").fetchone()[0])
-    except (sqlite3.Error, TypeError, ValueError) as err:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            conn.execute("PRAGMA trusted_schema=OFF")
+            found = models.schema_of(conn)
+            meta = dict(
+                conn.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('sequence', 'jurisdiction')"
+                ).fetchall()
+            )
+    except sqlite3.Error as err:
         raise BundleIntegrityError(
             f"快照不是有效的本地库 (the snapshot is not a replica: {err})"
         ) from err
-    if seq != sequence:
+    expected = models.replica_schema()
+    if found != expected:
+        extra = sorted(f"{t} {n}" for t, n, _, _ in found - expected)
+        missing = sorted(f"{t} {n}" for t, n, _, _ in expected - found)
         raise BundleIntegrityError(
-            f"快照序号 {seq} 与清单 {sequence} 不符 (snapshot sequence mismatch)"
+            "快照的数据库结构与本机不符，拒绝安装 (the snapshot's schema is not the kiosk's: "
+            + "; ".join(
+                part
+                for part in (
+                    f"unexpected {', '.join(extra)[:200]}" if extra else "",
+                    f"missing {', '.join(missing)[:200]}" if missing else "",
+                )
+                if part
+            )
+            + ")"
+        )
+    if meta.get("sequence") != str(sequence):
+        raise BundleIntegrityError(
+            f"快照序号与清单不符 (snapshot sequence {str(meta.get('sequence'))[:20]!r}, "
+            f"the manifest says {sequence})"
+        )
+    if meta.get("jurisdiction") != jurisdiction:
+        raise BundleIntegrityError(
+            f"快照辖区与清单不符 (snapshot jurisdiction {str(meta.get('jurisdiction'))[:20]!r}, "
+            f"the manifest says {jurisdiction})"
         )
 
 

@@ -2,7 +2,8 @@
 
 A bundle folder, served as plain files by any static server, CDN or object store:
 
-    manifest.json            this publication (sequence, exported_at, files, deltas)
+    manifest.json            this publication (sequence, exported_at, jurisdiction, files with
+                             their size, SHA-256 and, for compressed ones, unpacked size)
     manifest.json.sig        {"kid": publisher kid, "sig": base64 Ed25519 over manifest.json}
     trustlist.json(.sig)     the trust list, root-signed
     snapshot-<seq>.db.zst    the full replica, a finished SQLite file
@@ -16,6 +17,7 @@ import binascii
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -26,13 +28,19 @@ from kiosk.keys import PrivateKey, kid_bytes, kid_text, public_from_spki, sign, 
 from kiosk.timeutil import parse_instant
 from kiosk.trust import usable_at
 
-FORMAT = "yanzhao-bundle/1"
+# 2: every compressed file states its unpacked size, which the kiosk enforces while unpacking.
+FORMAT = "yanzhao-bundle/2"
 MANIFEST = "manifest.json"
 MANIFEST_SIG = "manifest.json.sig"
 TRUST = "trustlist.json"
 TRUST_SIG = "trustlist.json.sig"
 MAX_MANIFEST = 1 << 20
 MAX_TRUST = 4 << 20
+MAX_FILE = 1 << 40  # no bundle file is larger than a terabyte, packed or not
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_CODE = re.compile(r"[0-9]{6}")
+MAX_SEQUENCE = (1 << 53) - 1  # what every JSON reader holds exactly
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +50,7 @@ class FileRef:
     name: str
     size: int
     sha256: str
+    unpacked: int | None = None  # the decompressed size of a .zst file
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +87,16 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def file_ref(path: Path) -> dict[str, Any]:
-    """The manifest entry of a file in the bundle folder."""
-    return {"name": path.name, "size": path.stat().st_size, "sha256": sha256_file(path)}
+def file_ref(path: Path, unpacked: int | None = None) -> dict[str, Any]:
+    """The manifest entry of a file in the bundle folder (with its unpacked size if packed)."""
+    ref: dict[str, Any] = {
+        "name": path.name,
+        "size": path.stat().st_size,
+        "sha256": sha256_file(path),
+    }
+    if unpacked is not None:
+        ref["unpacked_size"] = unpacked
+    return ref
 
 
 def sign_manifest(doc: dict[str, Any], key: PrivateKey) -> tuple[bytes, bytes]:
@@ -93,17 +109,24 @@ def sign_manifest(doc: dict[str, Any], key: PrivateKey) -> tuple[bytes, bytes]:
     return data, (json.dumps(sig) + "\n").encode("ascii")
 
 
-def _ref(raw: Any) -> FileRef:
+def _count(raw: Any, what: str, limit: int = MAX_FILE) -> int:
+    """A JSON integer in [0, limit]: not a bool, a float or a numeric string."""
+    if type(raw) is not int or not 0 <= raw <= limit:
+        raise ValueError(f"{what} must be an integer from 0 to {limit}")
+    return raw
+
+
+def _ref(raw: Any, *, packed: bool = False) -> FileRef:
+    if not isinstance(raw, dict):
+        raise ValueError("a file entry must be an object")
     name = raw["name"]
-    if not isinstance(name, str) or "/" in name or "\\" in name or name.startswith("."):
-        raise ValueError(f"bad file name {name!r}")
-    if type(raw["size"]) is not int or raw["size"] < 0:
-        raise ValueError("bad size")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ValueError(f"bad file name {name[:40]!r}" if isinstance(name, str) else "bad name")
     digest = raw["sha256"]
-    if not isinstance(digest, str) or len(digest) != 64:
+    if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
         raise ValueError("bad sha256")
-    bytes.fromhex(digest)
-    return FileRef(name, raw["size"], digest)
+    unpacked = _count(raw["unpacked_size"], "unpacked_size") if packed else None
+    return FileRef(name, _count(raw["size"], "size"), digest, unpacked)
 
 
 def looks_like_html(data: bytes) -> bool:
@@ -143,24 +166,37 @@ def verify_manifest(data: bytes, sig_data: bytes, trust: TrustList, now: dt.date
         raise BundleSignatureError("数据包签名无效 (bundle manifest signature does not verify)")
     try:
         doc = json.loads(data)
+        if not isinstance(doc, dict):
+            raise ValueError("not an object")
         if doc.get("format") != FORMAT:
-            raise ValueError(f"format {doc.get('format')!r}")
+            raise ValueError(f"format {str(doc.get('format'))[:40]!r}")
         jurisdiction = doc["jurisdiction"]
+        if not (isinstance(jurisdiction, str) and _CODE.fullmatch(jurisdiction)):
+            raise ValueError("jurisdiction must be a 6-digit division code")
         if key.authority not in ("000000", jurisdiction):
             raise BundleSignatureError(
                 "发布密钥无权发布该辖区数据 (publisher key not authorised for this jurisdiction)"
             )
+        published_at = doc.get("published_at", "")
+        deltas = doc["deltas"]
+        if not isinstance(published_at, str) or not isinstance(deltas, list):
+            raise ValueError("published_at must be text and deltas a list")
         return Manifest(
-            sequence=int(doc["sequence"]),
+            sequence=_count(doc["sequence"], "sequence", MAX_SEQUENCE),
             exported_at=parse_instant(doc["exported_at"]),
             jurisdiction=jurisdiction,
-            published_at=str(doc.get("published_at", "")),
-            trust_sequence=int(doc["trust_list"]["sequence"]),
+            published_at=published_at[:64],
+            trust_sequence=_count(doc["trust_list"]["sequence"], "trust sequence", MAX_SEQUENCE),
             trust=_ref(doc["trust_list"]["file"]),
             trust_sig=_ref(doc["trust_list"]["sig"]),
-            snapshot=_ref(doc["snapshot"]),
+            snapshot=_ref(doc["snapshot"], packed=True),
             deltas=tuple(
-                DeltaRef(int(d["from"]), int(d["to"]), _ref(d["file"])) for d in doc["deltas"]
+                DeltaRef(
+                    _count(d["from"], "from", MAX_SEQUENCE),
+                    _count(d["to"], "to", MAX_SEQUENCE),
+                    _ref(d["file"], packed=True),
+                )
+                for d in deltas
             ),
             raw=doc,
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from kiosk.domain import Licence, Site
+from kiosk.timeutil import is_date
 
-_DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 MAX_PHOTO = 600
 
 
@@ -24,13 +25,22 @@ def _text(m: dict[str, Any], key: str, *, required: bool = True) -> str | None:
         return None
     if not isinstance(v, str) or not v or len(v) > 200:
         raise ClaimError(f"'{key}' must be non-empty text")
+    if not _printable(v):
+        raise ClaimError(f"'{key}' holds control characters")
     return v
+
+
+def _printable(text: str) -> bool:
+    """No control, format or surrogate characters: text from a QR is printed on terminals and in
+    reports, where an escape sequence or a bidi override would change what a person sees.
+    Private-use and unassigned characters stay allowed: rare name characters travel as such."""
+    return not any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in text)
 
 
 def _date(m: dict[str, Any], key: str, *, required: bool = True) -> str | None:
     v = _text(m, key, required=required)
-    if v is not None and not _DATE.fullmatch(v):
-        raise ClaimError(f"'{key}' must be a date YYYY-MM-DD")
+    if v is not None and not is_date(v):
+        raise ClaimError(f"'{key}' must be a real date YYYY-MM-DD")
     return v
 
 
@@ -42,7 +52,7 @@ def _texts(m: dict[str, Any], key: str, *, required: bool) -> tuple[str, ...]:
         return ()
     if not isinstance(v, list) or not v or len(v) > 64:
         raise ClaimError(f"'{key}' must be a non-empty array of text")
-    if not all(isinstance(x, str) and x for x in v):
+    if not all(isinstance(x, str) and x and len(x) <= 200 and _printable(x) for x in v):
         raise ClaimError(f"'{key}' must hold text only")
     return tuple(v)
 
@@ -65,13 +75,8 @@ def _person(m: dict[str, Any]) -> dict[str, Any]:
     ms = m.get("ms")
     if ms is not None and (not isinstance(ms, list) or len(ms) > 32):
         raise ClaimError("'ms' must be an array of sites")
-    ih, salt = m.get("ih"), m.get("is")
-    if (ih is None) != (salt is None):
-        raise ClaimError("'ih' and 'is' come together or not at all")
-    if ih is not None and (
-        not isinstance(ih, bytes) or len(ih) != 16 or not isinstance(salt, bytes) or len(salt) != 8
-    ):
-        raise ClaimError("'ih' must be 16 bytes and 'is' 8 bytes")
+    # 'ih'/'is' (a salted hash of the ID number) are withdrawn and ignored: any hash of an
+    # 18-digit number with a known birth month is reversed in seconds (credential-qr.md).
     ph = m.get("ph")
     if ph is not None and (not isinstance(ph, bytes) or len(ph) > MAX_PHOTO):
         raise ClaimError(f"'ph' must be at most {MAX_PHOTO} bytes")
@@ -82,8 +87,6 @@ def _person(m: dict[str, Any]) -> dict[str, Any]:
         "org": _site(m.get("org"), "org"),
         "sites": tuple(_site(x, "ms") for x in ms or ()),
         "title": _text(m, "tt", required=False),
-        "id_hash": ih,
-        "id_salt": salt,
         "photo": ph,
     }
 
@@ -159,8 +162,6 @@ def licence_to_map(lic: Licence) -> dict[str, Any]:
         ]
     if lic.title:
         m["tt"] = lic.title
-    if lic.id_hash is not None:
-        m["ih"], m["is"] = lic.id_hash, lic.id_salt
     if lic.photo is not None:
         m["ph"] = lic.photo
     if lic.type == "N":

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from kiosk.errors import HomeError, IdNumberError, KioskError, ReplicaError
+from kiosk.errors import (
+    HomeError,
+    IdNumberError,
+    KioskError,
+    NotEnrolledError,
+    QueryError,
+    ReplicaError,
+)
+from kiosk.query import NAME_RESULTS, name_query
 
 EXIT_OK, EXIT_WARNING, EXIT_INVALID, EXIT_UNCHECKED, EXIT_USAGE = 0, 1, 2, 3, 64
 VERDICT_EXIT = {"valid": EXIT_OK, "warning": EXIT_WARNING, "invalid": EXIT_INVALID}
@@ -40,23 +48,42 @@ def _home(option: str | None) -> Any:
     return Home(resolve(option)).require()
 
 
-def init(home_opt: str | None, root_keys: list[str], io: Io) -> int:
-    """init --root-key PUB.pem …"""
+def init(
+    home_opt: str | None, root_keys: list[str], jurisdiction: str, id_key: str | None, io: Io
+) -> int:
+    """init --root-key PUB.pem … --jurisdiction CODE [--id-key KEY]"""
     from kiosk.home import init as do_init
     from kiosk.home import resolve
 
-    home = do_init(resolve(home_opt), [Path(p) for p in root_keys])
+    home = do_init(
+        resolve(home_opt),
+        [Path(p) for p in root_keys],
+        jurisdiction,
+        Path(id_key) if id_key else None,
+    )
     io.say(
-        f"已初始化 initialised {home.path} ({len(list(home.roots_dir.glob('*.pem')))} root key(s) pinned)"
+        f"已初始化 initialised {home.path} ({len(list(home.roots_dir.glob('*.pem')))} root key(s) "
+        f"pinned, jurisdiction {jurisdiction}"
+        + (", ID-index key installed)" if id_key else ", no ID-index key: run enrol --id-key)")
     )
     return EXIT_OK
 
 
-def publish(registry: str, trust_list: str, key: str, out_dir: str, io: Io) -> int:
-    """publish --registry … --trust-list … --publisher-key … --out …"""
+def enrol(home_opt: str | None, id_key: str, io: Io) -> int:
+    """enrol --id-key KEY: install or replace the ID-index key."""
+    home = _home(home_opt)
+    home.enrol(Path(id_key))
+    io.say(f"已登记身份证索引密钥 ID-index key installed in {home.path}")
+    return EXIT_OK
+
+
+def publish(registry: str, trust_list: str, key: str, id_key: str, out_dir: str, io: Io) -> int:
+    """publish --registry … --trust-list … --publisher-key … --id-key … --out …"""
     from kiosk.publish import publish as do_publish
 
-    pub = do_publish(Path(registry), Path(trust_list), Path(key), Path(out_dir))
+    pub = do_publish(
+        Path(registry), Path(trust_list), Path(key), Path(out_dir), id_key_path=Path(id_key)
+    )
     io.say(
         f"published sequence {pub.sequence}: {pub.snapshot}"
         + (f", delta {pub.delta}" if pub.delta else "")
@@ -222,12 +249,13 @@ def lookup(
 
         raise ReplicaMissingError("本机没有注册库：请先同步 (no replica installed: run sync first)")
     if id18 is not None:
-        found = replica.by_id_hash(idnum.keyed_hash(id18, replica.id_hash_key))
+        found = replica.by_id_number(id18)  # NotEnrolledError → 3
         subject = idnum.mask(id18)
     elif cert_no is not None:
-        found, subject = replica.by_cert_no(cert_no), cert_no
+        found, subject = replica.by_cert_no(cert_no[:64]), cert_no[:64]
     else:
-        found, subject = replica.by_name((name or "").strip()), (name or "")
+        query = name_query(name or "")  # BadInputError → 64
+        found, subject = replica.by_name(query, limit=NAME_RESULTS), query
     _audit(home, "lookup", subject=subject, outcome=str(len(found)))
     results = [present.practitioner(p) for p in found]
     if as_json:
@@ -300,9 +328,12 @@ def run_guarded(command: str, fn: Any, io: Io) -> int:
     """Run a command, turning expected failures into a sentence and an exit status."""
     try:
         return int(fn())
-    except IdNumberError as err:
+    except (IdNumberError, QueryError) as err:
         io.fail(err)
         return EXIT_USAGE
+    except NotEnrolledError as err:
+        io.fail(err)
+        return EXIT_UNCHECKED
     except (_Unchecked, HomeError, ReplicaError) as err:
         io.fail(err)
         return EXIT_UNCHECKED if command in ("verify", "status") else 2

@@ -24,6 +24,9 @@ PREFIX = "YZ1:"
 MAX_TEXT = 8192  # a QR code holds at most 4,296 alphanumeric characters
 MAX_INFLATED = 16 * 1024
 MAX_DEPTH = 16
+# Times are bounded to what a datetime can hold (up to the end of year 9999), so that no
+# claim can make the verifier raise: anything outside is BAD_FORMAT.
+MAX_TIME = 253402300799
 COSE_SIGN1_TAG = 18
 LICENCE_CLAIM = -70000
 
@@ -53,6 +56,16 @@ def _cbor(data: bytes, what: str) -> Any:
         raise FormatError(f"{what}: not valid CBOR ({type(err).__name__})") from None
     if fp.tell() != len(data):
         raise FormatError(f"{what}: trailing bytes after the CBOR item")
+    return item
+
+
+def _labelled(item: Any, what: str) -> dict[Any, Any]:
+    """A CBOR map whose labels are integers or text only (RFC 9052 §3, RFC 8392 §3): a float or
+    a boolean label would otherwise stand for an integer one (1.0 == True == 1 in Python)."""
+    if not isinstance(item, dict):
+        raise FormatError(f"{what} must be a map")
+    if not all(type(k) is int or type(k) is str for k in item):
+        raise FormatError(f"{what}: labels must be integers or text")
     return item
 
 
@@ -110,25 +123,23 @@ def decode(text: str) -> Credential:
         raise FormatError("COSE: unprotected header must be a map")
     if not isinstance(payload, bytes) or not isinstance(signature, bytes):
         raise FormatError("COSE: payload and signature must be byte strings")
-    protected = _cbor(protected_bstr, "protected header")
-    if not isinstance(protected, dict):
-        raise FormatError("COSE: protected header must be a map")
+    protected = _labelled(_cbor(protected_bstr, "protected header"), "protected header")
     if 1 not in protected:
         raise FormatError("COSE: alg missing from the protected header")
     alg = protected[1]
+    if type(alg) is not int and type(alg) is not str:  # RFC 9052: int or tstr (-8.0 is not -8)
+        raise FormatError("COSE: alg must be an integer or text")
     kid = protected.get(4)
     if kid is not None and not isinstance(kid, bytes):
         raise FormatError("COSE: kid must be a byte string")
-    claims = _cbor(payload, "payload")
-    if not isinstance(claims, dict):
-        raise FormatError("payload must be a CBOR map of claims")
+    claims = _labelled(_cbor(payload, "payload"), "payload")
     iss, iat, exp = claims.get(1), claims.get(6), claims.get(4)
-    if not isinstance(iss, str) or len(iss) != 6 or not iss.isdigit():
+    if not isinstance(iss, str) or len(iss) != 6 or not (iss.isascii() and iss.isdigit()):
         raise FormatError("claim iss must be a 6-digit division code")
-    if type(iat) is not int or iat < 0:
-        raise FormatError("claim iat must be a non-negative integer")
-    if exp is not None and (type(exp) is not int or exp < 0):
-        raise FormatError("claim exp must be a non-negative integer")
+    if type(iat) is not int or not 0 <= iat <= MAX_TIME:
+        raise FormatError("claim iat must be an integer time before the year 10000")
+    if exp is not None and (type(exp) is not int or not 0 <= exp <= MAX_TIME):
+        raise FormatError("claim exp must be an integer time before the year 10000")
     try:
         licence = licence_from_map(claims.get(LICENCE_CLAIM))
     except ClaimError as err:

@@ -46,8 +46,6 @@ class Licence:
     org: Site | None = None
     sites: tuple[Site, ...] = ()
     title: str | None = None
-    id_hash: bytes | None = None
-    id_salt: bytes | None = None
     photo: bytes | None = None
     level: str | None = None
     category: str | None = None

@@ -51,6 +51,12 @@ class ReplicaMissingError(HomeError):
     title = "无本地库 No replica"
 
 
+class NotEnrolledError(HomeError):
+    """The kiosk holds no ID-index key (or not the publication's): ID numbers cannot be checked."""
+
+    title = "未登记密钥 Not enrolled"
+
+
 class ReplicaError(KioskError):
     """The installed replica cannot be read."""
 
@@ -81,6 +87,10 @@ class RollbackError(SyncError):
     """A bundle older than what is installed."""
 
 
+class WrongJurisdictionError(SyncError):
+    """A genuine bundle, but of another jurisdiction than the one the home is pinned to."""
+
+
 class SourceUnavailableError(SyncError):
     """The sync source cannot be reached or does not serve a bundle."""
 
@@ -104,6 +114,12 @@ class ExportError(KioskError):
 
 def _export_error(message: str, file: str | None, line: int | None) -> ExportError:
     return ExportError(message, file=file, line=line)
+
+
+class QueryError(BadInputError):
+    """A search that cannot be run as typed (empty, too long, or asking for too much)."""
+
+    title = "查询有误 Bad query"
 
 
 class KeyFileError(BadInputError):

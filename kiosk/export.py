@@ -1,7 +1,8 @@
 """Strict reading of a registry export (registry-export.md).
 
 Each reader yields rows ready for the replica, and raises `ExportError` naming the file and
-line of the first bad record. ID numbers leave here only as keyed hash and mask.
+line of the first bad record. ID numbers leave here only as keyed hash (under the ID-index
+key) and mask.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ import orjson
 
 from kiosk import idnum
 from kiosk.errors import ExportError
-from kiosk.timeutil import parse_instant
+from kiosk.timeutil import is_date, parse_instant
 
-_DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-_CODE = re.compile(r"\d{6}")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_CODE = re.compile(r"[0-9]{6}")
 _NO = re.compile(r"[\x21-\x7e]{1,40}")
 MAX_PHOTO_BYTES = 64 * 1024
 # Photo files opened and announced to the kernel at a time, per reader (open files stay well
@@ -60,8 +60,8 @@ def _no(r: dict[str, Any], k: str) -> str:
 
 def _date(r: dict[str, Any], k: str, *, optional: bool = False) -> str | None:
     v = _text(r, k, optional=optional)
-    if v is not None and not _DATE.fullmatch(v):
-        raise _Bad(f"'{k}' must be a date YYYY-MM-DD")
+    if v is not None and not is_date(v):
+        raise _Bad(f"'{k}' must be a real date YYYY-MM-DD")
     return v
 
 
@@ -241,7 +241,7 @@ def _practitioner_row(
     why = idnum.problem(raw_id) if isinstance(raw_id, str) else "'id_number' is required"
     if why:
         raise _Bad(f"'id_number': {why}")
-    id18 = raw_id.strip().upper()  # type: ignore[union-attr]
+    id18 = idnum.fold(raw_id)  # type: ignore[arg-type]
     sex = r.get("sex")
     if sex not in ("M", "F"):
         raise _Bad("'sex' must be 'M' or 'F'")

@@ -7,16 +7,18 @@ before anything uses them. A portal page or an error page is recognised and refu
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.client
 import os
+import stat
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from kiosk.bundle import FileRef, looks_like_html
 from kiosk.errors import NO_ROOM, BundleIntegrityError, SourceUnavailableError, SyncError
@@ -46,6 +48,38 @@ def cannot_read(name: str, err: OSError) -> SourceUnavailableError:
     return SourceUnavailableError(
         f"无法读取同步文件 {name}：{err.strerror} (cannot read the bundle file {name}: {err.strerror})"
     )
+
+
+def open_regular(path: Path) -> IO[bytes]:
+    """Open a bundle file for reading only if it is a regular file: not a symbolic link (which
+    could point at /dev/zero or at a file of the kiosk), a FIFO (which would block forever) or a
+    device. The open itself never blocks.
+
+    Raises:
+        BundleIntegrityError: missing, or not a regular file.
+        SourceUnavailableError: there but unreadable.
+    """
+    name = path.name
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise BundleIntegrityError(f"同步目录中缺少 {name} (missing from the bundle)") from None
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise BundleIntegrityError(
+                f"{name} 是符号链接，拒绝读取 ({name} is a symbolic link, not a file)"
+            ) from None
+        raise cannot_read(name, err) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise BundleIntegrityError(
+                f"{name} 不是普通文件，拒绝读取 ({name} is not a regular file)"
+            )
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _cannot_save(name: str, err: OSError) -> SyncError:
@@ -91,14 +125,16 @@ class FolderSource:
         if not path.is_dir():
             raise SourceUnavailableError(f"找不到同步目录 {path} (no such bundle folder)")
 
-    def local_path(self, ref: FileRef) -> Path:
-        """Where a bundle file lies, for a reader that checks it as it reads (no copy)."""
-        return self.path / ref.name
-
     def read_small(self, name: str, limit: int) -> bytes:
         try:
-            with (self.path / name).open("rb") as fh:
+            with open_regular(self.path / name) as fh:
                 data = fh.read(limit + 1)
+        except BundleIntegrityError as err:
+            if (self.path / name).exists() or (self.path / name).is_symlink():
+                raise
+            raise SourceUnavailableError(
+                f"同步目录中缺少 {name} (the bundle folder has no {name})"
+            ) from err
         except OSError as err:
             raise SourceUnavailableError(
                 f"同步目录中缺少 {name} (the bundle folder has no readable {name}: {err.strerror})"
@@ -107,22 +143,28 @@ class FolderSource:
             raise BundleIntegrityError(f"{name} 过大 ({name} is larger than allowed)")
         return data
 
-    def fetch(self, ref: FileRef, dest: Path, progress: Progress | None) -> None:
-        src = self.path / ref.name
+    def open(self, ref: FileRef) -> IO[bytes]:
+        """Open a bundle file that is a regular file of the size the manifest states (checked
+        before a byte is read, so a file swapped for another is refused at once)."""
+        fin = open_regular(self.path / ref.name)
         try:
-            with src.open("rb") as fin, dest.open("wb") as fout:
+            check_ref(ref, os.fstat(fin.fileno()).st_size, None)
+        except BaseException:
+            fin.close()
+            raise
+        return fin
+
+    def fetch(self, ref: FileRef, dest: Path, progress: Progress | None) -> None:
+        try:
+            with self.open(ref) as fin, dest.open("wb") as fout:
                 done = 0
-                while block := fin.read(CHUNK):
+                while block := fin.read(min(CHUNK, ref.size + 1 - done)):
                     done += len(block)
                     if done > ref.size:
                         break
                     fout.write(block)
                     if progress:
                         progress(ref.name, done, ref.size)
-        except FileNotFoundError:
-            raise BundleIntegrityError(
-                f"同步目录中缺少 {ref.name} (missing from the bundle)"
-            ) from None
         except OSError as err:
             if err.errno in NO_ROOM:
                 raise _cannot_save(ref.name, err) from None

@@ -6,6 +6,8 @@ replica/           the installed replica (db/store.py)
 staging/           sync downloads in progress (resumable)
 kiosk.db           operators, audit, settings: survives every sync
 config.json        settings (kiosk/config.py)
+home.json          what init pinned besides the roots: the jurisdiction whose replica it holds
+id-index.key       the ID-index key (kiosk/idkey.py), mode 0600, never logged
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk import idkey
 from kiosk import trust as trustlist
 from kiosk.config import Config, load
 from kiosk.domain import TrustList
@@ -27,6 +30,9 @@ if TYPE_CHECKING:
 
 ENV = "YANZHAO_HOME"
 INSTALLED = "installed.json"
+ID_KEY = "id-index.key"
+PINNED = "home.json"
+NATIONAL = "000000"
 
 
 def _write_synced(path: Path, content: bytes) -> None:
@@ -47,6 +53,8 @@ class Home:
         self.staging = path / "staging"
         self.local_db = path / "kiosk.db"
         self.config_path = path / "config.json"
+        self.id_key_path = path / ID_KEY
+        self.pinned_path = path / PINNED
 
     @property
     def initialised(self) -> bool:
@@ -60,6 +68,44 @@ class Home:
                 f"数据目录未初始化：请先运行 init --root-key (home {self.path} is not initialised: run init)"
             )
         return self
+
+    def jurisdiction(self) -> str:
+        """The jurisdiction pinned at init: the only one whose bundles this home accepts.
+
+        Raises:
+            HomeError: none pinned (a home made before the pin existed) or unreadable.
+        """
+        try:
+            doc = json.loads(self.pinned_path.read_bytes()[:4096])
+            code = doc["jurisdiction"]
+        except FileNotFoundError:
+            raise HomeError(
+                "本机未固定辖区：请运行 init --jurisdiction CODE "
+                "(this home has no pinned jurisdiction: run init --jurisdiction CODE)"
+            ) from None
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise HomeError(f"home.json 无法读取 (home.json unreadable: {err})") from None
+        if not is_division_code(code):
+            raise HomeError("home.json 中的辖区代码无效 (home.json: bad jurisdiction code)")
+        return str(code)
+
+    def id_key(self) -> bytes | None:
+        """The ID-index key, or None when the kiosk is not enrolled (or its key file is bad:
+        the kiosk then verifies everything but ID numbers, and says why)."""
+        if not self.id_key_path.exists():
+            return None
+        try:
+            return idkey.read(self.id_key_path)
+        except KeyFileError:
+            return None
+
+    def enrol(self, key_file: Path) -> None:
+        """Install or replace the ID-index key from a key file (cli.md `enrol`).
+
+        Raises:
+            KeyFileError: not a 32-byte key file.
+        """
+        idkey.write(self.id_key_path, idkey.read(key_file))
 
     def config(self) -> Config:
         """The kiosk's settings."""
@@ -118,22 +164,40 @@ class Home:
         from db.replica import Replica
 
         path = store.current(self.replica_dir)
-        return None if path is None else Replica(path)
+        return None if path is None else Replica(path, self.id_key())
 
 
-def init(path: Path, root_keys: list[Path]) -> Home:
-    """Create the home and pin root public keys (adds to those already pinned).
+def is_division_code(code: object) -> bool:
+    """Six ASCII digits."""
+    return isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()
+
+
+def init(path: Path, root_keys: list[Path], jurisdiction: str, id_key: Path | None = None) -> Home:
+    """Create the home, pin root public keys (adds to those already pinned) and the
+    jurisdiction, and install the ID-index key when one is given.
 
     Raises:
-        KeyFileError: a root key file that is not an Ed25519 PEM public key.
+        KeyFileError: a root key file that is not an Ed25519 PEM public key; a bad ID-index key.
+        HomeError: a bad jurisdiction code, or another one than the home already pins.
     """
     from kiosk.keys import alg_name
 
+    if not is_division_code(jurisdiction):
+        raise HomeError(
+            f"辖区代码应为6位数字 (the jurisdiction must be a 6-digit division code, e.g. 410000; "
+            f"{NATIONAL} for the nation)"
+        )
     keys = [read_public(p) for p in root_keys]
     for p, key in zip(root_keys, keys, strict=True):
         if alg_name(key) != "Ed25519":
             raise KeyFileError(f"根密钥必须是 Ed25519 ({p.name}: root keys are Ed25519)")
+    key_bytes = idkey.read(id_key) if id_key is not None else None
     home = Home(path)
+    if home.pinned_path.exists() and home.jurisdiction() != jurisdiction:
+        raise HomeError(
+            f"本机已固定辖区 {home.jurisdiction()}，不能改为 {jurisdiction}：请用新的数据目录 "
+            f"(this home is pinned to {home.jurisdiction()}: use a new home for {jurisdiction})"
+        )
     for d in (home.roots_dir, home.trust_dir, home.replica_dir, home.staging):
         d.mkdir(parents=True, exist_ok=True)
     existing = {pem.read_bytes() for pem in home.roots_dir.glob("*.pem")}
@@ -144,6 +208,10 @@ def init(path: Path, root_keys: list[Path]) -> Home:
             n += 1
             (home.roots_dir / f"root-{n}.pem").write_bytes(data)
             existing.add(data)
+    if not home.pinned_path.exists():
+        _write_synced(home.pinned_path, json.dumps({"jurisdiction": jurisdiction}).encode())
+    if key_bytes is not None:
+        idkey.write(home.id_key_path, key_bytes)
     from db.local import open_local
 
     open_local(home.local_db).close()

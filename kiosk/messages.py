@@ -70,6 +70,11 @@ REASONS: dict[str, tuple[Verdict, str, str]] = {
         "身份证号与证照持有人不符",
         "The ID number does not match the licence holder.",
     ),
+    "ID_UNCHECKED": (
+        WARN,
+        "无法离线核对身份证号：本地库无此证照记录或本机未登记身份证索引密钥",
+        "The ID number cannot be checked offline: no registry record, or no ID-index key here.",
+    ),
     "NOT_REGISTERED_HERE": (
         INV,
         "未在本机构注册，也无本机构的多机构执业备案",

@@ -17,15 +17,13 @@ def _clean(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def credential(c: Credential | None) -> dict[str, Any] | None:
-    """The credential's claims, without the ID binding or photo bytes."""
+    """The credential's claims, without the photo bytes."""
     if c is None:
         return None
     lic = c.licence
     d = dataclasses.asdict(lic)
-    for hidden in ("id_hash", "id_salt", "photo"):
-        d.pop(hidden, None)
+    d.pop("photo", None)
     d["has_photo"] = lic.photo is not None
-    d["id_bound"] = lic.id_hash is not None
     d["iss"] = c.iss
     d["iat"] = dt.datetime.fromtimestamp(c.iat, dt.UTC).isoformat()
     if c.exp is not None:

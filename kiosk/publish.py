@@ -12,7 +12,6 @@ import fcntl
 import json
 import logging
 import os
-import secrets
 import shutil
 import sqlite3
 import tempfile
@@ -21,12 +20,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import zstandard
 
 from db import build, delta
-from kiosk import bundle
+from kiosk import bundle, idkey
 from kiosk.errors import ExportError, KeyFileError, TrustListError
 from kiosk.export import read_meta
 from kiosk.keys import kid_bytes, kid_text, read_private, spki_der
@@ -89,13 +88,17 @@ def _previous(out: Path) -> dict[str, Any] | None:
         raise ExportError("existing manifest.json in the bundle folder is unreadable") from None
 
 
-def publish(export: Path, trust_path: Path, key_path: Path, out: Path) -> Publication:
-    """Publish an export into the bundle folder `out`.
+def publish(
+    export: Path, trust_path: Path, key_path: Path, out: Path, *, id_key_path: Path
+) -> Publication:
+    """Publish an export into the bundle folder `out`, indexing ID numbers under the ID-index
+    key read from `id_key_path` (which never enters the bundle).
 
     Raises:
         ExportError, TrustListError, KeyFileError: nothing in `out` is changed.
     """
     key = read_private(key_path)
+    id_key = idkey.read(id_key_path)
     kid = kid_text(kid_bytes(spki_der(key.public_key())))
     trust_data, trust_sig, trust_seq = _check_trust(trust_path, kid)
     meta = read_meta(export)
@@ -106,6 +109,12 @@ def publish(export: Path, trust_path: Path, key_path: Path, out: Path) -> Public
             for stale in out.glob(".publish-*"):  # working copies of a killed publication
                 shutil.rmtree(stale, ignore_errors=True)
             prev = _previous(out)
+            if prev is not None and prev.get("jurisdiction") != meta["jurisdiction"]:
+                raise ExportError(
+                    f"the bundle folder publishes {prev.get('jurisdiction')!r}, this export is "
+                    f"{meta['jurisdiction']!r}: publish into another folder",
+                    file="meta.json",
+                )
             if prev is not None and meta["sequence"] <= int(prev["sequence"]):
                 raise ExportError(
                     f"sequence {meta['sequence']} is not after the published {prev['sequence']}",
@@ -114,7 +123,7 @@ def publish(export: Path, trust_path: Path, key_path: Path, out: Path) -> Public
             work = Path(tempfile.mkdtemp(prefix=".publish-", dir=out))
             try:
                 return _publish(
-                    export, key, trust_data, trust_sig, trust_seq, meta, prev, out, work
+                    export, key, id_key, trust_data, trust_sig, trust_seq, meta, prev, out, work
                 )
             finally:
                 shutil.rmtree(work, ignore_errors=True)
@@ -141,6 +150,7 @@ def _locked(out: Path) -> Iterator[None]:
 def _publish(
     export: Path,
     key: Any,
+    id_key: bytes,
     trust_data: bytes,
     trust_sig: bytes,
     trust_seq: int,
@@ -151,7 +161,6 @@ def _publish(
 ) -> Publication:
     seq = meta["sequence"]
     prev_db: Path | None = None
-    id_key = secrets.token_bytes(32)
     if prev is not None:
         prev_db = work / "previous.db"
         t0 = time.perf_counter()
@@ -162,9 +171,12 @@ def _publish(
         )
         with contextlib.closing(sqlite3.connect(f"file:{prev_db}?mode=ro", uri=True)) as conn:
             prev_meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        id_key = bytes.fromhex(prev_meta["id_hash_key"])
-        if prev_meta.get("schema") != build.SCHEMA:
-            prev_db.unlink()  # another table layout: no delta from it, kiosks take the snapshot
+        if prev_meta.get("schema") != build.SCHEMA or prev_meta.get(
+            "id_key_check"
+        ) != idkey.check_value(id_key):
+            # Another table layout, or a new ID-index key (every index value changes): no
+            # delta from it, kiosks take the snapshot.
+            prev_db.unlink()
             prev_db = None
             prev = {**prev, "deltas": []}  # nor the deltas that led to it
     db_path = work / "replica.db"
@@ -182,10 +194,15 @@ def _publish(
             delta_name = f"delta-{int(prev['sequence']):08d}-{seq:08d}.ndjson.zst"
             header = {"from": int(prev["sequence"]), "to": seq, "meta": values}
             cctx = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
-            with (work / delta_name).open("wb") as raw, cctx.stream_writer(raw) as fh:
-                delta.write(delta.diff(prev_db, db_path), header, fh)
+            with (work / delta_name).open("wb") as raw, cctx.stream_writer(raw) as zfh:
+                fh = _Counted(zfh)
+                delta.write(delta.diff(prev_db, db_path), header, cast(IO[bytes], fh))
             deltas.append(
-                {"from": header["from"], "to": seq, "file": bundle.file_ref(work / delta_name)}
+                {
+                    "from": header["from"],
+                    "to": seq,
+                    "file": bundle.file_ref(work / delta_name, unpacked=fh.count),
+                }
             )
             log.info("publish phase delta: %.1f s", time.perf_counter() - t0)
         compressed.result()
@@ -206,7 +223,7 @@ def _publish(
             "file": bundle.file_ref(work / bundle.TRUST),
             "sig": bundle.file_ref(work / bundle.TRUST_SIG),
         },
-        "snapshot": bundle.file_ref(snap),
+        "snapshot": bundle.file_ref(snap, unpacked=db_path.stat().st_size),
         "deltas": deltas,
         "counts": json.loads(values["counts"]),
     }
@@ -225,6 +242,17 @@ def _publish(
         if stale.name not in keep:
             stale.unlink()
     return Publication(seq, snap.name, delta_name, doc["counts"])
+
+
+class _Counted:
+    """A writer that counts what passes through it: a delta's unpacked size, for the manifest."""
+
+    def __init__(self, fh: Any) -> None:
+        self._fh, self.count = fh, 0
+
+    def write(self, data: bytes) -> int:
+        self.count += len(data)
+        return int(self._fh.write(data))
 
 
 def _check_previous(out: Path, prev: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from kiosk.config import Config
 from kiosk.domain import Institution, Practitioner, ReplicaInfo, TrustList, Verification
 from kiosk.errors import BadInputError, KioskError, ReplicaMissingError
 from kiosk.home import Home
+from kiosk.query import name_page, name_query
 from kiosk.timeutil import utcnow
 from kiosk.verify import Context, verify_payload
 
@@ -147,16 +148,19 @@ class KioskService:
         kind = query_kind(q)
         if kind == "id":
             id18 = idnum.normalise(q)
-            found = replica.by_id_hash(idnum.keyed_hash(id18, replica.id_hash_key))
+            found = replica.by_id_number(id18)
             subject = idnum.mask(id18)
         elif kind == "cert":
-            found, subject = replica.by_cert_no(q), q
+            q = idnum.fold(q)
+            found, subject = replica.by_cert_no(q[:64]), q[:64]
             if not found and len(q) == 15 and q.isdigit():  # a legacy 15-digit ID number?
                 id18 = idnum.normalise(q)
-                found = replica.by_id_hash(idnum.keyed_hash(id18, replica.id_hash_key))
+                found = replica.by_id_number(id18)
                 subject = idnum.mask(id18)
         else:
-            found, subject = replica.by_name(q, offset=offset), q
+            q = name_query(q)
+            found = replica.by_name(q, limit=name_page(offset), offset=offset)
+            subject = q
         self.audit("lookup", subject=subject, outcome=str(len(found)))
         return found
 
@@ -220,7 +224,7 @@ class KioskService:
 
 def query_kind(q: str) -> str:
     """'id' for something shaped like an ID number, 'cert' for a number, else 'name'."""
-    s = q.strip().upper()
+    s = idnum.fold(q)
     if len(s) == 18 and s[:-1].isdigit() and (s[-1].isdigit() or s[-1] == "X"):
         return "id"
     if any(c.isdigit() for c in s) and all(c.isascii() for c in s):

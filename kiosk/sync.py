@@ -31,8 +31,17 @@ from kiosk.errors import (
     RollbackError,
     SyncError,
     TrustListError,
+    WrongJurisdictionError,
 )
-from kiosk.fetch import FolderSource, Progress, Source, cannot_read, check_ref, open_source
+from kiosk.fetch import (
+    FolderSource,
+    Progress,
+    Source,
+    cannot_read,
+    check_ref,
+    open_regular,
+    open_source,
+)
 from kiosk.home import Home
 from kiosk.timeutil import utcnow
 
@@ -116,6 +125,7 @@ def sync(
 
 
 def _sync(home: Home, src: Source, progress: Progress | None, now: dt.datetime) -> SyncResult:
+    jurisdiction = home.jurisdiction()
     trust_data = src.read_small(bundle.TRUST, bundle.MAX_TRUST)
     trust_sig = src.read_small(bundle.TRUST_SIG, 64 * 1024)
     if bundle.looks_like_html(trust_data):
@@ -137,6 +147,12 @@ def _sync(home: Home, src: Source, progress: Progress | None, now: dt.datetime) 
         new_trust,
         now,
     )
+    if manifest.jurisdiction != jurisdiction:
+        raise WrongJurisdictionError(
+            f"数据包属于辖区 {manifest.jurisdiction}，本机固定为 {jurisdiction}，拒绝同步 "
+            f"(the bundle is for jurisdiction {manifest.jurisdiction}; this kiosk is pinned to "
+            f"{jurisdiction})"
+        )
     _check_trust_files(manifest, trust_data, trust_sig)
     installed = store.installed_sequence(home.replica_dir)
     if installed is not None:
@@ -155,7 +171,7 @@ def _sync(home: Home, src: Source, progress: Progress | None, now: dt.datetime) 
     home.staging.mkdir(parents=True, exist_ok=True)
     chain = _chain(manifest, installed) if installed is not None else None
     if chain is not None and sum(d.file.size for d in chain) < manifest.snapshot.size:
-        downloaded = _apply_chain(home, src, chain, progress)
+        downloaded = _apply_chain(home, src, chain, progress, manifest.jurisdiction)
         method = "delta"
     else:
         downloaded = _install_snapshot(home, src, manifest, progress)
@@ -185,23 +201,48 @@ def _install_snapshot(
     home: Home, src: Source, manifest: Manifest, progress: Progress | None
 ) -> int:
     ref = manifest.snapshot
-    local = src.local_path(ref) if isinstance(src, FolderSource) else None
-    if local is not None:
+    if isinstance(src, FolderSource):
         # A folder needs no staging copy: hash while decompressing, in one read of the file.
         _clean_staging(home, keep=())
-        writer = _decompress_checked(local, ref)
+        writer = _decompress_checked(lambda: src.open(ref), ref, check_hash=True)
     else:
         # Keep a partial download of this very snapshot (resume); drop everything else.
         _clean_staging(home, keep=(ref.name,))
         path = _download(home, src, ref, progress)
-        writer = _decompress_checked(path, None)
+        writer = _decompress_checked(lambda: open_regular(path), ref, check_hash=False)
     if progress:
         progress("install", 0, 1)
-    store.install_snapshot(home.replica_dir, writer, manifest.sequence)
+    store.install_snapshot(home.replica_dir, writer, manifest.sequence, manifest.jurisdiction)
     store.clean(home.replica_dir)
     if progress:
         progress("install", 1, 1)
     return ref.size
+
+
+class _Capped:
+    """A sink that refuses more than the manifest's unpacked size: a zstd bomb in place of a
+    snapshot stops at the declared size instead of filling the disk."""
+
+    def __init__(self, out: store.Sink, ref: FileRef) -> None:
+        self._out, self._ref, self.size = out, ref, 0
+        self._limit = ref.unpacked if ref.unpacked is not None else 0
+
+    def write(self, data: bytes, /) -> int:
+        self.size += len(data)
+        if self.size > self._limit:
+            raise too_large(self._ref)
+        return self._out.write(data)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+
+def too_large(ref: FileRef) -> BundleIntegrityError:
+    """A packed file that unpacks to more than the signed manifest says."""
+    return BundleIntegrityError(
+        f"{ref.name} 解压后超过清单声明的大小，拒绝 "
+        f"({ref.name} unpacks to more than the {ref.unpacked} bytes the manifest states)"
+    )
 
 
 class _BackgroundHash:
@@ -235,55 +276,110 @@ class _BackgroundHash:
         self._pool.shutdown(wait=True)
 
 
-def _decompress_checked(path: Path, ref: FileRef | None) -> Callable[[store.Sink], None]:
-    """A writer that decompresses `path` into the new replica file; with `ref`, it also checks
-    the compressed bytes' size and SHA-256 as they are read (the file is read only once)."""
+def _decompress_checked(
+    opener: Callable[[], IO[bytes]], ref: FileRef, *, check_hash: bool
+) -> Callable[[store.Sink], None]:
+    """A writer that decompresses a bundle file into the new replica file, never past the
+    manifest's unpacked size; with `check_hash`, it also checks the compressed bytes' size and
+    SHA-256 as they are read (the file is read only once)."""
 
     def write(out: store.Sink) -> None:
         import zstandard
 
+        capped = _Capped(out, ref)
         with contextlib.closing(_BackgroundHash()) as digest:
 
-            def check_hash() -> None:
-                if ref is not None:
+            def check_hashed() -> None:
+                if check_hash:
                     check_ref(ref, digest.size, digest.hexdigest())
 
             def read(fin: IO[bytes]) -> bytes:
                 try:
-                    return fin.read(1 << 20)
+                    # Never past the stated size: a file that grows (or never ends) is cut off.
+                    return fin.read(min(1 << 20, ref.size + 1 - digest.size))
                 except OSError as err:
-                    raise cannot_read(path.name, err) from err
+                    raise cannot_read(ref.name, err) from err
 
-            try:
-                fin = path.open("rb")
-            except FileNotFoundError:
-                raise BundleIntegrityError(
-                    f"同步目录中缺少 {path.name} (missing from the bundle)"
-                ) from None
-            except OSError as err:
-                raise cannot_read(path.name, err) from err
-            with fin:
+            with opener() as fin:
                 try:
                     with zstandard.ZstdDecompressor().stream_writer(
-                        cast(IO[bytes], out), write_size=1 << 20, closefd=False
+                        cast(IO[bytes], capped), write_size=1 << 20, closefd=False
                     ) as sink:
                         while block := read(fin):
-                            if ref is not None:
-                                digest.update(block)
+                            digest.update(block)
                             sink.write(block)
                 except zstandard.ZstdError as err:
-                    while ref is not None and (block := read(fin)):
+                    while check_hash and (block := read(fin)):
                         digest.update(block)  # name the damage by its hash, as a copy would
-                    check_hash()
+                    check_hashed()
                     raise BundleIntegrityError(
                         f"快照解压失败 (snapshot does not decompress: {err})"
                     ) from err
-            check_hash()
+                except BundleIntegrityError:
+                    while check_hash and (block := read(fin)):
+                        digest.update(block)
+                    check_hashed()  # a damaged or swapped file is named as such first
+                    raise
+            check_hashed()
+            if capped.size != ref.unpacked:
+                raise BundleIntegrityError(
+                    f"{ref.name} 解压后大小与清单不符 ({ref.name} unpacks to {capped.size} bytes, "
+                    f"the manifest says {ref.unpacked})"
+                )
 
     return write
 
 
-def _apply_chain(home: Home, src: Source, chain: list[DeltaRef], progress: Progress | None) -> int:
+class _BoundedReader(io.RawIOBase):
+    """A delta's decompressed stream, refused past the manifest's unpacked size."""
+
+    def __init__(self, raw: IO[bytes], ref: FileRef) -> None:
+        self._raw, self._ref, self.size = raw, ref, 0
+        self._limit = ref.unpacked if ref.unpacked is not None else 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(min(len(buffer), self._limit + 1 - self.size))
+        self.size += len(data)
+        if self.size > self._limit:
+            raise too_large(self._ref)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _check_delta_header(header: Any, ref: DeltaRef, jurisdiction: str) -> None:
+    """A delta's header names the sequences the manifest gives it, and a meta that keeps the
+    replica in its jurisdiction, with known keys and text values only."""
+    ok = (
+        isinstance(header, dict)
+        and type(header.get("from")) is int
+        and type(header.get("to")) is int
+        and header["from"] == ref.from_seq
+        and header["to"] == ref.to_seq
+        and isinstance(header.get("meta"), dict)
+    )
+    meta = header.get("meta") if ok else None
+    if (
+        not isinstance(meta, dict)
+        or not set(meta) <= DELTA_META
+        or not all(isinstance(v, str) for v in meta.values())
+        or meta.get("sequence") != str(ref.to_seq)
+        or meta.get("jurisdiction", jurisdiction) != jurisdiction
+    ):
+        raise BundleIntegrityError("增量文件与清单不符 (delta does not match the manifest)")
+
+
+# What a delta may set in the replica's meta table (db/build.py writes these).
+DELTA_META = frozenset(
+    {"sequence", "exported_at", "jurisdiction", "id_key_check", "schema", "built_at", "counts"}
+)
+
+
+def _apply_chain(
+    home: Home, src: Source, chain: list[DeltaRef], progress: Progress | None, jurisdiction: str
+) -> int:
     _clean_staging(home, keep=tuple(d.file.name for d in chain))
     paths = [(_download(home, src, d.file, progress), d) for d in chain]
     import zstandard
@@ -292,12 +388,10 @@ def _apply_chain(home: Home, src: Source, chain: list[DeltaRef], progress: Progr
         streams: list[tuple[dict[str, Any], Any]] = []
         for path, ref in paths:
             fh = stack.enter_context(
-                zstandard.ZstdDecompressor().stream_reader(stack.enter_context(path.open("rb")))
+                zstandard.ZstdDecompressor().stream_reader(stack.enter_context(open_regular(path)))
             )
-
-            header, records = delta.read(io.BufferedReader(fh))
-            if header.get("from") != ref.from_seq or header.get("to") != ref.to_seq:
-                raise BundleIntegrityError("增量文件与清单不符 (delta does not match the manifest)")
+            header, records = delta.read(io.BufferedReader(_BoundedReader(fh, ref.file)))
+            _check_delta_header(header, ref, jurisdiction)
             streams.append((header, records))
         try:
             store.apply_deltas(home.replica_dir, streams, delta.apply)

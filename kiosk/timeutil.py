@@ -3,6 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+_DATE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
+
+
+def is_date(text: object) -> bool:
+    """True for a real calendar date written YYYY-MM-DD (2026-02-31 is not one)."""
+    if not isinstance(text, str) or not _DATE.fullmatch(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_instant(text: str) -> dt.datetime:

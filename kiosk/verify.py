@@ -8,10 +8,11 @@ replica are arguments.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from dataclasses import dataclass
 from typing import Protocol
 
-from kiosk import codec, idnum
+from kiosk import codec
 from kiosk.domain import (
     Credential,
     Filing,
@@ -37,8 +38,10 @@ DEFAULT_MAX_AGE = dt.timedelta(days=7)
 class RegistryView(Protocol):
     """What the verifier needs from a replica (db.replica.Replica provides it)."""
 
-    id_hash_key: bytes
+    @property
+    def id_checkable(self) -> bool: ...
 
+    def id_index(self, id18: str) -> bytes | None: ...
     def info(self) -> ReplicaInfo: ...
     def practitioner(self, kind: str, cert_no: str) -> Practitioner | None: ...
     def institution(self, reg_no: str) -> Institution | None: ...
@@ -174,7 +177,7 @@ def _check_registry(
     if until is not None and until < today:
         out.add("EXPIRED", until=until)
     if ctx.id_number and lic.type != "I":
-        _check_id(cred, ctx.id_number, person, replica, out)
+        _check_id(ctx.id_number, person, replica, out)
     if ctx.institution and lic.type != "I":
         _check_here(cred, ctx, person, inspected, today, out)
     return Verification(out.verdict(), tuple(out.items), cred, key, person, inst, main, inspected)
@@ -196,20 +199,15 @@ def _status(status: str, out: _Reasons) -> None:
 
 
 def _check_id(
-    cred: Credential,
-    id18: str,
-    person: Practitioner | None,
-    replica: RegistryView | None,
-    out: _Reasons,
+    id18: str, person: Practitioner | None, replica: RegistryView | None, out: _Reasons
 ) -> None:
-    lic = cred.licence
-    if lic.id_hash is not None and lic.id_salt is not None:
-        if idnum.credential_hash(id18, lic.id_salt) != lic.id_hash:
-            out.add("ID_MISMATCH")
-            return
-    if person is not None and replica is not None:
-        if idnum.keyed_hash(id18, replica.id_hash_key) != person.id_hash:
-            out.add("ID_MISMATCH")
+    """The typed ID number against the replica's record: the only place it can be checked
+    (credentials carry no ID hash: credential-qr.md)."""
+    index = replica.id_index(id18) if replica is not None and person is not None else None
+    if index is None:
+        out.add("ID_UNCHECKED")
+    elif not hmac.compare_digest(index, person.id_hash if person is not None else b""):
+        out.add("ID_MISMATCH")
 
 
 def _current(f: Filing, today: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -50,9 +51,10 @@ class LookupScreen(KioskScreen):
     class Found(Message):
         """Results of a look-up worker."""
 
-        def __init__(self, results: list[Practitioner]) -> None:
+        def __init__(self, results: list[Practitioner], offset: int = 0) -> None:
             super().__init__()
             self.results = results
+            self.offset = offset
 
     class Detailed(Message):
         """A detail record with its photo."""
@@ -116,28 +118,27 @@ class LookupScreen(KioskScreen):
         if self.query_text and query_kind(self.query_text) == "name":
             offset = max(0, self.offset + step * PAGE)
             if offset != self.offset and (step < 0 or len(self.results) == PAGE):
-                self.offset = offset
-                self._search(self.query_text, offset)
+                self._search(self.query_text, offset)  # the page moves when its results come
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lookup")
     def _search(self, query: str, offset: int = 0) -> None:
         found = self.app.service.lookup(query, offset=offset)  # type: ignore[attr-defined]
-        self.post_message(self.Found(found))
+        self.post_message(self.Found(found, offset))
 
     def on_lookup_screen_found(self, message: Found) -> None:
-        self.results = message.results
+        self.results, self.offset = message.results, message.offset
         table = self.query_one(DataTable)
         table.clear()
         lang = self.app.lang  # type: ignore[attr-defined]
         for i, p in enumerate(message.results):
             kind = KIND[p.kind][1 if lang == "en" else 0]
-            table.add_row(
-                p.name,
+            table.add_row(  # escaped: a table reads a str as markup ("[" in a name)
+                escape(p.name),
                 kind,
-                p.cert_no,
+                escape(p.cert_no),
                 p.id_mask,
                 t(f"status.{p.status}", lang),
-                p.institution_name or p.institution,
+                escape(p.institution_name or p.institution),
                 key=str(i),
             )
         n = len(message.results)
@@ -185,7 +186,7 @@ class LookupScreen(KioskScreen):
             ("card.authority", p.authority_name),
         ):
             if value:
-                grid.add_row(t(key, lang), value)
+                grid.add_row(t(key, lang), Text(value))
         grid.add_row(
             "状态 status",
             Text(
@@ -197,7 +198,7 @@ class LookupScreen(KioskScreen):
             until = f" → {f.valid_until}" if f.valid_until else ""
             grid.add_row(
                 t("card.sites", lang),
-                f"{f.institution_name or f.institution}（{f.filed_on}{until}）",
+                Text(f"{f.institution_name or f.institution}（{f.filed_on}{until}）"),
             )
         panel.update(grid)
         self.query_one("#lookup-photo", Static).update(message.photo or "")

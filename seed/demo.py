@@ -14,12 +14,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from kiosk import idkey
 from seed import keys as keytool
 from seed.demo_cases import Cast, build_cases
 from seed.registry import generate
-from seed.world_state import MARKER
+from seed.world_state import FORMAT, MARKER
 
 JURISDICTION = "410000"
+ID_KEY = "id-index.key"
 
 
 def _prepare(home: Path) -> None:
@@ -65,6 +67,7 @@ def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
     }
     for name, key in made.items():
         keytool.write_pair(key, folder, name)
+    idkey.write(folder / ID_KEY, idkey.generate())  # the publisher's and the kiosks' secret
     start, end = iso(now - dt.timedelta(days=3 * 365)), iso(now + dt.timedelta(days=5 * 365))
     entries = [
         trust.entry(
@@ -147,15 +150,25 @@ def build(
     cast.stage(tables, now.date())
     for name, rows in tables.items():
         _write(export / f"{name}.ndjson", rows)
-    publish(export, demo / "trustlist.json", demo / "keys" / "publisher.pem", demo / "bundle")
-    h = homes.init(home, [demo / "keys" / "root.pub.pem"])
+    id_key = demo / "keys" / ID_KEY
+    publish(
+        export,
+        demo / "trustlist.json",
+        demo / "keys" / "publisher.pem",
+        demo / "bundle",
+        id_key_path=id_key,
+    )
+    h = homes.init(home, [demo / "keys" / "root.pub.pem"], JURISDICTION, id_key)
     sync(h, str(demo / "bundle"), now=now)
-    bare = homes.init(demo / "no-replica-home", [demo / "keys" / "root.pub.pem"])
+    bare = homes.init(
+        demo / "no-replica-home", [demo / "keys" / "root.pub.pem"], JURISDICTION, id_key
+    )
     bare.install_trust(
         (demo / "trustlist.json").read_bytes(), (demo / "trustlist.json.sig").read_bytes()
     )
     cases = build_cases(cast, made, tables, demo, now=now, exported_at=exported_at)
     world = {
+        "format": FORMAT,
         "built_at": now.isoformat(),
         "practitioners": practitioners,
         "seed": seed,

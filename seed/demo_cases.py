@@ -221,6 +221,12 @@ def build_cases(
             {},
         ),
         (
+            "新注册，无法离线核对身份证号 ID_UNCHECKED",
+            "warning",
+            issue(lic(newcomer), henan, iss="410000", iat=ts - 60),
+            {"id_number": newcomer["id_number"]},
+        ),
+        (
             "主要执业机构停业 INSTITUTION_INVALID",
             "warning",
             issue(lic(d[5]), henan, iss="410000", iat=ts - 3600),

@@ -3,12 +3,11 @@ and the tests), and rendering them as QR images."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from kiosk import codec, idnum
+from kiosk import codec
 from kiosk.claims import licence_to_map
 from kiosk.domain import Licence, Site
 from kiosk.keys import PrivateKey
@@ -37,7 +36,6 @@ def licence_for_practitioner(
     institutions: dict[str, dict[str, Any]],
     filings: list[dict[str, Any]] = (),  # type: ignore[assignment]
     *,
-    bind_id: bool = True,
     photo: bytes | None = None,
 ) -> Licence:
     """The licence of a practitioners.ndjson record (with its filings)."""
@@ -46,10 +44,6 @@ def licence_for_practitioner(
         inst = institutions.get(no)
         return Site(no=no, name=inst["name"] if inst else no, until=until)
 
-    id_hash = salt = None
-    if bind_id:
-        salt = secrets.token_bytes(8)
-        id_hash = idnum.credential_hash(rec["id_number"].upper(), salt)
     physician = rec["kind"] == "physician"
     return Licence(
         type="P" if physician else "N",
@@ -64,8 +58,6 @@ def licence_for_practitioner(
         org=site(rec["institution"]),
         sites=tuple(site(f["institution"], f.get("valid_until")) for f in filings),
         title=rec.get("title"),
-        id_hash=id_hash,
-        id_salt=salt,
         photo=photo,
         level=rec.get("level") if physician else None,
         category=rec.get("category") if physician else None,

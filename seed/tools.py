@@ -1,6 +1,7 @@
 """Key and credential tooling for rehearsals and integrators.
 
     python -m seed.tools keygen --alg Ed25519|ES256 --name NAME --out DIR
+    python -m seed.tools idkey --out FILE       a new ID-index key (32 random bytes, mode 0600)
     python -m seed.tools trustlist --root ROOT.pem --sequence N --out trustlist.json \
         --issuer PUB.pem:410000:河南省卫生健康委员会 [--issuer …] --publisher PUB.pem:000000:发布方
     python -m seed.tools issue --key ISSUER.pem --iss 410000 --registry EXPORT_DIR \
@@ -18,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from kiosk import trust
+from kiosk import idkey, trust
 from kiosk.errors import KioskError
 from kiosk.keys import read_private, read_public
 from seed import keys as keytool
@@ -28,6 +29,16 @@ from seed.issue import issue, licence_for_institution, licence_for_practitioner,
 def _keygen(a: argparse.Namespace) -> int:
     private, public = keytool.write_pair(keytool.generate(a.alg), Path(a.out), a.name)
     print(f"{private}\n{public}")
+    return 0
+
+
+def _idkey(a: argparse.Namespace) -> int:
+    out = Path(a.out)
+    if out.exists():
+        print(f"seed.tools: {out} exists: refusing to replace a key", file=sys.stderr)
+        return 2
+    idkey.write(out, idkey.generate())
+    print(out)
     return 0
 
 
@@ -104,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     k.add_argument("--alg", choices=["Ed25519", "ES256"], default="Ed25519")
     k.add_argument("--name", required=True)
     k.add_argument("--out", required=True)
+    d = sub.add_parser("idkey")
+    d.add_argument("--out", required=True)
     t = sub.add_parser("trustlist")
     t.add_argument("--root", required=True)
     t.add_argument("--sequence", type=int, required=True)
@@ -125,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--png")
     a = p.parse_args(argv)
     try:
-        return {"keygen": _keygen, "trustlist": _trustlist, "issue": _issue}[a.command](a)
+        commands = {"keygen": _keygen, "idkey": _idkey, "trustlist": _trustlist, "issue": _issue}
+        return commands[a.command](a)
     except (KioskError, OSError) as err:
         print(f"seed.tools: {err}", file=sys.stderr)
         return 2

@@ -8,6 +8,9 @@ from pathlib import Path
 
 REBUILD_AFTER = dt.timedelta(days=3)
 MARKER = "world.json"
+# Raised whenever the demo world's layout changes, so that `make run` rebuilds an older one.
+# 2: the ID-index key (id-index.key) and the pinned jurisdiction (home.json).
+FORMAT = 2
 
 
 def is_fresh(home: Path) -> bool:
@@ -15,6 +18,8 @@ def is_fresh(home: Path) -> bool:
     try:
         world = json.loads((home / "demo" / MARKER).read_text("utf-8"))
         built = dt.datetime.fromisoformat(world["built_at"])
-    except (OSError, ValueError, KeyError):
+        if world.get("format") != FORMAT:
+            return False
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
     return dt.datetime.now(dt.UTC) - built < REBUILD_AFTER

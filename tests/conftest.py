@@ -55,5 +55,10 @@ def fresh_home(demo_world: Path, tmp_path: Path) -> Path:
     from kiosk.home import init
 
     home = tmp_path / "fresh"
-    init(home, [demo_world / "demo" / "keys" / "root.pub.pem"])
+    init(
+        home,
+        [demo_world / "demo" / "keys" / "root.pub.pem"],
+        "410000",
+        demo_world / "demo" / "keys" / "id-index.key",
+    )
     return home

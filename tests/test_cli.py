@@ -203,17 +203,133 @@ def test_every_lookup_and_verify_is_audited_without_clear_ids(demo_copy: Path) -
 
 def test_init_pins_roots_and_refuses_bad_keys(tmp_path: Path, demo_world: Path) -> None:
     keys = demo_world / "demo" / "keys"
-    proc = run("init", "--home", str(tmp_path / "h"), "--root-key", str(keys / "root.pub.pem"))
+    root = str(keys / "root.pub.pem")
+    proc = run(
+        "init", "--home", str(tmp_path / "h"), "--root-key", root, "--jurisdiction", "410000"
+    )
     assert proc.returncode == 0, proc.stderr
     assert len(list((tmp_path / "h" / "roots").glob("*.pem"))) == 1
     bad = tmp_path / "bad.pem"
     bad.write_text("not a key")
-    proc = run("init", "--home", str(tmp_path / "h2"), "--root-key", str(bad))
+    proc = run(
+        "init", "--home", str(tmp_path / "h2"), "--root-key", str(bad), "--jurisdiction", "410000"
+    )
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     es = run(
-        "init", "--home", str(tmp_path / "h3"), "--root-key", str(keys / "issuer-nanyang.pub.pem")
+        "init",
+        "--home",
+        str(tmp_path / "h3"),
+        "--root-key",
+        str(keys / "issuer-nanyang.pub.pem"),
+        "--jurisdiction",
+        "410000",
     )
     assert es.returncode != 0 and "Ed25519" in es.stderr
+
+
+def test_init_needs_a_jurisdiction_and_keeps_the_one_it_pinned(
+    tmp_path: Path, demo_world: Path
+) -> None:
+    root = str(demo_world / "demo" / "keys" / "root.pub.pem")
+    home = str(tmp_path / "h")
+    assert run("init", "--home", home, "--root-key", root).returncode == 64
+    for bad in ("41000", "４１００００", "41000a", "4100000"):
+        proc = run("init", "--home", home, "--root-key", root, "--jurisdiction", bad)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, bad
+    assert (
+        run("init", "--home", home, "--root-key", root, "--jurisdiction", "410000").returncode == 0
+    )
+    other = run("init", "--home", home, "--root-key", root, "--jurisdiction", "420000")
+    assert other.returncode == 2 and "410000" in other.stderr
+    assert json.loads((tmp_path / "h" / "home.json").read_text()) == {"jurisdiction": "410000"}
+
+
+def test_enrol_installs_the_id_key_readable_by_its_owner_only(
+    tmp_path: Path, demo_world: Path
+) -> None:
+    keys = demo_world / "demo" / "keys"
+    home = tmp_path / "h"
+    root = str(keys / "root.pub.pem")
+    run("init", "--home", str(home), "--root-key", root, "--jurisdiction", "410000")
+    short = tmp_path / "short.key"
+    short.write_bytes(b"x" * 31)
+    proc = run("enrol", "--home", str(home), "--id-key", str(short))
+    assert proc.returncode == 2 and "32" in proc.stderr and not (home / "id-index.key").exists()
+    proc = run("enrol", "--home", str(home), "--id-key", str(keys / "id-index.key"))
+    assert proc.returncode == 0, proc.stderr
+    assert (home / "id-index.key").read_bytes() == (keys / "id-index.key").read_bytes()
+    assert (home / "id-index.key").stat().st_mode & 0o077 == 0
+
+
+def test_an_unenrolled_kiosk_cannot_look_up_or_check_id_numbers(
+    demo_copy: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    """cli.md: without the ID-index key, lookup --id-number exits 3 saying so, and a typed ID
+    number given to verify gives ID_UNCHECKED; everything else still works."""
+    (demo_copy / "id-index.key").unlink()
+    person = _holder(demo_copy)
+    proc = run("lookup", "--home", str(demo_copy), "--id-number", person["id_number"], "--json")
+    assert proc.returncode == 3 and "enrol" in proc.stderr and "Traceback" not in proc.stderr
+    case = next(c for c in demo_cases if c["label"].startswith("身份证号不符"))
+    proc = run(*_args(case, demo_copy))
+    assert proc.returncode == 1, proc.stderr
+    assert [r["code"] for r in json.loads(proc.stdout)["reasons"]] == ["ID_UNCHECKED"]
+    proc = run("lookup", "--home", str(demo_copy), "--cert-no", person["cert_no"], "--json")
+    assert proc.returncode == 0
+    proc = run(
+        "enrol",
+        "--home",
+        str(demo_copy),
+        "--id-key",
+        str(demo_copy / "demo" / "keys" / "id-index.key"),
+    )
+    assert proc.returncode == 0
+    proc = run("lookup", "--home", str(demo_copy), "--id-number", person["id_number"], "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["results"]
+
+
+def test_full_width_digits_in_a_typed_id_number_are_the_same_number(demo_world: Path) -> None:
+    person = _holder(demo_world)
+    typed = "".join(chr(0xFF10 + int(c)) if c.isdigit() else "ｘ" for c in person["id_number"])
+    proc = run("lookup", "--home", str(demo_world), "--id-number", typed, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["results"][0]["cert_no"] == person["cert_no"]
+    wrong = typed[:-1] + ("０" if typed[-1] != "０" else "１")
+    proc = run("lookup", "--home", str(demo_world), "--id-number", wrong)
+    assert proc.returncode == 64 and "Traceback" not in proc.stderr
+    assert person["id_number"][6:14] not in proc.stderr + proc.stdout
+
+
+@pytest.mark.parametrize("name", ["", "   ", "王" * 51, "王\x1b[2J"])
+def test_a_name_search_needs_a_name_and_is_bounded(demo_world: Path, name: str) -> None:
+    proc = run("lookup", "--home", str(demo_world), "--name", name, "--json")
+    assert proc.returncode == 64 and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_a_name_search_returns_a_bounded_page(demo_world: Path) -> None:
+    proc = run("lookup", "--home", str(demo_world), "--name", "王", "--json")
+    assert proc.returncode == 0
+    assert 0 < len(json.loads(proc.stdout)["results"]) <= 20
+
+
+def test_a_trusted_credential_with_a_time_past_year_9999_is_bad_format(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    """A QR signed by a trusted issuer whose iat or exp a datetime cannot hold: invalid with
+    BAD_FORMAT and exit 2 (it was a traceback with exit 1, which means "warning")."""
+    from kiosk import codec
+    from kiosk.claims import licence_to_map
+    from kiosk.keys import read_private
+
+    lic = codec.decode(demo_cases[0]["payload"]).licence
+    key = read_private(demo_world / "demo" / "keys" / "issuer-henan.pem")
+    for iat, exp in ((253402300800, None), (1_700_000_000, 2**64 - 1), (2**100, None)):
+        payload = codec.encode(licence_to_map(lic), key, iss="410000", iat=iat, exp=exp)
+        proc = run("verify", "--home", str(demo_world), "--payload", payload, "--json")
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, (iat, exp)
+        doc = json.loads(proc.stdout)
+        assert [r["code"] for r in doc["reasons"]] == ["BAD_FORMAT"]
 
 
 def test_status_of_an_uninitialised_home_exits_3(tmp_path: Path) -> None:
@@ -312,7 +428,13 @@ def test_status_json(demo_world: Path, tmp_path: Path) -> None:
     keys = demo_world / "demo" / "keys"
     assert (
         run(
-            "init", "--home", str(tmp_path / "h"), "--root-key", str(keys / "root.pub.pem")
+            "init",
+            "--home",
+            str(tmp_path / "h"),
+            "--root-key",
+            str(keys / "root.pub.pem"),
+            "--jurisdiction",
+            "410000",
         ).returncode
         == 0
     )
@@ -335,6 +457,8 @@ def test_init_pins_several_roots(tmp_path: Path, demo_world: Path) -> None:
         str(keys / "root.pub.pem"),
         "--root-key",
         str(keys / "issuer-henan.pub.pem"),  # any Ed25519 public key can be pinned as a root
+        "--jurisdiction",
+        "410000",
     )
     assert proc.returncode == 0, proc.stderr
     assert len(list((tmp_path / "h" / "roots").glob("*.pem"))) == 2

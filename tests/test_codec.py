@@ -170,7 +170,16 @@ def test_the_inflate_limit_is_exactly_16384_bytes() -> None:
         ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "sc": []}}, "'sc'"),
         ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "s": "X"}}, "'s'"),
         ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "ph": b"x" * 601}}, "'ph'"),
-        ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "ih": b"x" * 16}}, "'ih'"),
+        ({1: "410000", 6: 253402300800, -70000: licence_to_map(LIC)}, "iat"),
+        ({1: "410000", 6: 2**70, -70000: licence_to_map(LIC)}, "iat"),
+        ({1: "410000", 6: 1, 4: 2**64 + 5, -70000: licence_to_map(LIC)}, "exp"),
+        ({1: "410000", 6: True, -70000: licence_to_map(LIC)}, "iat"),
+        ({1: "４１００００", 6: 1, -70000: licence_to_map(LIC)}, "iss"),
+        ({1.0: "410000", 6: 1, -70000: licence_to_map(LIC)}, "labels"),
+        ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "id": "2026-02-31"}}, "'id'"),
+        ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "n": "王\x1b[2J伟"}}, "'n'"),
+        ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "n": "王\u202e伟"}}, "'n'"),
+        ({1: "410000", 6: 1, -70000: {**licence_to_map(LIC), "sc": ["内科\x00"]}}, "'sc'"),
         (
             {
                 1: "410000",
@@ -184,6 +193,37 @@ def test_the_inflate_limit_is_exactly_16384_bytes() -> None:
 def test_missing_or_mistyped_claims(claims: dict, why: str) -> None:
     with pytest.raises(codec.FormatError, match=why):
         codec.decode(_wrap(_cose(None, claims=claims)))
+
+
+@pytest.mark.parametrize(
+    ("protected", "why"),
+    [
+        ({1: -8.0, 4: b"12345678"}, "alg"),
+        ({1.0: -8, 4: b"12345678"}, "labels"),
+        ({True: -8, 4: b"12345678"}, "labels"),
+        ({1: True, 4: b"12345678"}, "alg"),
+    ],
+)
+def test_header_labels_and_alg_are_strictly_typed(protected: dict, why: str) -> None:
+    """1.0 and True equal 1 in Python: without a type check they stand for the alg label, and
+    -8.0 for EdDSA."""
+    with pytest.raises(codec.FormatError, match=why):
+        codec.decode(_wrap(_cose(None, protected=protected)))
+
+
+def test_a_bignum_time_is_bad_format() -> None:
+    big = cbor2.CBORTag(2, (2**80).to_bytes(11, "big"))
+    claims = {1: "410000", 6: big, -70000: licence_to_map(LIC)}
+    with pytest.raises(codec.FormatError, match="iat"):
+        codec.decode(_wrap(_cose(None, claims=claims)))
+
+
+def test_withdrawn_id_hash_claims_are_ignored() -> None:
+    """A QR may still carry `ih`/`is` (withdrawn): they are ignored, never checked or shown."""
+    m = {**licence_to_map(LIC), "ih": b"x" * 16, "is": b"y" * 8}
+    cred = codec.decode(_wrap(_cose(None, claims={1: "410000", 6: 1, -70000: m})))
+    assert cred.licence == LIC
+    assert not hasattr(cred.licence, "id_hash")
 
 
 def test_unknown_keys_are_ignored() -> None:

@@ -47,7 +47,46 @@ def test_mask_and_hashes() -> None:
     assert idnum.mask(n) == "110***********002X"
     a, b = idnum.keyed_hash(n, b"k1"), idnum.keyed_hash(n, b"k2")
     assert len(a) == 16 and a != b
-    assert idnum.credential_hash(n, b"12345678") != idnum.credential_hash(n, b"87654321")
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(0xFF10 + int(c)) if c.isdigit() else "ｘ" for c in text)
+
+
+@pytest.mark.parametrize("number", EXAMPLES)
+def test_full_width_digits_and_x_are_normalised(number: str) -> None:
+    """A Chinese input method types full-width digits (and ｘ): the same number."""
+    typed = _full_width(number)
+    assert typed != number
+    assert idnum.normalise(typed) == number
+    assert idnum.normalise("\u3000" + typed[:6] + " " + typed[6:]) == number
+    assert idnum.problem(typed) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X",  # Arabic-Indic digits: isdigit() is True, int() works
+        "1" + "".join(chr(0x660 + int(c)) for c in "1010519491231002") + "X",  # past the shape
+        "11010519491231002\u0663",
+        "1" * 10_000,
+        "11010519491231002X\x00",
+        "",
+        "   ",
+    ],
+)
+def test_anything_else_is_a_sentence_not_a_crash(text: str) -> None:
+    with pytest.raises(IdNumberError):
+        idnum.normalise(text)
+
+
+@given(st.text(max_size=80))
+def test_problem_and_normalise_never_raise_anything_else(text: str) -> None:
+    why = idnum.problem(text)
+    try:
+        idnum.normalise(text)
+    except IdNumberError as err:
+        assert err.message and (why is not None or len(idnum.fold(text)) == 15)
 
 
 @given(st.text(alphabet="0123456789", min_size=17, max_size=17))

@@ -42,6 +42,9 @@ def test_rehearsal_from_scratch(tmp_path: Path, demo_world: Path) -> None:
         f"{keys / 'pub.pub.pem'}:000000:发布方",
     )
     assert proc.returncode == 0, proc.stderr
+    proc = _run("-m", "seed.tools", "idkey", "--out", str(keys / "id-index.key"))
+    assert proc.returncode == 0, proc.stderr
+    assert _run("-m", "seed.tools", "idkey", "--out", str(keys / "id-index.key")).returncode == 2
     export = demo_world / "demo" / "export"
     bundle, home = tmp_path / "bundle", tmp_path / "home"
     for args in (
@@ -53,10 +56,22 @@ def test_rehearsal_from_scratch(tmp_path: Path, demo_world: Path) -> None:
             str(tl),
             "--publisher-key",
             str(keys / "pub.pem"),
+            "--id-key",
+            str(keys / "id-index.key"),
             "--out",
             str(bundle),
         ],
-        ["init", "--home", str(home), "--root-key", str(keys / "root.pub.pem")],
+        [
+            "init",
+            "--home",
+            str(home),
+            "--root-key",
+            str(keys / "root.pub.pem"),
+            "--jurisdiction",
+            "410000",
+            "--id-key",
+            str(keys / "id-index.key"),
+        ],
         ["sync", "--home", str(home), str(bundle)],
     ):
         proc = _run("main.py", *args)

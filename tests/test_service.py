@@ -40,7 +40,12 @@ def test_refresh_picks_up_a_sync_by_another_process(demo_world: Path, tmp_path: 
     from kiosk.sync import sync
 
     home = tmp_path / "h"
-    init(home, [demo_world / "demo" / "keys" / "root.pub.pem"])
+    init(
+        home,
+        [demo_world / "demo" / "keys" / "root.pub.pem"],
+        "410000",
+        demo_world / "demo" / "keys" / "id-index.key",
+    )
     service = KioskService(Home(home))
     assert service.replica is None and service.trust is None
     assert not service.refresh() or service.replica is None

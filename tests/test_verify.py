@@ -42,6 +42,7 @@ EXPECTED_CODES: dict[str, list[str]] = {
     "信息已变更 SUPERSEDED": ["SUPERSEDED"],
     "本机库较旧 REPLICA_BEHIND (newer version)": ["REPLICA_BEHIND"],
     "新注册，本机库未收录 REPLICA_BEHIND (new registration)": ["REPLICA_BEHIND"],
+    "新注册，无法离线核对身份证号 ID_UNCHECKED": ["REPLICA_BEHIND", "ID_UNCHECKED"],
     "主要执业机构停业 INSTITUTION_INVALID": ["INSTITUTION_INVALID"],
     "执业范围不在诊疗科目内 SCOPE_OUTSIDE_SUBJECTS": ["SCOPE_OUTSIDE_SUBJECTS"],
     "本机库过期 REPLICA_STALE": ["REPLICA_STALE"],
@@ -335,22 +336,39 @@ def test_without_a_replica_the_credentials_own_sites_decide_where_it_may_practis
     assert at_filing.codes == ("NO_REPLICA",)
 
 
-def test_id_number_is_checked_against_the_replica_when_the_credential_has_no_id_hash(
+def test_id_number_is_checked_against_the_replica_only(
     demo_world: Path, demo_cases: list[dict[str, Any]]
 ) -> None:
     right = _label(demo_cases, "身份证号一致")["context"]["id_number"]
     wrong = _label(demo_cases, "身份证号不符")["context"]["id_number"]
-    bare = _reissue(
-        demo_world,
-        demo_cases[0]["payload"],
-        "issuer-henan",
-        dt.datetime.now(dt.UTC) - dt.timedelta(hours=1),
-        id_hash=None,
-        id_salt=None,
-    )
-    assert codec.decode(bare).licence.id_hash is None
-    assert _verify(demo_world, bare, {"id_number": right}).codes == ()
-    assert _verify(demo_world, bare, {"id_number": wrong}).codes == ("ID_MISMATCH",)
+    payload = _label(demo_cases, "身份证号一致")["payload"]
+    assert _verify(demo_world, payload, {"id_number": right}).codes == ()
+    assert _verify(demo_world, payload, {"id_number": wrong}).codes == ("ID_MISMATCH",)
+
+
+def test_without_the_id_index_key_a_typed_id_number_is_unchecked(
+    demo_world: Path, demo_cases: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """A home that holds no ID-index key, or another publication's, cannot check an ID number:
+    ID_UNCHECKED, never a silent pass and never a false ID_MISMATCH."""
+    from db import store
+    from db.replica import Replica
+    from kiosk import idkey
+
+    case = _label(demo_cases, "身份证号不符")
+    home = Home(demo_world)
+    path = store.current(home.replica_dir)
+    assert path is not None
+    ctx = Context(at=dt.datetime.now(dt.UTC), id_number=case["context"]["id_number"])
+    for key in (None, idkey.generate()):
+        replica = Replica(path, key)
+        try:
+            assert not replica.id_checkable
+            result = verify_payload(case["payload"], ctx, home.trust_list(), replica)
+        finally:
+            replica.close()
+        assert result.codes == ("ID_UNCHECKED",)
+        assert result.verdict is Verdict.WARNING
 
 
 def _edit_replica(home: Path, sql: str, *params: Any) -> None:

@@ -45,7 +45,12 @@ async def test_sync_from_a_folder_and_failures(
     from kiosk.home import init
 
     fresh = tmp_path / "fresh"
-    init(fresh, [world / "demo" / "keys" / "root.pub.pem"])
+    init(
+        fresh,
+        [world / "demo" / "keys" / "root.pub.pem"],
+        "410000",
+        world / "demo" / "keys" / "id-index.key",
+    )
     app = make_app(fresh, demo=False)
     async with app.run_test(size=(120, 40)) as pilot:
         banner = app.screen.query_one("#banner", Static)

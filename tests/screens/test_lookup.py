@@ -99,3 +99,49 @@ async def test_lookup_without_replica_is_calm(
         await _search(app, pilot, "张伟")
         assert await until(pilot, lambda: notified(app, "同步"))
         assert isinstance(app.screen, LookupScreen)
+
+
+async def test_full_width_digits_find_the_person_and_never_crash(
+    make_app: Callable[..., YanzhaoApp], world: Path
+) -> None:
+    """A Chinese input method types full-width digits: the same number, found; one odd digit
+    is a hint, not a crash, and neither shows the typed number anywhere."""
+    person = _person(world)
+    typed = "".join(chr(0xFF10 + int(c)) if c.isdigit() else "ｘ" for c in person["id_number"])
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        await _search(app, pilot, typed)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1 and table.get_row_at(0)[0] == person["name"]
+        odd = person["id_number"][:5] + "٣" + person["id_number"][6:]  # an Arabic-Indic digit
+        await _search(app, pilot, odd)
+        assert app.is_running and isinstance(app.screen, LookupScreen)
+        hint = plain(app.screen.query_one("#lookup-hint", Static))
+        assert hint and person["id_number"][6:14] not in hint
+
+
+async def test_an_empty_or_endless_name_search_is_refused(
+    make_app: Callable[..., YanzhaoApp], world: Path
+) -> None:
+    """A name search pages on to 100 people at most, then asks for more of the name."""
+    from collections import Counter
+
+    with (world / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8") as fh:
+        surname, n = Counter(json.loads(line)["name"][0] for line in fh).most_common(1)[0]
+    assert n > 100
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        await _search(app, pilot, "   ")
+        assert app.screen.query_one(DataTable).row_count == 0
+        await _search(app, pilot, surname)
+        screen = app.screen
+        assert isinstance(screen, LookupScreen)
+        for _ in range(8):
+            screen.action_page(1)  # PageDown (which the focused table takes today: issue 21)
+            await settle(app, pilot)
+        assert screen.offset == 80 and len(screen.results) == 20  # people 81-100, the last page
+        assert notified(app, "100")

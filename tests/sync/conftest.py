@@ -43,6 +43,10 @@ class Chain:
     def publisher(self) -> Path:
         return self.demo / "keys" / "publisher.pem"
 
+    @property
+    def id_key(self) -> Path:
+        return self.demo / "keys" / "id-index.key"
+
 
 @pytest.fixture(scope="session")
 def chain(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Chain:
@@ -60,9 +64,9 @@ def chain(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Chain:
         )
         c.bundles[seq] = root / f"bundle-{seq}"
         shutil.copytree(c.bundles[seq - 1], c.bundles[seq])
-        publish(c.exports[seq], c.trust, c.publisher, c.bundles[seq])
+        publish(c.exports[seq], c.trust, c.publisher, c.bundles[seq], id_key_path=c.id_key)
     c.snap2 = root / "bundle-2-snapshot-only"
-    publish(c.exports[2], c.trust, c.publisher, c.snap2)
+    publish(c.exports[2], c.trust, c.publisher, c.snap2, id_key_path=c.id_key)
     return c
 
 
@@ -147,11 +151,27 @@ def resign(bundle: Path, publisher: Path, edit: Any = None) -> None:
     refs = [doc["snapshot"], doc["trust_list"]["file"], doc["trust_list"]["sig"]]
     refs += [d["file"] for d in doc["deltas"]]
     for ref in refs:
-        if (bundle / ref["name"]).exists():
-            ref.update(b.file_ref(bundle / ref["name"]))
+        path = bundle / ref["name"]
+        if path.is_file() and not path.is_symlink():
+            ref.update(b.file_ref(path))
+            if path.name.endswith(".zst"):
+                ref["unpacked_size"] = _unpacked_size(path)
     data, sig = b.sign_manifest(doc, read_private(publisher))
     (bundle / b.MANIFEST).write_bytes(data)
     (bundle / b.MANIFEST_SIG).write_bytes(sig)
+
+
+def _unpacked_size(path: Path) -> int:
+    import zstandard
+
+    n = 0
+    with path.open("rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as r:
+        try:
+            while block := r.read(1 << 20):
+                n += len(block)
+        except zstandard.ZstdError:
+            pass  # a deliberately broken file: keep what it unpacked to before it broke
+    return n
 
 
 def sign_trust(bundle: Path, doc: dict[str, Any], root: Any) -> None:

@@ -16,7 +16,7 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from db import build, delta
+from db import delta, models
 from kiosk.export import photo_digest
 from tests.sync.conftest import Chain
 
@@ -69,7 +69,7 @@ REPLICA = st.fixed_dictionaries({t: _rows(t) for t in delta.ORDER}).map(_as_buil
 
 def _make(path: Path, content: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]], seq: int) -> None:
     conn = sqlite3.connect(path)
-    build.create_schema(conn, indexes=True)
+    models.create_schema(conn, indexes=True)
     for table, rows in content.items():
         n = len(delta.TABLES[table][0])
         conn.executemany(

@@ -22,6 +22,7 @@ import pytest
 import zstandard
 
 from db import build, delta, prefetch
+from kiosk import idkey
 from kiosk.errors import BundleIntegrityError
 from tests.sync.conftest import Chain, installed, replica_rows
 
@@ -144,11 +145,8 @@ def test_prefetch_reads_what_the_apply_reads(
     # replica's) the kernel's reading around each page asked for brings in most of an index of a
     # replica as small as the demo's, with or without the index seeks this test is about.
     base = tmp_path / "base.db"
-    with sqlite3.connect(f"file:{installed(home1)}?mode=ro", uri=True) as conn:
-        (key,) = conn.execute("SELECT value FROM meta WHERE key = 'id_hash_key'").fetchone()
-    conn.close()
     monkeypatch.setattr(build, "PAGE_SIZE", PAGE)
-    build.build(chain.exports[1], base, id_key=bytes.fromhex(key))
+    build.build(chain.exports[1], base, id_key=idkey.read(chain.id_key))
     with sqlite3.connect(f"file:{base}?mode=ro", uri=True) as conn:
         try:
             owner = {pg - 1: n for n, pg in conn.execute("SELECT name, pageno FROM dbstat")}

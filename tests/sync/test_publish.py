@@ -205,6 +205,8 @@ def _publish_cli(export: Path, bundle: Path, chain: Chain):  # type: ignore[no-u
         str(chain.trust),
         "--publisher-key",
         str(chain.publisher),
+        "--id-key",
+        str(chain.id_key),
         "--out",
         str(bundle),
     )
@@ -239,7 +241,7 @@ def test_a_duplicate_is_named_by_its_own_line(case: str, chain: Chain, tmp_path:
     export = _copy_export(chain.exports[2], tmp_path / "export")
     _edit(export, file, line, change)
     with pytest.raises(ExportError) as err:
-        publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
+        publish(export, chain.trust, chain.publisher, tmp_path / "bundle", id_key_path=chain.id_key)
     assert (err.value.file, err.value.line) == (file, line)
 
 
@@ -253,7 +255,7 @@ def test_the_first_of_several_bad_lines_is_named(chain: Chain, tmp_path: Path) -
     _edit(export, "practitioners.ndjson", 42, lambda r, rows: r.update(photo="photos/gone.jpg"))
     _edit(export, "practitioners.ndjson", 45, lambda r, rows: b"{")
     with pytest.raises(ExportError) as err:
-        publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
+        publish(export, chain.trust, chain.publisher, tmp_path / "bundle", id_key_path=chain.id_key)
     assert (err.value.file, err.value.line) == ("practitioners.ndjson", 40)
     assert "'sex'" in str(err.value)
 
@@ -301,7 +303,7 @@ def test_the_first_bad_filing_is_named(
     for line, change in edits.items():  # in the order given: a line made bad JSON last
         _edit(export, "filings.ndjson", line, change)
     with pytest.raises(ExportError) as err:
-        publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
+        publish(export, chain.trust, chain.publisher, tmp_path / "bundle", id_key_path=chain.id_key)
     assert (err.value.file, err.value.line) == ("filings.ndjson", named)
     assert words in str(err.value)
 
@@ -370,7 +372,7 @@ def test_no_delta_from_a_replica_of_another_schema(
     shutil.copytree(chain.bundles[2], bundle)  # holds the delta 1 -> 2
     assert list(bundle.glob("delta-*"))
     monkeypatch.setattr(build, "SCHEMA", "99")
-    pub = publish(chain.exports[3], chain.trust, chain.publisher, bundle)
+    pub = publish(chain.exports[3], chain.trust, chain.publisher, bundle, id_key_path=chain.id_key)
     assert pub.delta is None
     manifest = json.loads((bundle / "manifest.json").read_bytes())
     assert manifest["deltas"] == [] and not list(bundle.glob("delta-*"))
@@ -430,7 +432,7 @@ def test_a_bad_line_read_in_the_worker_process_is_named(
     _edit(export, file, line, change)
     started = _count_workers(monkeypatch)
     with pytest.raises(ExportError) as err:
-        publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
+        publish(export, chain.trust, chain.publisher, tmp_path / "bundle", id_key_path=chain.id_key)
     assert started == [1]
     assert (err.value.file, err.value.line) == (file, line)
     assert words in str(err.value)
@@ -490,6 +492,6 @@ def test_the_builders_own_error_before_a_bad_line_of_the_worker_is_named(
     _edit(export, "practitioners.ndjson", 120, _bad_check_char)
     started = _count_workers(monkeypatch)
     with pytest.raises(ExportError) as err:
-        publish(export, chain.trust, chain.publisher, tmp_path / "bundle")
+        publish(export, chain.trust, chain.publisher, tmp_path / "bundle", id_key_path=chain.id_key)
     assert started == [1]
     assert (err.value.file, err.value.line) == ("practitioners.ndjson", 100)

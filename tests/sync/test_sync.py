@@ -197,8 +197,8 @@ def _snapshot_not_sqlite(b: Path, chain: Chain) -> None:
 
 
 def _snapshot_unreadable(b: Path, chain: Chain) -> None:
-    """A folder where the snapshot should be: it cannot be read (EISDIR), as a file on a failing
-    USB stick cannot; the message must blame the bundle, not the kiosk's disk."""
+    """A folder where the snapshot should be: not a regular file; the message must blame the
+    bundle, not the kiosk's disk."""
     path = _snapshot(b)
     path.unlink()
     path.mkdir()
@@ -236,11 +236,11 @@ BAD = {
     "snapshot missing": ("snap", lambda b, c: _snapshot(b).unlink(), "missing"),
     "snapshot not zstd": ("snap", _snapshot_not_zstd, "does not decompress"),
     "snapshot not a replica": ("snap", _snapshot_not_sqlite, "not a replica"),
-    "snapshot unreadable": ("snap", _snapshot_unreadable, "cannot read the bundle file"),
+    "snapshot a folder": ("snap", _snapshot_unreadable, "not a regular file"),
     "snapshot of an older sequence, signed": (
         "snap",
         _older_snapshot_inside,
-        "snapshot sequence mismatch",
+        "snapshot sequence '1', the manifest says 2",
     ),
     "delta of another step, signed": (
         "delta3",

@@ -57,13 +57,13 @@ def big(chain: Chain, tmp_path_factory: pytest.TempPathFactory) -> Big:
         photo_fraction=0.1,
     )
     next_export(root / "e5", root / "e6", seed=8, changes=4000, deletes=200, additions=200)
-    publish(root / "e5", chain.trust, chain.publisher, root / "bundle")
+    publish(root / "e5", chain.trust, chain.publisher, root / "bundle", id_key_path=chain.id_key)
     home5 = root / "home5"
-    init(home5, [chain.demo / "keys" / "root.pub.pem"])
+    init(home5, [chain.demo / "keys" / "root.pub.pem"], "410000", chain.id_key)
     _sync(home5, root / "bundle")
-    publish(root / "e6", chain.trust, chain.publisher, root / "bundle")
+    publish(root / "e6", chain.trust, chain.publisher, root / "bundle", id_key_path=chain.id_key)
     ref = root / "ref6"
-    init(ref, [chain.demo / "keys" / "root.pub.pem"])
+    init(ref, [chain.demo / "keys" / "root.pub.pem"], "410000", chain.id_key)
     assert _sync(ref, root / "bundle").method == "snapshot"
     return Big(root / "bundle", home5, _digest(installed(home5)), _digest(installed(ref)))
 
@@ -382,6 +382,8 @@ def test_kill_during_publish_never_half_publishes(
         str(chain.trust),
         "--publisher-key",
         str(chain.publisher),
+        "--id-key",
+        str(chain.id_key),
     ]
     env = {k: v for k, v in os.environ.items() if k != "YANZHAO_HOME"}
     seen = set()

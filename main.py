@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from kiosk import cli
+
+if TYPE_CHECKING:
+    import logging
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,8 +79,35 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class IdMaskFilter:
+    """A logging filter that masks ID numbers in a record's message, traceback and stack.
+
+    A plain class with `filter()`, which logging accepts as a filter, so that importing
+    main.py does not import logging (see the module docstring).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place; never drops it."""
+        import logging
+
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string must not hide the record
+            message = f"{record.msg} (arguments that do not fit the message)"
+        from kiosk.idnum import mask_in_text
+
+        record.msg, record.args = mask_in_text(str(message)), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_in_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_in_text(record.stack_info)
+        return True
+
+
 def _logging(home_path: Path) -> None:
-    """Full tracebacks go to a rotating file in the home, never on screen."""
+    """Full tracebacks go to a rotating file in the home, never on screen; ID numbers masked."""
     import logging
     from logging.handlers import RotatingFileHandler
 
@@ -89,6 +119,7 @@ def _logging(home_path: Path) -> None:
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(IdMaskFilter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
@@ -101,7 +132,7 @@ def run_tui(home_opt: str | None, *, demo: bool, kiosk: bool) -> int:
     from kiosk.camera_feed import CameraFeed
     from kiosk.launch import prepare
     from kiosk.service import KioskService
-    from screens.app import YanzhaoApp
+    from screens.app import CRASH_TEXT, YanzhaoApp
 
     home, is_demo = prepare(home_opt, demo=demo)
     _logging(home.path)
@@ -116,10 +147,13 @@ def run_tui(home_opt: str | None, *, demo: bool, kiosk: bool) -> int:
         app = YanzhaoApp(service, demo=is_demo, kiosk=kiosk, camera=camera)
         try:
             app.run()
+            code = app.return_code or 0
         except Exception:  # noqa: BLE001 - the supervisor logs and restarts
+            # return_code is read-only in Textual 8: keep the code here, so that this branch
+            # cannot itself raise. Nothing of the error reaches the terminal but this sentence.
             log.exception("the app crashed")
-            app.return_code = 1
-        code = app.return_code or 0
+            print(CRASH_TEXT, file=sys.stderr)
+            code = 1
         if code == 0 or not kiosk:
             return code
         now = time.monotonic()

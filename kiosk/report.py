@@ -1,4 +1,9 @@
-"""Inspection reports: the roster of people checked at one institution, as HTML and CSV."""
+"""Inspection reports: the roster of people checked at one institution, as HTML and CSV.
+
+A report may be opened in a browser or a spreadsheet by someone who trusts it, so nothing a
+forger controls goes in: a credential that failed its cryptographic checks contributes no
+name or number, every HTML value is escaped, and no CSV cell can start a formula.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,13 @@ from pathlib import Path
 from kiosk.domain import Institution, Verification
 from kiosk.messages import VERDICT_LABELS
 from kiosk.timeutil import CHINA
+from kiosk.verify import trusted
+
+UNVERIFIED = "未核验 (unverified)"
+# Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"), plus
+# their full-width forms, which a Chinese input method types.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+COLOURS = {"valid": "#1b7f3b", "warning": "#a86a00", "invalid": "#b3261e"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +41,13 @@ class Check:
 
     @classmethod
     def of(cls, at: dt.datetime, v: Verification) -> Check:
-        lic = v.credential.licence if v.credential else None
+        """The roster line of a verification: an unsigned credential's content stays out."""
+        lic = v.credential.licence if v.credential and trusted(v) else None
         return cls(
             at,
-            lic.name if lic else "—",
+            lic.name if lic else UNVERIFIED,
             lic.type if lic else "",
-            lic.no if lic else "",
+            lic.no if lic else "—",
             v.verdict.value,
             v.codes,
             tuple(r.message for r in v.reasons),
@@ -86,33 +99,43 @@ def _row(c: Check) -> list[str]:
     ]
 
 
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: one that could start a formula gets a leading '."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def to_csv(ins: Inspection) -> str:
     """The roster as CSV (UTF-8 with BOM so spreadsheet programs read Chinese)."""
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["机构 institution", ins.institution.name, ins.institution.reg_no])
-    w.writerow(
-        ["检查人 officer", ins.officer, "开始 started", ins.started.astimezone(CHINA).isoformat()]
-    )
-    w.writerow(HEADER)
-    for c in ins.checks:
-        w.writerow(_row(c))
+    rows = [
+        ["机构 institution", ins.institution.name, ins.institution.reg_no],
+        ["检查人 officer", ins.officer, "开始 started", ins.started.astimezone(CHINA).isoformat()],
+        HEADER,
+        *(_row(c) for c in ins.checks),
+    ]
+    for row in rows:
+        w.writerow([csv_cell(x) for x in row])
     return "\ufeff" + buf.getvalue()
 
 
-def to_html(ins: Inspection, ended: dt.datetime) -> str:
-    """The roster as a self-contained HTML page."""
+def _html_row(c: Check) -> str:
     e = html.escape
-    colours = {"valid": "#1b7f3b", "warning": "#a86a00", "invalid": "#b3261e"}
-    rows = "\n".join(
+    cells = _row(c)
+    return (
         "<tr>"
-        + "".join(f"<td>{e(x)}</td>" for x in _row(c)[:4])
-        + f'<td style="color:{colours[c.verdict]};font-weight:bold">{e(_row(c)[4])}</td>'
-        + "".join(f"<td>{e(x)}</td>" for x in _row(c)[5:])
+        + "".join(f"<td>{e(x)}</td>" for x in cells[:4])
+        + f'<td style="color:{e(COLOURS[c.verdict])};font-weight:bold">{e(cells[4])}</td>'
+        + "".join(f"<td>{e(x)}</td>" for x in cells[5:])
         + "</tr>"
-        for c in ins.checks
     )
-    n = ins.counts()
+
+
+def to_html(ins: Inspection, ended: dt.datetime) -> str:
+    """The roster as a self-contained HTML page; every value in it is escaped."""
+    e = html.escape
+    rows = "\n".join(_html_row(c) for c in ins.checks)
+    n = {k: e(str(v)) for k, v in ins.counts().items()}
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>检查报告 {e(ins.institution.name)}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}

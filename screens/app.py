@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+from rich.console import Group, RenderableType
+from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerFailed, WorkerState
 
 from kiosk.errors import KioskError
 from kiosk.messages import t
@@ -19,6 +21,43 @@ from scanner.wedge import BurstConfig, BurstDetector
 log = logging.getLogger("yanzhao.tui")
 BURST_MAX_GAP_MS = 400.0
 RECHECK_S = 15.0
+CRASH_TEXT = (
+    "验照遇到意外问题，已停止；详情（身份证号已隐去）记入日志 logs/kiosk.log。\n"
+    "Yanzhao hit an unexpected problem and stopped; the details (ID numbers masked) are in "
+    "logs/kiosk.log."
+)
+
+
+class Crashed(Exception):
+    """Stands in for an unhandled error when Textual prints why the app stopped.
+
+    Textual prints an exception that has `__rich__` as that renderable, so this is all that
+    reaches the terminal: a calm sentence, and outside kiosk mode the stack without local
+    variables or exception messages (either can hold an ID number). The log has the rest.
+    """
+
+    def __init__(self, error: BaseException, *, kiosk: bool) -> None:
+        super().__init__(CRASH_TEXT)
+        self.__cause__ = error
+        self.kiosk = kiosk
+
+    def __rich__(self) -> RenderableType:
+        if self.kiosk or self.__cause__ is None:
+            return Text(CRASH_TEXT)
+        return Group(Text(CRASH_TEXT), _bare_traceback(self.__cause__))
+
+
+def _bare_traceback(error: BaseException) -> RenderableType:
+    """The stack of `error` (and its causes) without locals, messages or notes."""
+    from rich.traceback import Traceback
+
+    trace = Traceback.extract(type(error), error, error.__traceback__, show_locals=False)
+    stacks = list(trace.stacks)
+    while stacks:
+        stack = stacks.pop()
+        stack.exc_value, stack.notes, stack.syntax_error = "", [], None
+        stacks.extend(s for group in stack.exceptions for s in group.stacks)
+    return Traceback(trace, show_locals=False)
 
 
 class PayloadScanned(Message):
@@ -213,7 +252,18 @@ class YanzhaoApp(App[int]):
             return
         err = event.worker.error
         if isinstance(err, KioskError):
+            log.warning("worker %s: %s", event.worker.name, err.title, exc_info=err)
             self.notify(err.message, title=err.title, severity="error", markup=False)
         else:
             log.error("worker %s failed", event.worker.name, exc_info=err)
             self.notify(self.text("error.generic"), severity="error", markup=False)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Private Textual API (App._handle_exception, textual 8.2), used here and nowhere else:
+        # Textual has no public hook for an unhandled exception, and its default prints a Rich
+        # traceback *with local variables* (ID numbers among them) when the app exits. We log
+        # the error, then let Textual go on as usual (exit code 1, run_test re-raises) with a
+        # stand-in that prints only what Crashed.__rich__ allows. A test checks the terminal.
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        log.critical("unhandled error: the app stops", exc_info=cause)
+        super()._handle_exception(Crashed(cause, kiosk=self.kiosk))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker, WorkerState
 
 from kiosk import report
 from kiosk.domain import Institution, Verification
@@ -20,6 +22,7 @@ from kiosk.messages import VERDICT_LABELS, t
 from kiosk.verify import trusted
 from screens.base import KioskScreen
 from screens.status_header import StatusHeader
+from screens.verdict_card import UNCHECKED, UNCHECKED_ADVICE
 
 STYLE = {"valid": "bold green", "warning": "bold yellow", "invalid": "bold red"}
 
@@ -40,11 +43,12 @@ class InspectScreen(KioskScreen):
             self.chosen = chosen
 
     class Checked(Message):
-        """A person checked in the inspection's context."""
+        """A person checked in the inspection's context, and the roster line it makes."""
 
-        def __init__(self, result: Verification) -> None:
+        def __init__(self, result: Verification, check: report.Check) -> None:
             super().__init__()
             self.result = result
+            self.check = check
 
     inspection: report.Inspection | None = None
 
@@ -81,7 +85,11 @@ class InspectScreen(KioskScreen):
         title = (
             app.text("inspect.pick")
             if ins is None  # type: ignore[attr-defined]
-            else app.text("inspect.active", name=ins.institution.name, no=ins.institution.reg_no)
+            else app.text(
+                "inspect.active",
+                name=escape(ins.institution.name),  # data, never markup
+                no=escape(ins.institution.reg_no),
+            )
         )  # type: ignore[attr-defined]
         self.query_one("#inspect-title", Static).update(title)
         self.query_one("#inspect-search", Input).display = ins is None
@@ -115,9 +123,9 @@ class InspectScreen(KioskScreen):
         table.clear()
         for i, inst in enumerate(message.found):
             table.add_row(
-                inst.name,
-                inst.reg_no,
-                inst.category,
+                escape(inst.name),
+                escape(inst.reg_no),
+                escape(inst.category),
                 t(f"status.{inst.status}", self.app.lang),
                 key=str(i),
             )  # type: ignore[attr-defined]
@@ -158,30 +166,44 @@ class InspectScreen(KioskScreen):
                 raise BadInputError("本机注册库中没有该机构 (the replica has no such institution)")
             self.post_message(self.Picked([inst], inst))
             return
-        self.post_message(self.Checked(result))
+        self.post_message(self.Checked(result, report.Check.of(service.clock(), result)))
 
     def on_inspect_screen_checked(self, message: Checked) -> None:
         if self.inspection is None:
             return
-        v = message.result
-        check = report.Check.of(self.app.service.clock(), v)  # type: ignore[attr-defined]
+        # The data-dependent part (report.Check.of) ran in the worker: a failure there ends in
+        # on_worker_state_changed below. What is left only lays out plain strings.
+        check = message.check
         self.inspection.add(check)
-        zh, en = VERDICT_LABELS[v.verdict]
+        zh, en = VERDICT_LABELS[message.result.verdict]
         label = Text(f"{zh} {en}", style=STYLE[check.verdict])
         self.query_one("#inspect-roster", DataTable).add_row(
             check.at.astimezone().strftime("%H:%M:%S"),
-            check.name,
-            check.no,
+            escape(check.name),  # data, never markup
+            escape(check.no),
             label,
-            "；".join(check.reasons) or "—",
+            escape("；".join(check.reasons) or "—"),
         )
         last = Text(f"{check.name}  ", style="bold")
         last.append(label)
-        for r in v.reasons:
+        for r in message.result.reasons:
             last.append(f"\n• {r.message}")
         self.query_one("#inspect-last", Static).update(last)
         if check.verdict == "invalid":
             self.app.bell()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A check that failed clears the last person shown (the app logs it and says so)."""
+        if event.worker.group == "inspect-check" and event.state is WorkerState.ERROR:
+            if self.inspection is not None:
+                self._show_unchecked()
+
+    def _show_unchecked(self) -> None:
+        zh, en = UNCHECKED
+        text = Text(f"{zh} ({en})", style="bold yellow")
+        text.append("\n" + "\n".join(UNCHECKED_ADVICE))
+        self.query_one("#inspect-last", Static).update(text)
+        self.app.bell()
 
     def action_end_inspection(self) -> None:
         """Save the report and go back to picking an institution."""

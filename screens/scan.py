@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
 from textual import on, work
@@ -11,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from kiosk.domain import Verdict
 from kiosk.verify import trusted
@@ -19,6 +21,8 @@ from screens.demo_guide import DemoGuide
 from screens.photo_view import from_array, halfblock
 from screens.status_header import StatusHeader
 from screens.verdict_card import CardData, VerdictCard
+
+log = logging.getLogger("yanzhao.tui")
 
 
 class ScanScreen(KioskScreen):
@@ -40,6 +44,7 @@ class ScanScreen(KioskScreen):
         super().__init__()
         self._clear_timer: Timer | None = None
         self.last: CardData | None = None
+        self.unchecked = False  # the last scan could not be checked
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -66,7 +71,9 @@ class ScanScreen(KioskScreen):
         self.sub_title = self.app.text("mode.scan")  # type: ignore[attr-defined]
         self.query_one(StatusHeader).update_status()
         if self.last is not None:
-            self.query_one(VerdictCard).show(self.last, self.app.lang)  # type: ignore[attr-defined]
+            self._show(self.last)
+        elif self.unchecked:
+            self.query_one(VerdictCard).unchecked(self.app.lang)  # type: ignore[attr-defined]
         else:
             self.action_clear_card()
 
@@ -123,13 +130,45 @@ class ScanScreen(KioskScreen):
             raw = service.photo(person.kind, person.cert_no)
         if raw is None and trusted(result):
             raw = result.credential.licence.photo  # type: ignore[union-attr]
-        self.post_message(self.Verified(CardData(result, halfblock(raw))))
+        if not get_current_worker().is_cancelled:  # a newer scan has started: it shows instead
+            self.post_message(self.Verified(CardData(result, halfblock(raw))))
 
     def on_scan_screen_verified(self, message: Verified) -> None:
-        self.last = message.data
-        self.query_one(VerdictCard).show(message.data, self.app.lang)  # type: ignore[attr-defined]
+        self._restart_clear_timer()
+        if not self._show(message.data):
+            return
+        self.last, self.unchecked = message.data, False
         if message.data.result.verdict is Verdict.INVALID:
             self.app.bell()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A verification that failed (decode, verify, audit, photo) clears the card.
+
+        KioskScreen's handler runs next and hands the event to the app, which logs the
+        traceback and says what went wrong in a toast.
+        """
+        worker = event.worker
+        if worker.group == "verify" and event.state is WorkerState.ERROR:
+            if not worker.is_cancelled:  # a newer scan has started: it shows instead
+                self._show_unchecked()
+
+    def _show(self, data: CardData) -> bool:
+        """Draw a verification on the card; False (and "could not check") if that fails."""
+        try:
+            self.query_one(VerdictCard).show(data, self.app.lang)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - a card that cannot be drawn must not leave the last one up
+            log.exception("the verdict card could not be drawn")
+            self._show_unchecked()
+            return False
+        return True
+
+    def _show_unchecked(self) -> None:
+        self.last, self.unchecked = None, True
+        self.query_one(VerdictCard).unchecked(self.app.lang)  # type: ignore[attr-defined]
+        self.app.bell()
+        self._restart_clear_timer()
+
+    def _restart_clear_timer(self) -> None:
         if self._clear_timer is not None:
             self._clear_timer.stop()
         timeout = self.app.service.config.card_timeout_s  # type: ignore[attr-defined]
@@ -138,5 +177,5 @@ class ScanScreen(KioskScreen):
 
     def action_clear_card(self) -> None:
         """Clear the card (also after the configured time, for privacy)."""
-        self.last = None
+        self.last, self.unchecked = None, False
         self.query_one(VerdictCard).clear(self.app.text("scan.prompt"))  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.console import Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +19,12 @@ from kiosk.verify import trusted
 
 ICONS = {Verdict.VALID: "✔", Verdict.WARNING: "!", Verdict.INVALID: "✘"}
 CLASSES = {Verdict.VALID: "is-valid", Verdict.WARNING: "is-warning", Verdict.INVALID: "is-invalid"}
+# A scan that could not be checked (the verifier or the card failed): amber, not a verdict.
+UNCHECKED = ("无法核验此次扫码", "This scan could not be checked")
+UNCHECKED_ADVICE = (
+    "请重新扫码；如仍无法核验，请联系工作人员。",
+    "Scan again; if it still cannot be checked, ask staff.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +93,7 @@ def _changes(v: Verification, lang: str) -> Table | None:
     table.add_column("登记库 registry", style="bold")
     for key, old, new in pairs:
         if old != new:
-            table.add_row(t(key, lang), old or "—", new or "—")
+            table.add_row(t(key, lang), escape(old or "—"), escape(new or "—"))
     table.add_row("版本 version", str(lic.version), str(rec.version))
     return table
 
@@ -106,19 +113,31 @@ class VerdictCard(Vertical):
         # The details scroll with the mouse wheel but never take focus from the paste box.
         self.query_one("#verdict-details").can_focus = False
 
-    def clear(self, prompt: str) -> None:
-        """Show the waiting prompt (privacy for the next person in line)."""
-        for cls in CLASSES.values():
-            self.remove_class(cls)
-        self.query_one("#verdict-banner", Static).update(Text(prompt, justify="center"))
+    def _blank(self) -> None:
+        self.remove_class(*CLASSES.values(), "is-unchecked")
         for wid in ("#verdict-reasons", "#verdict-fields", "#verdict-photo"):
             self.query_one(wid, Static).update("")
+
+    def clear(self, prompt: str) -> None:
+        """Show the waiting prompt (privacy for the next person in line)."""
+        self._blank()
+        self.query_one("#verdict-banner", Static).update(Text(prompt, justify="center"))
+
+    def unchecked(self, lang: str) -> None:
+        """Say that this scan could not be checked; nothing of an earlier card stays."""
+        self._blank()
+        self.add_class("is-warning", "is-unchecked")
+        zh, en = UNCHECKED
+        label = f"?  {zh}  {en.upper()}" if lang != "en" else f"?  {en.upper()}  {zh}"
+        self.query_one("#verdict-banner", Static).update(
+            Text(label, style="bold", justify="center")
+        )
+        self.query_one("#verdict-reasons", Static).update(Text("\n".join(UNCHECKED_ADVICE)))
 
     def show(self, data: CardData, lang: str) -> None:
         """Show a verification."""
         v = data.result
-        for cls in CLASSES.values():
-            self.remove_class(cls)
+        self.remove_class(*CLASSES.values(), "is-unchecked")
         self.add_class(CLASSES[v.verdict])
         zh, en = VERDICT_LABELS[v.verdict]
         label = (
@@ -141,7 +160,7 @@ class VerdictCard(Vertical):
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column()
         for name, value in _fields(v, lang):
-            grid.add_row(name, value)
+            grid.add_row(name, escape(value))  # data, never markup
         changes = _changes(v, lang)
         self.query_one("#verdict-fields", Static).update(Group(grid, changes) if changes else grid)
         self.query_one("#verdict-photo", Static).update(data.photo or "")

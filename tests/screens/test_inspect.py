@@ -78,3 +78,92 @@ async def test_scanning_a_person_before_picking_explains(
         await settle(app, pilot)
         assert await until(pilot, lambda: notified(app, "机构的执业许可证"))
         assert app.screen.inspection is None  # type: ignore[attr-defined]
+
+
+async def _inspecting(app: YanzhaoApp, pilot: Any, cases: list[dict[str, Any]]) -> InspectScreen:
+    """Go to Inspection and pick an institution by scanning its licence."""
+    inst = next(c for c in cases if c["label"].startswith("有效医疗机构"))
+    await pilot.press("f3")
+    await pilot.pause()
+    app.post_message(PayloadScanned(inst["payload"], "test"))
+    await settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, InspectScreen) and screen.inspection is not None
+    return screen
+
+
+async def test_a_failed_check_clears_the_last_person(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """The verifier failing mid-inspection: the last person shown goes, the screen says this
+    scan could not be checked, and nothing is added to the roster."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _inspecting(app, pilot, cases)
+        app.post_message(PayloadScanned(case_by(cases, None)["payload"], "test"))
+        await settle(app, pilot)
+        assert screen.inspection is not None and len(screen.inspection.checks) == 1
+        name = screen.inspection.checks[0].name
+        assert name in plain(screen.query_one("#inspect-last", Static))
+
+        def boom(*args: object, **kwargs: object) -> Any:
+            raise RuntimeError("the verifier broke")
+
+        app.service.verify = boom  # type: ignore[method-assign]
+        app.post_message(PayloadScanned(case_by(cases, "FILED")["payload"], "test"))
+        await settle(app, pilot)
+        last = plain(screen.query_one("#inspect-last", Static))
+        assert "无法核验此次扫码" in last and name not in last
+        assert len(screen.inspection.checks) == 1
+        assert screen.query_one("#inspect-roster", DataTable).row_count == 1
+        assert await until(pilot, lambda: notified(app, "出现意外问题"))
+
+
+async def test_a_forged_credential_adds_no_name_to_the_roster(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """A credential that fails its signature is listed as unverified, without its content."""
+    from kiosk.codec import decode
+    from kiosk.report import UNVERIFIED
+
+    forged = case_by(cases, "BAD_SIGNATURE")
+    claimed = decode(forged["payload"]).licence
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _inspecting(app, pilot, cases)
+        app.post_message(PayloadScanned(forged["payload"], "test"))
+        await settle(app, pilot)
+        assert screen.inspection is not None
+        check = screen.inspection.checks[-1]
+        assert (check.name, check.no, check.verdict) == (UNVERIFIED, "—", "invalid")
+        roster = screen.query_one("#inspect-roster", DataTable)
+        cells = " ".join(str(c) for c in roster.get_row_at(roster.row_count - 1))
+        last = plain(screen.query_one("#inspect-last", Static))
+        for shown in (cells, last):
+            assert claimed.name not in shown and claimed.no not in shown
+
+
+async def test_markup_in_data_is_shown_as_text(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """Square brackets in a name are text, never markup (a markup error would end the app)."""
+    import dataclasses
+
+    from rich.text import Text
+
+    from kiosk import report
+    from tests.screens.conftest import CLOCK
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _inspecting(app, pilot, cases)
+        assert screen.inspection is not None
+        here = screen.inspection.institution.reg_no
+        result = app.service.verify(case_by(cases, None)["payload"], institution=here)
+        odd = dataclasses.replace(report.Check.of(CLOCK, result), name="[/]张[b]三", no="[link=x]1")
+        screen.post_message(InspectScreen.Checked(result, odd))
+        await settle(app, pilot)
+        roster = screen.query_one("#inspect-roster", DataTable)
+        cells = roster.get_row_at(roster.row_count - 1)
+        assert [Text.from_markup(str(c)).plain for c in cells[1:3]] == ["[/]张[b]三", "[link=x]1"]
+        assert app.is_running

@@ -200,3 +200,28 @@ async def test_every_demo_case_from_the_guide(
             assert card.has_class(colour[case["expect"]]), case["label"]
             codes = " ".join(case["codes"])
             assert all(code in _text(app) for code in case["codes"]), (case["label"], codes)
+
+
+async def test_markup_in_a_name_is_shown_as_text(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """Square brackets in a signed name are text, never markup (a markup error in the card
+    would end the app when it is drawn)."""
+    import dataclasses
+
+    from screens.verdict_card import CardData
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.post_message(PayloadScanned(case_by(cases, None)["payload"], "test"))
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ScanScreen) and screen.last is not None
+        v = screen.last.result
+        assert v.credential is not None
+        odd = dataclasses.replace(v.credential.licence, name="[/]张[b]三")
+        odd_v = dataclasses.replace(v, credential=dataclasses.replace(v.credential, licence=odd))
+        screen.post_message(ScanScreen.Verified(CardData(odd_v)))
+        await settle(app, pilot)
+        assert "[/]张[b]三" in _text(app)
+        assert app.is_running and not screen.query_one(VerdictCard).has_class("is-unchecked")

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from kiosk import cli
+from cli import commands as cli
 
 if TYPE_CHECKING:
     import logging
@@ -94,7 +94,7 @@ class IdMaskFilter:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a bad format string must not hide the record
             message = f"{record.msg} (arguments that do not fit the message)"
-        from kiosk.idnum import mask_in_text
+        from domain.idnum import mask_in_text
 
         record.msg, record.args = mask_in_text(str(message)), None
         if record.exc_info and not record.exc_text:
@@ -129,9 +129,9 @@ def run_tui(home_opt: str | None, *, demo: bool, kiosk: bool) -> int:
     import logging
     import time
 
-    from kiosk.camera_feed import CameraFeed
-    from kiosk.launch import prepare
+    from cli.launch import prepare
     from kiosk.service import KioskService
+    from scanner.feed import CameraFeed
     from screens.app import CRASH_TEXT, YanzhaoApp
 
     home, is_demo = prepare(home_opt, demo=demo)

@@ -71,7 +71,7 @@ class _TreeSampler:
 def publish(export: str, trust: str, key: str, out: str, id_key: str) -> dict[str, Any]:
     """Publish one export; the time of the publish call and the peak RSS of the process plus
     the peak of its export-reading worker (a sum: an upper bound of what they held at once)."""
-    from kiosk.publish import publish as do_publish
+    from publisher.publish import publish as do_publish
 
     before = _rss()
     phases: list[str] = []
@@ -80,7 +80,7 @@ def publish(export: str, trust: str, key: str, out: str, id_key: str) -> dict[st
         def emit(self, record: logging.LogRecord) -> None:
             phases.append(record.getMessage())
 
-    for name in ("db.build", "kiosk.publish"):
+    for name in ("publisher.build", "publisher.publish"):
         logging.getLogger(name).addHandler(_Keep())
         logging.getLogger(name).setLevel(logging.INFO)
     t0 = time.perf_counter()

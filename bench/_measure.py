@@ -156,37 +156,6 @@ def lookups(path: Path, keys: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def peewee(path: Path, keys: list[bytes]) -> dict[str, Any]:
-    """peewee's expression building and execution for the ID lookup against raw SQL."""
-    from db import models
-
-    models.replica_db.init(
-        f"file:{path}?mode=ro", uri=True, pragmas={"cache_size": -16000, "mmap_size": 0}
-    )
-    P = models.Practitioner
-
-    def query(h: bytes) -> Any:
-        return P.select().where(P.id_hash == h).tuples()
-
-    sql, _ = query(keys[0]).sql()
-    conn = ro_connect(path)
-    try:
-        build, text = paired(keys, lambda h: query(h).sql(), lambda h: (sql, (h,)))
-        run, raw = paired(
-            keys, lambda h: list(query(h)), lambda h: conn.execute(sql, (h,)).fetchall()
-        )
-    finally:
-        conn.close()
-        models.replica_db.close()
-    return {
-        "sql": sql,
-        "build": summary_ms(build),
-        "raw_text": summary_ms(text),
-        "execute": summary_ms(run),
-        "raw_execute": summary_ms(raw),
-    }
-
-
 def child(*args: str) -> tuple[dict[str, Any], float]:
     """Run bench._child; its JSON line and the wall time seen from here."""
     t0 = time.perf_counter()
@@ -218,9 +187,9 @@ def memory(path: Path, keys: dict[str, Any], work: Path) -> dict[str, Any]:
 
 def verify_inprocess(home: Any, text: str, rec: dict[str, Any], n: int) -> dict[str, Any]:
     """verify_payload (decode, signature, replica checks) against the bare signature check."""
-    from kiosk import codec
-    from kiosk.keys import public_from_spki, verify
     from kiosk.verify import Context, verify_payload
+    from wire import codec
+    from wire.keys import public_from_spki, verify
 
     trust, replica = home.trust_list(), home.replica()
     now = dt.datetime.now(dt.UTC)

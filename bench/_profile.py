@@ -31,7 +31,7 @@ def _stats(prof: cProfile.Profile, top: int) -> str:
 
 
 def _publish(world: w.World, export: Path, bundle: Path, top: int) -> str:
-    from kiosk.publish import publish
+    from publisher.publish import publish
 
     prof = cProfile.Profile()
     t0 = time.perf_counter()

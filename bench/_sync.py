@@ -92,7 +92,7 @@ def delta_parse(bundle: Path, name: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     ops: dict[str, int] = {}
     with (bundle / name).open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as fh:
-        _, records = delta.read(io.BufferedReader(fh))  # type: ignore[arg-type]
+        _, records = delta.read(io.BufferedReader(fh))
         for rec in records:
             key = f"{rec['t']}.{rec['op']}"
             ops[key] = ops.get(key, 0) + 1

@@ -90,8 +90,8 @@ def _first_active_physician(export: Path) -> dict[str, Any]:
 
 
 def _keys_and_trust(path: Path, authority: str, authority_name: str, now: dt.datetime) -> None:
-    from kiosk import trust
     from seed import keys as keytool
+    from wire import trust
 
     made = {n: keytool.generate("Ed25519") for n in ("root", "issuer", "publisher")}
     for name, key in made.items():
@@ -121,8 +121,8 @@ def _keys_and_trust(path: Path, authority: str, authority_name: str, now: dt.dat
 
 def payload(world: World, at: dt.datetime) -> tuple[str, dict[str, Any]]:
     """A fresh YZ1 credential for the world's sample physician, and that record."""
-    from kiosk.keys import read_private
     from seed.issue import issue, licence_for_practitioner
+    from wire.keys import read_private
 
     rec = world.facts["sample"]
     lic = licence_for_practitioner(rec, {})
@@ -208,7 +208,7 @@ def obtain(root: Path, scale: int, *, photo_fraction: float, log: Any) -> World:
         facts["cached"] = False
     world = World(path, scale, facts["changes"], facts["deletes"], facts)
     if not world.id_key.exists():  # a world cached before the key existed: its exports still fit
-        from kiosk import idkey
+        from domain import idkey
 
         idkey.write(world.id_key, idkey.generate())
     return world

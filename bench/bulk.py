@@ -45,7 +45,7 @@ def _rows(n: int) -> list[tuple[object, ...]]:
 
 
 def _fresh(path: Path) -> sqlite3.Connection:
-    from db.models import create_schema
+    from db.schema import create_schema
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=MEMORY")
@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.bulk")
     p.add_argument("--rows", type=int, default=200_000)
     a = p.parse_args(argv)
-    from db.build import INSERT
     from db.delta import TABLES
+    from publisher.build import INSERT
 
     rows = _rows(a.rows)
     cols = TABLES["practitioner"][0]

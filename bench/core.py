@@ -44,8 +44,6 @@ FIGURES = (
     "lookup_cert_p50",
     "lookup_cert_p99",
     "name_search_p99",
-    "peewee_build",
-    "peewee_lookup_p50",
     "replica_rss",
     "verify_p50",
     "verify_cli_cold",
@@ -150,7 +148,6 @@ def run(
     n = 300 if quick else 3000
     keys = m.sample_keys(installed, n)
     r["lookups"] = m.lookups(installed, keys)
-    r["peewee"] = m.peewee(installed, keys["id_hashes"])
     r["memory"] = m.memory(installed, keys, work)
     from kiosk.home import Home
 
@@ -214,7 +211,7 @@ def figures(r: dict[str, Any], scale: int) -> list[dict[str, Any]]:
     """The figure rows, each with target, baseline, ratio and whether it holds."""
     snap = min(x["seconds"] for x in r["snapshot_syncs"])
     cp, cpf = r["cp"]["cp_s"], r["cp"]["cp_fsync_s"]
-    lk, pw, mem, v = r["lookups"], r["peewee"], r["memory"], r["verify"]
+    lk, mem, v = r["lookups"], r["memory"], r["verify"]
     big = scale >= w.PROVINCE
     d_target = "≤ 20 s (national)" if scale >= w.NATIONAL else "≤ 3 s (province 700k)"
     d_limit = 20.0 if scale >= w.NATIONAL else 3.0
@@ -333,26 +330,6 @@ def figures(r: dict[str, Any], scale: int) -> list[dict[str, Any]]:
             "raw sqlite3 p99",
             lk["by_name"]["replica"]["p99_ms"] <= 5.0,
             f"2-char names p99 {lk['by_name']['two_char_replica']['p99_ms']:.2f} ms",
-        ),
-        _fig(
-            "peewee_build",
-            "peewee: build the ID query (select().where().sql())",
-            "measure",
-            pw["build"]["p50_ms"],
-            "ms",
-            pw["raw_text"]["p50_ms"],
-            "raw SQL string (constant)",
-            None,
-        ),
-        _fig(
-            "peewee_lookup_p50",
-            "peewee: ID lookup built and run, p50",
-            "measure",
-            pw["execute"]["p50_ms"],
-            "ms",
-            pw["raw_execute"]["p50_ms"],
-            "raw sqlite3, same SQL",
-            None,
         ),
         _fig(
             "replica_rss",

@@ -111,7 +111,7 @@ def _pct(k: int, n: int) -> str:
 
 def report(fig: dict[str, object], fps: float, wedge_ms: float) -> str:
     """Markdown tables for BENCHMARKS.md."""
-    n = int(fig["n"])  # type: ignore[arg-type]
+    n = int(fig["n"])
     hits: dict[str, dict[str, int]] = fig["hits"]  # type: ignore[assignment]
     methods: list[str] = fig["methods"]  # type: ignore[assignment]
     lines = [

@@ -1,8 +1,7 @@
 """The kiosk's own database (audit, settings): opened with WAL, never touched by sync.
 
-The audit insert runs on every verification and look-up, so it is one raw INSERT on a
-plain sqlite3 connection (no ORM import on the CLI's cold path); the schema comes from
-db/models.py.
+The audit insert runs on every verification and look-up: one INSERT on a plain sqlite3
+connection. The schema and its steps are in db/schema.py.
 """
 
 from __future__ import annotations
@@ -11,17 +10,8 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from kiosk.errors import HomeError
-
-SCHEMA_VERSION = 1
-
-
-def _create(conn: sqlite3.Connection) -> None:
-    from db import models
-
-    for model in models.LOCAL_TABLES:
-        conn.execute(model._schema._create_table().query()[0])  # type: ignore[attr-defined]  # peewee DDL
-    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+from db import schema
+from domain.errors import HomeError
 
 
 def open_local(path: Path) -> sqlite3.Connection:
@@ -30,8 +20,7 @@ def open_local(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-            _create(conn)
+        schema.migrate_local(conn)
     except sqlite3.Error as err:
         raise HomeError(f"本地数据库无法打开 (local database unusable: {err})") from err
     return conn

@@ -1,8 +1,7 @@
 """Read-only queries on the installed replica, in raw SQL, returning domain dataclasses.
 
-Raw sqlite3 rather than peewee on the hot path: building a peewee expression costs more than
-the indexed lookup itself (bench/_measure.py measures both; BENCHMARKS.md). One connection per Replica,
-guarded by a lock, so Textual thread workers can share it.
+Raw sqlite3 (docs/decisions.md: an ORM-built query cost more than the indexed look-up itself).
+One connection per Replica, guarded by a lock, so Textual thread workers can share it.
 """
 
 from __future__ import annotations
@@ -13,9 +12,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kiosk import idkey, idnum
-from kiosk.domain import Filing, Institution, Practitioner, ReplicaInfo
-from kiosk.errors import NotEnrolledError, ReplicaError
+from domain import idkey, idnum
+from domain.errors import NotEnrolledError, ReplicaError
+from domain.types import Filing, Institution, Practitioner, ReplicaInfo
 
 KIND_CODE = {"physician": "P", "nurse": "N"}
 KIND_NAME = {"P": "physician", "N": "nurse"}
@@ -101,7 +100,7 @@ class Replica:
 
     def info(self) -> ReplicaInfo:
         """Sequence, export time, jurisdiction and record counts."""
-        from kiosk.timeutil import parse_instant
+        from domain.timeutil import parse_instant
 
         m = self.meta
         return ReplicaInfo(

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from db import models
-from kiosk.errors import NO_ROOM, BundleIntegrityError, ReplicaError, SyncError
+from db import schema
+from domain.errors import NO_ROOM, BundleIntegrityError, ReplicaError, SyncError
 
 POINTER = "CURRENT"
 
@@ -248,7 +248,7 @@ def _check_snapshot(path: Path, sequence: int, jurisdiction: str) -> None:
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             conn.execute("PRAGMA trusted_schema=OFF")
-            found = models.schema_of(conn)
+            found = schema.schema_of(conn)
             meta = dict(
                 conn.execute(
                     "SELECT key, value FROM meta WHERE key IN ('sequence', 'jurisdiction')"
@@ -258,7 +258,7 @@ def _check_snapshot(path: Path, sequence: int, jurisdiction: str) -> None:
         raise BundleIntegrityError(
             f"快照不是有效的本地库 (the snapshot is not a replica: {err})"
         ) from err
-    expected = models.replica_schema()
+    expected = schema.replica_schema()
     if found != expected:
         extra = sorted(f"{t} {n}" for t, n, _, _ in found - expected)
         missing = sorted(f"{t} {n}" for t, n, _, _ in expected - found)

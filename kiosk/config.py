@@ -54,3 +54,29 @@ def save(path: Path, config: Config) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(dataclasses.asdict(config), ensure_ascii=False, indent=2), "utf-8")
     tmp.replace(path)
+
+
+def parse(values: dict[str, str], base: Config) -> Config:
+    """Turn settings typed as text into a Config.
+
+    Raises:
+        ValueError: a value that does not fit its setting, with a sentence that says why.
+    """
+    changes: dict[str, object] = {}
+    for name, text in values.items():
+        default = getattr(base, name)
+        text = text.strip()
+        if isinstance(default, int):
+            if not text.isdigit() or int(text) <= 0:
+                raise ValueError(f"{name}: 请输入正整数 (a positive whole number)")
+            changes[name] = int(text)
+        elif isinstance(default, tuple):
+            order = tuple(x.strip() for x in text.split(",") if x.strip())
+            if not order or not set(order) <= {"zxing", "zbar", "opencv"}:
+                raise ValueError("decoder_order: zxing, zbar, opencv")
+            changes[name] = order
+        elif name == "language" and text not in ("zh", "en"):
+            raise ValueError("language: zh 或 en")
+        else:
+            changes[name] = text
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]  # checked above, per field

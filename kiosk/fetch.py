@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Protocol
 
-from kiosk.bundle import FileRef, looks_like_html
-from kiosk.errors import NO_ROOM, BundleIntegrityError, SourceUnavailableError, SyncError
+from domain.errors import NO_ROOM, BundleIntegrityError, SourceUnavailableError, SyncError
+from wire.bundle import FileRef, looks_like_html
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 1 << 20

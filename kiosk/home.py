@@ -18,12 +18,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk import idkey
-from kiosk import trust as trustlist
+from domain import idkey
+from domain.errors import HomeError, KeyFileError, TrustListError
+from domain.types import TrustList
 from kiosk.config import Config, load
-from kiosk.domain import TrustList
-from kiosk.errors import HomeError, KeyFileError, TrustListError
-from kiosk.keys import PublicKey, load_public_pem, public_pem, read_public
+from wire import trust as trustlist
+from wire.keys import PublicKey, load_public_pem, public_pem, read_public
 
 if TYPE_CHECKING:
     from db.replica import Replica
@@ -180,7 +180,7 @@ def init(path: Path, root_keys: list[Path], jurisdiction: str, id_key: Path | No
         KeyFileError: a root key file that is not an Ed25519 PEM public key; a bad ID-index key.
         HomeError: a bad jurisdiction code, or another one than the home already pins.
     """
-    from kiosk.keys import alg_name
+    from wire.keys import alg_name
 
     if not is_division_code(jurisdiction):
         raise HomeError(

@@ -5,7 +5,7 @@ One catalog for the TUI, the CLI and the reports, so the wording is the same eve
 
 from __future__ import annotations
 
-from kiosk.domain import Verdict
+from domain.types import Verdict
 
 INV, WARN = Verdict.INVALID, Verdict.WARNING
 

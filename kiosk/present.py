@@ -6,8 +6,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from kiosk.domain import Credential, Institution, Practitioner, TrustKey, Verification
-from kiosk.keys import kid_text
+from domain.types import Credential, Institution, Practitioner, TrustKey, Verification
+from wire.keys import kid_text
 
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from kiosk.errors import QueryError
+from domain.errors import QueryError
 
 NAME_RESULTS = 20  # people one name search returns at a time
 MAX_NAME_RESULTS = 100  # and at most, paging included: narrow the search for more

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.domain import Institution, Verification
+from domain.timeutil import CHINA
+from domain.types import Institution, Verification
 from kiosk.messages import VERDICT_LABELS
-from kiosk.timeutil import CHINA
 from kiosk.verify import trusted
 
 UNVERIFIED = "未核验 (unverified)"

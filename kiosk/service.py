@@ -6,6 +6,7 @@ its trust list and the open replica, and reopens them after a sync.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sqlite3
 import threading
@@ -13,13 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kiosk import idnum
+from domain import idnum
+from domain.errors import BadInputError, KioskError, ReplicaMissingError, SettingsError
+from domain.timeutil import utcnow
+from domain.types import Institution, Practitioner, ReplicaInfo, TrustList, Verification
 from kiosk.config import Config
-from kiosk.domain import Institution, Practitioner, ReplicaInfo, TrustList, Verification
-from kiosk.errors import BadInputError, KioskError, ReplicaMissingError
+from kiosk.config import parse as parse_settings
+from kiosk.config import save as save_config
 from kiosk.home import Home
 from kiosk.query import name_page, name_query
-from kiosk.timeutil import utcnow
 from kiosk.verify import Context, verify_payload
 
 if TYPE_CHECKING:
@@ -53,19 +56,21 @@ class KioskService:
         self.trust: TrustList | None = None
         self.replica: Replica | None = None
         self.problem: str | None = None
+        self.load_error: KioskError | None = None
         self.reload()
 
     def reload(self) -> None:
         """(Re)open the trust list and the replica; a failure is kept as `problem`."""
         with self._lock:
             old = self.replica
-            self.problem = None
+            self.problem, self.load_error = None, None
             self._trust_mtime = self._trust_stamp()
             try:
                 self.trust = self.home.trust_list()
                 self.replica = self.home.replica()
             except KioskError as err:
                 self.trust, self.replica, self.problem = None, None, err.message
+                self.load_error = err
             if old is not None and old is not self.replica:
                 old.close()
 
@@ -130,38 +135,55 @@ class KioskService:
     def _replica(self) -> Replica:
         if self.replica is None:
             raise ReplicaMissingError(
-                "本机没有注册库：请在“管理”中同步 (no replica: sync it in Admin)"
+                "本机没有注册库：请先同步（“管理”或 sync 命令）(no replica installed: sync first)"
             )
         return self.replica
 
     def lookup(self, query: str, *, offset: int = 0) -> list[Practitioner]:
-        """Look up by ID number, certificate number or name, whichever the query is.
-
-        Name searches come a page at a time, from `offset`.
-        """
+        """Look up by ID number, certificate number or name, whichever the query is (the
+        look-up screen's one box). Name searches come a page at a time, from `offset`."""
         q = query.strip()
         if not q:
             raise BadInputError(
                 "请输入身份证号、证书编号或姓名 (enter an ID number, certificate number or name)"
             )
-        replica = self._replica()
         kind = query_kind(q)
         if kind == "id":
-            id18 = idnum.normalise(q)
-            found = replica.by_id_number(id18)
-            subject = idnum.mask(id18)
-        elif kind == "cert":
-            q = idnum.fold(q)
-            found, subject = replica.by_cert_no(q[:64]), q[:64]
-            if not found and len(q) == 15 and q.isdigit():  # a legacy 15-digit ID number?
-                id18 = idnum.normalise(q)
-                found = replica.by_id_number(id18)
-                subject = idnum.mask(id18)
-        else:
-            q = name_query(q)
-            found = replica.by_name(q, limit=name_page(offset), offset=offset)
-            subject = q
-        self.audit("lookup", subject=subject, outcome=str(len(found)))
+            return self.lookup_id_number(q)
+        if kind == "cert":
+            found = self.lookup_cert_no(idnum.fold(q))
+            if not found and len(idnum.fold(q)) == 15 and idnum.fold(q).isdigit():
+                return self.lookup_id_number(q)  # a legacy 15-digit ID number
+            return found
+        return self.lookup_name(q, offset=offset)
+
+    def lookup_id_number(self, id_number: str) -> list[Practitioner]:
+        """Every registration of the person with this ID number, audited masked.
+
+        Raises:
+            IdNumberError: not a valid ID number. NotEnrolledError: no ID-index key here.
+        """
+        id18 = idnum.normalise(id_number)
+        found = self._replica().by_id_number(id18)
+        self.audit("lookup", subject=idnum.mask(id18), outcome=str(len(found)))
+        return found
+
+    def lookup_cert_no(self, cert_no: str) -> list[Practitioner]:
+        """Physicians and nurses holding this certificate number."""
+        no = cert_no.strip()[:64]
+        found = self._replica().by_cert_no(no)
+        self.audit("lookup", subject=no, outcome=str(len(found)))
+        return found
+
+    def lookup_name(self, name: str, *, offset: int = 0) -> list[Practitioner]:
+        """People whose name is or starts with `name`, a bounded page from `offset`.
+
+        Raises:
+            QueryError: no name, too long, or past the most a name search shows.
+        """
+        q = name_query(name)
+        found = self._replica().by_name(q, limit=name_page(offset), offset=offset)
+        self.audit("lookup", subject=q, outcome=str(len(found)))
         return found
 
     def practitioner(self, kind: str, cert_no: str) -> Practitioner | None:
@@ -201,6 +223,25 @@ class KioskService:
             "sync", subject=source, outcome="ok", detail=f"{result.method} {result.to_sequence}"
         )
         return result
+
+    def update_settings(self, values: dict[str, str] | None = None, **changes: Any) -> Config:
+        """Change settings, from text typed in a form (`values`) or typed values (`changes`),
+        save them and use them from now on. The one way the kiosk's settings change.
+
+        Raises:
+            SettingsError: a value that does not fit its setting, or the file cannot be saved.
+        """
+        try:
+            config = parse_settings(values or {}, self.config)
+            config = dataclasses.replace(config, **changes)
+        except (ValueError, TypeError) as err:
+            raise SettingsError(str(err)) from None
+        try:
+            save_config(self.home.config_path, config)
+        except OSError as err:
+            raise SettingsError(f"无法保存设置 (cannot save the settings: {err.strerror})") from err
+        self.config = config
+        return config
 
     def _audit_conn(self) -> Any:
         from db.local import open_local

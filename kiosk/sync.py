@@ -23,16 +23,14 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from db import delta, store
-from kiosk import bundle
-from kiosk import trust as trustlist
-from kiosk.bundle import DeltaRef, FileRef, Manifest
-from kiosk.errors import (
+from domain.errors import (
     BundleIntegrityError,
     RollbackError,
     SyncError,
     TrustListError,
     WrongJurisdictionError,
 )
+from domain.timeutil import utcnow
 from kiosk.fetch import (
     FolderSource,
     Progress,
@@ -43,7 +41,9 @@ from kiosk.fetch import (
     open_source,
 )
 from kiosk.home import Home
-from kiosk.timeutil import utcnow
+from wire import bundle
+from wire import trust as trustlist
+from wire.bundle import DeltaRef, FileRef, Manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,8 +248,8 @@ def too_large(ref: FileRef) -> BundleIntegrityError:
 class _BackgroundHash:
     """SHA-256 of a stream on the other core: blocks are hashed in order by one thread while
     the caller goes on decompressing (both release the GIL), a few blocks in flight at most.
-    Hashing in line with the decompression was a third of a snapshot install's CPU (province
-    snapshot, measured; BENCHMARKS.md)."""
+    Hashing in line with the decompression was a large share of a snapshot install's CPU
+    (docs/decisions.md)."""
 
     IN_FLIGHT = 8
 

@@ -12,8 +12,8 @@ import hmac
 from dataclasses import dataclass
 from typing import Protocol
 
-from kiosk import codec
-from kiosk.domain import (
+from domain.timeutil import china_date
+from domain.types import (
     Credential,
     Filing,
     Institution,
@@ -25,11 +25,11 @@ from kiosk.domain import (
     Verdict,
     Verification,
 )
-from kiosk.keys import COSE_ALG_NAME, kid_text, public_from_spki, verify
 from kiosk.messages import reason_class, reason_text
 from kiosk.scope import scope_within
-from kiosk.timeutil import china_date
-from kiosk.trust import is_revoked
+from wire import codec
+from wire.keys import COSE_ALG_NAME, kid_text, public_from_spki, verify
+from wire.trust import is_revoked
 
 SKEW = dt.timedelta(minutes=5)
 DEFAULT_MAX_AGE = dt.timedelta(days=7)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.errors import CameraUnavailableError
+from domain.errors import CameraUnavailableError
 from scanner.sources import Frame
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import sys
 import time
 from typing import TextIO
 
-from kiosk.errors import KioskError
+from domain.errors import KioskError
 
 
 def decode_command(files: list[str], as_json: bool, out: TextIO = sys.stdout) -> int:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.errors import DecodeError
+from domain.errors import DecodeError
 
 if TYPE_CHECKING:
     from scanner.pipeline import Pipeline

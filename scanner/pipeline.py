@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.errors import DecodeError
+from domain.errors import DecodeError
 from scanner import deblur
 from scanner import preprocess as pp
 from scanner.decoders import DECODER_NAMES, Decoder, Symbol, ZxingDecoder, make_decoders

@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from kiosk.errors import CameraUnavailableError, KioskError
+from domain.errors import CameraUnavailableError, KioskError
 from scanner.payload import Read, classify
 
 log = logging.getLogger(__name__)

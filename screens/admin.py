@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from typing import Any, ClassVar
 
@@ -25,10 +24,9 @@ from textual.widgets import (
     TabPane,
 )
 
-from kiosk.config import save
 from kiosk.messages import t
-from kiosk.trust import is_revoked
 from screens.base import KioskScreen
+from screens.settings_form import SettingsForm
 from screens.status_header import StatusHeader, age_text
 
 
@@ -84,8 +82,8 @@ class AdminScreen(KioskScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.app.text("mode.admin")  # type: ignore[attr-defined]
-        service = self.app.service  # type: ignore[attr-defined]
+        self.sub_title = self.kiosk_app.text("mode.admin")
+        service = self.kiosk_app.service
         self.query_one("#sync-source", Input).value = service.config.sync_source
         self.query_one("#trust-table", DataTable).add_columns(
             "机关 authority",
@@ -100,7 +98,7 @@ class AdminScreen(KioskScreen):
         self.refresh_all()
 
     def refresh_texts(self) -> None:
-        self.sub_title = self.app.text("mode.admin")  # type: ignore[attr-defined]
+        self.sub_title = self.kiosk_app.text("mode.admin")
         self.refresh_all()
 
     def refresh_all(self) -> None:
@@ -111,7 +109,7 @@ class AdminScreen(KioskScreen):
         self._count()
 
     def _show_status(self) -> None:
-        service = self.app.service  # type: ignore[attr-defined]
+        service = self.kiosk_app.service
         health = service.health()
         out = Table.grid(padding=(0, 2))
         out.add_column(style="dim")
@@ -123,7 +121,8 @@ class AdminScreen(KioskScreen):
             style = "bold red" if health.stale else "green"
             out.add_row("版本 sequence", str(info.sequence))
             out.add_row("导出时间 exported", info.exported_at.isoformat())
-            out.add_row("库龄 age", Text(age_text(health.age), style=style))
+            if health.age is not None:
+                out.add_row("库龄 age", Text(age_text(health.age), style=style))
             out.add_row("辖区 jurisdiction", info.jurisdiction)
             for kind, statuses in info.counts.items():
                 if isinstance(statuses, dict):
@@ -134,13 +133,13 @@ class AdminScreen(KioskScreen):
         self.query_one("#admin-status", Static).update(out)
 
     def _show_trust(self) -> None:
-        service = self.app.service  # type: ignore[attr-defined]
+        service = self.kiosk_app.service
         table = self.query_one("#trust-table", DataTable)
         table.clear()
         for k in service.trust.keys if service.trust else ():
             state = (
                 Text("已吊销 revoked", style="bold red")
-                if is_revoked(k)
+                if k.revoked
                 else (
                     Text("有效 valid", style="green")
                     if k.not_after > service.clock()
@@ -159,7 +158,7 @@ class AdminScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="stats")
     def _count(self) -> None:
-        service = self.app.service  # type: ignore[attr-defined]
+        service = self.kiosk_app.service
         rows = service.stats() if service.replica is not None else []
         self.post_message(self.Counted(rows))
 
@@ -204,9 +203,9 @@ class AdminScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def _sync(self, source: str) -> None:
-        from kiosk.errors import KioskError
+        from domain.errors import KioskError
 
-        service = self.app.service  # type: ignore[attr-defined]
+        service = self.kiosk_app.service
         last = {"pct": -1}
 
         def progress(name: str, done: int, total: int) -> None:
@@ -220,11 +219,10 @@ class AdminScreen(KioskScreen):
         except KioskError as err:
             self.post_message(self.Synced(error=err.message))
             return
-        service.config = dataclasses.replace(service.config, sync_source=source)
         try:
-            save(service.home.config_path, service.config)
-        except OSError:
-            pass
+            service.update_settings(sync_source=source)
+        except KioskError:
+            pass  # the sync is done; only the folder to offer next time is not remembered
         self.post_message(self.Synced(result))
 
     def on_admin_screen_progressed(self, message: Progressed) -> None:
@@ -242,11 +240,13 @@ class AdminScreen(KioskScreen):
         r = message.result
         key = "admin.synced" if r.changed else "admin.uptodate"
         out.update(
-            Text("✔ " + self.app.text(key, to=r.to_sequence, method=r.method), style="bold green")
-        )  # type: ignore[attr-defined]
+            Text(
+                "✔ " + self.kiosk_app.text(key, to=r.to_sequence, method=r.method),
+                style="bold green",
+            )
+        )
         self.refresh_all()
 
     def _build_settings(self) -> None:
-        from screens.settings_form import SettingsForm
 
         self.query_one("#settings-form", VerticalScroll).mount(SettingsForm())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any, ClassVar
 
@@ -10,13 +11,17 @@ from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.worker import Worker, WorkerFailed, WorkerState
 
-from kiosk.errors import KioskError
+from domain.errors import KioskError
 from kiosk.messages import t
 from kiosk.service import KioskService
 from scanner.wedge import BurstConfig, BurstDetector
+from screens.admin import AdminScreen
+from screens.inspect import InspectScreen
+from screens.lookup import LookupScreen
+from screens.messages import PayloadScanned
+from screens.scan import ScanScreen
 
 log = logging.getLogger("yanzhao.tui")
 BURST_MAX_GAP_MS = 400.0
@@ -60,26 +65,18 @@ def _bare_traceback(error: BaseException) -> RenderableType:
     return Traceback(trace, show_locals=False)
 
 
-class PayloadScanned(Message):
-    """A complete payload from a keyboard-wedge scanner, the camera, or a paste.
-
-    `context` (demo cases only) carries what an officer would add: an institution, an ID
-    number, a verification time.
-    """
-
-    def __init__(self, payload: str, source: str, context: dict[str, str] | None = None) -> None:
-        super().__init__()
-        self.payload = payload
-        self.source = source
-        self.context = context or {}
-
-
 class YanzhaoApp(App[int]):
     """The counter kiosk: scan, look up, inspect, administer."""
 
     CSS_PATH = "app.tcss"
     TITLE = "验照 Yanzhao"
-    MODES: ClassVar[dict[str, Any]] = {}
+    MODES: ClassVar[dict[str, Any]] = {
+        "scan": ScanScreen,
+        "lookup": LookupScreen,
+        "inspect": InspectScreen,
+        "admin": AdminScreen,
+    }
+    DEFAULT_MODE = "scan"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "switch_mode('scan')", "扫码 Scan"),
         Binding("f2", "switch_mode('lookup')", "查询 Look up"),
@@ -92,24 +89,12 @@ class YanzhaoApp(App[int]):
     def __init__(
         self, service: KioskService, *, demo: bool = False, kiosk: bool = False, camera: Any = None
     ) -> None:
-        from screens.admin import AdminScreen
-        from screens.inspect import InspectScreen
-        from screens.lookup import LookupScreen
-        from screens.scan import ScanScreen
-
-        self.MODES = {
-            "scan": ScanScreen,
-            "lookup": LookupScreen,
-            "inspect": InspectScreen,
-            "admin": AdminScreen,
-        }
-        self.DEFAULT_MODE = "scan"
         super().__init__()
         self.service = service
         self.demo = demo
         self.kiosk = kiosk
         self.camera = camera
-        self.ENABLE_COMMAND_PALETTE = not kiosk
+        self.use_command_palette = not kiosk  # Textual's public switch: ctrl+p opens nothing
         # A terminal can deliver a burst in uneven chunks while the app is busy redrawing, so
         # pauses are tolerated up to BURST_MAX_GAP_MS; the median gap still tells a scanner.
         self.burst = BurstDetector(BurstConfig(max_gap_ms=BURST_MAX_GAP_MS))
@@ -208,9 +193,6 @@ class YanzhaoApp(App[int]):
 
     def on_payload_scanned(self, message: PayloadScanned) -> None:
         """Route a scan: the inspection screen takes it during an inspection, else Scan."""
-        from screens.inspect import InspectScreen
-        from screens.scan import ScanScreen
-
         screen = self.screen
         if isinstance(screen, InspectScreen) and screen.accepts_scans:
             screen.scan(message.payload)
@@ -220,22 +202,16 @@ class YanzhaoApp(App[int]):
         self.call_later(lambda: self._to_scan_screen(message.payload, message.context))
 
     def _to_scan_screen(self, payload: str, context: dict[str, str]) -> None:
-        from screens.scan import ScanScreen
-
         if isinstance(self.screen, ScanScreen):
             self.screen.scan(payload, context)
 
     def action_toggle_language(self) -> None:
-        from dataclasses import replace
-
-        from kiosk.config import save
-
-        cfg = self.service.config
-        self.service.config = replace(cfg, language="en" if cfg.language == "zh" else "zh")
+        language = "en" if self.service.config.language == "zh" else "zh"
         try:
-            save(self.service.home.config_path, self.service.config)
-        except OSError:
-            pass
+            self.service.update_settings(language=language)
+        except KioskError as err:  # shown in the new language all the same, just not kept
+            self.notify(err.message, title=err.title, severity="warning", markup=False)
+            self.service.config = dataclasses.replace(self.service.config, language=language)
         self.refresh_texts()
 
     def refresh_texts(self) -> None:

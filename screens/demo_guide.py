@@ -11,6 +11,9 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.base import kiosk_of
+from screens.messages import PayloadScanned
+
 MARK = {"valid": "✔", "warning": "!", "invalid": "✘"}
 
 
@@ -34,7 +37,7 @@ class DemoGuide(Vertical):
             "(⚙: with an inspection context).",
             id="demo-help",
         )
-        self.cases = load_cases(self.app.service.home.path)  # type: ignore[attr-defined]
+        self.cases = load_cases(kiosk_of(self).service.home.path)
         options = []
         for i, case in enumerate(self.cases):
             ctx = " ⚙" if case.get("context") else ""
@@ -43,12 +46,10 @@ class DemoGuide(Vertical):
 
     @on(OptionList.OptionSelected, "#demo-cases")
     def pick(self, event: OptionList.OptionSelected) -> None:
-        from screens.app import PayloadScanned
-
         case = self.cases[int(event.option.id or 0)]
         context = dict(case.get("context") or {})
         if "home" in context:
-            where = self.app.service.home.path / context["home"]  # type: ignore[attr-defined]
+            where = kiosk_of(self).service.home.path / context["home"]
             self.notify(
                 f"此案例需要没有注册库的目录：python main.py --home {where}\n"
                 "This case needs a home without a replica: start the kiosk on that folder.",

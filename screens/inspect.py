@@ -15,9 +15,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
+from domain.errors import BadInputError
+from domain.types import Institution, Verification
 from kiosk import report
-from kiosk.domain import Institution, Verification
-from kiosk.errors import BadInputError
 from kiosk.messages import VERDICT_LABELS, t
 from kiosk.verify import trusted
 from screens.base import KioskScreen
@@ -79,18 +79,18 @@ class InspectScreen(KioskScreen):
         self.refresh_texts()
 
     def refresh_texts(self) -> None:
-        app = self.app
-        self.sub_title = app.text("mode.inspect")  # type: ignore[attr-defined]
+        app = self.kiosk_app
+        self.sub_title = app.text("mode.inspect")
         ins = self.inspection
         title = (
             app.text("inspect.pick")
-            if ins is None  # type: ignore[attr-defined]
+            if ins is None
             else app.text(
                 "inspect.active",
                 name=escape(ins.institution.name),  # data, never markup
                 no=escape(ins.institution.reg_no),
             )
-        )  # type: ignore[attr-defined]
+        )
         self.query_one("#inspect-title", Static).update(title)
         self.query_one("#inspect-search", Input).display = ins is None
         self.query_one("#inspect-institutions", DataTable).display = ins is None
@@ -99,7 +99,7 @@ class InspectScreen(KioskScreen):
         self._show_reports()
 
     def _show_reports(self) -> None:
-        folder = self.app.service.home.path / "reports"  # type: ignore[attr-defined]
+        folder = self.kiosk_app.service.home.path / "reports"
         names = [p.name for p in report.listing(folder)[:5]]
         self.query_one("#inspect-reports", Static).update(
             ("已保存的报告 saved reports:\n  " + "\n  ".join(names)) if names else ""
@@ -112,7 +112,7 @@ class InspectScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="inspect-find")
     def _find(self, query: str) -> None:
-        self.post_message(self.Picked(self.app.service.find_institutions(query)))  # type: ignore[attr-defined]
+        self.post_message(self.Picked(self.kiosk_app.service.find_institutions(query)))
 
     def on_inspect_screen_picked(self, message: Picked) -> None:
         if message.chosen is not None:
@@ -126,13 +126,13 @@ class InspectScreen(KioskScreen):
                 escape(inst.name),
                 escape(inst.reg_no),
                 escape(inst.category),
-                t(f"status.{inst.status}", self.app.lang),
+                t(f"status.{inst.status}", self.kiosk_app.lang),
                 key=str(i),
-            )  # type: ignore[attr-defined]
+            )
         if message.found:
             table.focus()
         else:
-            self.notify(self.app.text("lookup.none"), markup=False)  # type: ignore[attr-defined]
+            self.notify(self.kiosk_app.text("lookup.none"), markup=False)
 
     @on(DataTable.RowSelected, "#inspect-institutions")
     def on_choose(self, event: DataTable.RowSelected) -> None:
@@ -141,10 +141,10 @@ class InspectScreen(KioskScreen):
 
     def start(self, institution: Institution) -> None:
         """Begin inspecting an institution."""
-        service = self.app.service  # type: ignore[attr-defined]
+        service = self.kiosk_app.service
         self.inspection = report.Inspection(institution, service.operator, service.clock())
         self.query_one("#inspect-roster", DataTable).clear()
-        self.query_one("#inspect-last", Static).update(self.app.text("inspect.none"))  # type: ignore[attr-defined]
+        self.query_one("#inspect-last", Static).update(self.kiosk_app.text("inspect.none"))
         self.refresh_texts()
 
     def scan(self, payload: str) -> None:
@@ -153,7 +153,7 @@ class InspectScreen(KioskScreen):
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="inspect-check")
     def _check(self, payload: str, here: str | None) -> None:
-        service = self.app.service  # type: ignore[attr-defined]
+        service = self.kiosk_app.service
         result = service.verify(payload, institution=here)
         if here is None:
             lic = result.credential.licence if result.credential else None
@@ -209,7 +209,7 @@ class InspectScreen(KioskScreen):
         """Save the report and go back to picking an institution."""
         if self.inspection is None:
             return
-        service = self.app.service  # type: ignore[attr-defined]
+        service = self.kiosk_app.service
         try:
             html_path, _ = report.save(
                 self.inspection, service.home.path / "reports", service.clock()
@@ -225,6 +225,6 @@ class InspectScreen(KioskScreen):
             outcome=str(len(self.inspection.checks)),
             detail=html_path.name,
         )
-        self.notify(self.app.text("inspect.saved", path=html_path.name), markup=False)  # type: ignore[attr-defined]
+        self.notify(self.kiosk_app.text("inspect.saved", path=html_path.name), markup=False)
         self.inspection = None
         self.refresh_texts()

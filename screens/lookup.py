@@ -14,10 +14,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 
-from db.replica import PAGE
-from kiosk import idnum
-from kiosk.domain import Practitioner
+from domain import idnum
+from domain.types import Practitioner
 from kiosk.messages import t
+from kiosk.query import NAME_RESULTS
 from kiosk.service import query_kind
 from screens.base import KioskScreen
 from screens.photo_view import halfblock
@@ -46,7 +46,7 @@ class LookupScreen(KioskScreen):
     ]
     AUTO_FOCUS = "#lookup-input"
     query_text = ""
-    offset = 0
+    page_start = 0  # the first person of the page shown (not `offset`: a Widget's own)
 
     class Found(Message):
         """Results of a look-up worker."""
@@ -66,7 +66,7 @@ class LookupScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
-        yield Input(placeholder=self.app.text("lookup.prompt"), id="lookup-input")  # type: ignore[attr-defined]
+        yield Input(placeholder=self.kiosk_app.text("lookup.prompt"), id="lookup-input")
         yield Static(id="lookup-hint")
         with Horizontal(id="lookup-main"):
             yield DataTable(id="lookup-results", cursor_type="row", zebra_stripes=True)
@@ -76,7 +76,7 @@ class LookupScreen(KioskScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.app.text("mode.lookup")  # type: ignore[attr-defined]
+        self.sub_title = self.kiosk_app.text("mode.lookup")
         self.results: list[Practitioner] = []
         table = self.query_one(DataTable)
         table.add_columns(
@@ -87,16 +87,16 @@ class LookupScreen(KioskScreen):
             "状态 status",
             "执业机构 institution",
         )
-        self.query_one("#lookup-hint", Static).update(self.app.text("lookup.prompt"))  # type: ignore[attr-defined]
+        self.query_one("#lookup-hint", Static).update(self.kiosk_app.text("lookup.prompt"))
         self.query_one(Input).focus()
 
     def refresh_texts(self) -> None:
-        self.sub_title = self.app.text("mode.lookup")  # type: ignore[attr-defined]
+        self.sub_title = self.kiosk_app.text("mode.lookup")
         self.query_one(StatusHeader).update_status()
 
     @on(Input.Changed, "#lookup-input")
     def on_typing(self, event: Input.Changed) -> None:
-        message, error = id_hint(event.value, self.app.lang)  # type: ignore[attr-defined]
+        message, error = id_hint(event.value, self.kiosk_app.lang)
         hint = self.query_one("#lookup-hint", Static)
         hint.update(message)
         hint.set_class(error, "is-error")
@@ -108,7 +108,7 @@ class LookupScreen(KioskScreen):
             self.query_one("#lookup-hint", Static).update(idnum.problem(q) or "")
             return
         if q:
-            self.query_text, self.offset = q, 0
+            self.query_text, self.page_start = q, 0
             self._search(q)
             if query_kind(q) == "id":
                 event.input.value = ""  # the full ID number does not stay on the counter screen
@@ -116,20 +116,20 @@ class LookupScreen(KioskScreen):
     def action_page(self, step: int) -> None:
         """Next or previous page of a name search."""
         if self.query_text and query_kind(self.query_text) == "name":
-            offset = max(0, self.offset + step * PAGE)
-            if offset != self.offset and (step < 0 or len(self.results) == PAGE):
+            offset = max(0, self.page_start + step * NAME_RESULTS)
+            if offset != self.page_start and (step < 0 or len(self.results) == NAME_RESULTS):
                 self._search(self.query_text, offset)  # the page moves when its results come
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="lookup")
     def _search(self, query: str, offset: int = 0) -> None:
-        found = self.app.service.lookup(query, offset=offset)  # type: ignore[attr-defined]
+        found = self.kiosk_app.service.lookup(query, offset=offset)
         self.post_message(self.Found(found, offset))
 
     def on_lookup_screen_found(self, message: Found) -> None:
-        self.results, self.offset = message.results, message.offset
+        self.results, self.page_start = message.results, message.offset
         table = self.query_one(DataTable)
         table.clear()
-        lang = self.app.lang  # type: ignore[attr-defined]
+        lang = self.kiosk_app.lang
         for i, p in enumerate(message.results):
             kind = KIND[p.kind][1 if lang == "en" else 0]
             table.add_row(  # escaped: a table reads a str as markup ("[" in a name)
@@ -142,7 +142,11 @@ class LookupScreen(KioskScreen):
                 key=str(i),
             )
         n = len(message.results)
-        page = f"  ·  {self.offset + 1}–{self.offset + n}" if n == PAGE or self.offset else ""
+        page = (
+            f"  ·  {self.page_start + 1}–{self.page_start + n}"
+            if n == NAME_RESULTS or self.page_start
+            else ""
+        )
         self.query_one("#lookup-hint", Static).update(
             (t("lookup.count", lang, n=n) + page) if n else t("lookup.none", lang)
         )
@@ -157,7 +161,7 @@ class LookupScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def _detail(self, person: Practitioner) -> None:
-        service = self.app.service  # type: ignore[attr-defined]
+        service = self.kiosk_app.service
         full = service.practitioner(person.kind, person.cert_no)
         raw = service.photo(person.kind, person.cert_no) if person.has_photo else None
         self.post_message(self.Detailed(full, halfblock(raw)))
@@ -168,7 +172,7 @@ class LookupScreen(KioskScreen):
         if p is None:
             panel.update("")
             return
-        lang = self.app.lang  # type: ignore[attr-defined]
+        lang = self.kiosk_app.lang
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column()

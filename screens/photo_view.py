@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.style import Style
 from rich.text import Text
 
@@ -20,15 +22,15 @@ def halfblock(image_bytes: bytes | None, cols: int = 14) -> Text | None:
     return from_array(img, cols)
 
 
-def from_array(img: object, cols: int = 14) -> Text | None:
+def from_array(img: Any, cols: int = 14) -> Text | None:
     """Render a BGR image array (a photo or a camera frame) as half-block text."""
     import cv2
 
     if img is None or getattr(img, "size", 0) == 0:
         return None
-    if img.ndim == 2:  # type: ignore[attr-defined]
+    if img.ndim == 2:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    h, w = img.shape[:2]  # type: ignore[attr-defined]
+    h, w = img.shape[:2]
     rows = max(2, round(h * cols / w / 2) * 2)
     small = cv2.resize(img, (cols, rows), interpolation=cv2.INTER_AREA)[:, :, ::-1]
     text = Text()

@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from kiosk.domain import Verdict
+from domain.types import Verdict
 from kiosk.verify import trusted
 from screens.base import KioskScreen
 from screens.demo_guide import DemoGuide
@@ -53,48 +53,48 @@ class ScanScreen(KioskScreen):
             with Vertical(id="scan-side"):
                 yield Static(id="camera-status")
                 yield Static(id="camera-preview")
-                if self.app.demo:  # type: ignore[attr-defined]
+                if self.kiosk_app.demo:
                     yield DemoGuide(id="demo-guide")
-        yield Input(placeholder=self.app.text("scan.input"), id="scan-input")  # type: ignore[attr-defined]
+        yield Input(placeholder=self.kiosk_app.text("scan.input"), id="scan-input")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.app.text("mode.scan")  # type: ignore[attr-defined]
+        self.sub_title = self.kiosk_app.text("mode.scan")
         self.action_clear_card()
         self.update_camera_status()
         self.set_interval(2, self.update_camera_status)
-        if self.app.camera is not None:  # type: ignore[attr-defined]
+        if self.kiosk_app.camera is not None:
             self.set_interval(0.5, self._preview)  # a low frame rate is enough to aim
 
     def refresh_texts(self) -> None:
         """Redraw in the current language."""
-        self.sub_title = self.app.text("mode.scan")  # type: ignore[attr-defined]
+        self.sub_title = self.kiosk_app.text("mode.scan")
         self.query_one(StatusHeader).update_status()
         if self.last is not None:
             self._show(self.last)
         elif self.unchecked:
-            self.query_one(VerdictCard).unchecked(self.app.lang)  # type: ignore[attr-defined]
+            self.query_one(VerdictCard).unchecked(self.kiosk_app.lang)
         else:
             self.action_clear_card()
 
     def update_camera_status(self) -> None:
         """Camera state and figures for the side panel."""
-        app = self.app
-        camera = app.camera  # type: ignore[attr-defined]
+        app = self.kiosk_app
+        camera = app.camera
         if camera is None:
-            text = app.text("camera.off")  # type: ignore[attr-defined]
+            text = app.text("camera.off")
         elif not camera.connected:
-            text = app.text("camera.lost")  # type: ignore[attr-defined]
+            text = app.text("camera.lost")
         else:
             s = camera.stats()
-            text = app.text("camera.on", fps=s.fps, hit=s.hit_rate)  # type: ignore[attr-defined]
+            text = app.text("camera.on", fps=s.fps, hit=s.hit_rate)
         if camera is not None and camera.notices:
             text += "\n" + "\n".join(camera.notices)
         self.query_one("#camera-status", Static).update(text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
     def _preview(self) -> None:
-        frame = getattr(self.app.camera, "latest", None)  # type: ignore[attr-defined]
+        frame = getattr(self.kiosk_app.camera, "latest", None)
         if frame is not None:
             picture = from_array(frame, 32)
             self.app.call_from_thread(
@@ -114,9 +114,9 @@ class ScanScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="verify")
     def _verify(self, payload: str, context: dict[str, str]) -> None:
-        from kiosk.timeutil import parse_cli_time
+        from domain.timeutil import parse_cli_time
 
-        service = self.app.service  # type: ignore[attr-defined]
+        service = self.kiosk_app.service
         at = parse_cli_time(context["at"]) if "at" in context else None
         result = service.verify(
             payload,
@@ -128,8 +128,8 @@ class ScanScreen(KioskScreen):
         person = result.practitioner
         if person is not None and person.has_photo:
             raw = service.photo(person.kind, person.cert_no)
-        if raw is None and trusted(result):
-            raw = result.credential.licence.photo  # type: ignore[union-attr]
+        if raw is None and result.credential is not None and trusted(result):
+            raw = result.credential.licence.photo
         if not get_current_worker().is_cancelled:  # a newer scan has started: it shows instead
             self.post_message(self.Verified(CardData(result, halfblock(raw))))
 
@@ -155,7 +155,7 @@ class ScanScreen(KioskScreen):
     def _show(self, data: CardData) -> bool:
         """Draw a verification on the card; False (and "could not check") if that fails."""
         try:
-            self.query_one(VerdictCard).show(data, self.app.lang)  # type: ignore[attr-defined]
+            self.query_one(VerdictCard).show(data, self.kiosk_app.lang)
         except Exception:  # noqa: BLE001 - a card that cannot be drawn must not leave the last one up
             log.exception("the verdict card could not be drawn")
             self._show_unchecked()
@@ -164,18 +164,18 @@ class ScanScreen(KioskScreen):
 
     def _show_unchecked(self) -> None:
         self.last, self.unchecked = None, True
-        self.query_one(VerdictCard).unchecked(self.app.lang)  # type: ignore[attr-defined]
+        self.query_one(VerdictCard).unchecked(self.kiosk_app.lang)
         self.app.bell()
         self._restart_clear_timer()
 
     def _restart_clear_timer(self) -> None:
         if self._clear_timer is not None:
             self._clear_timer.stop()
-        timeout = self.app.service.config.card_timeout_s  # type: ignore[attr-defined]
+        timeout = self.kiosk_app.service.config.card_timeout_s
         if timeout > 0:
             self._clear_timer = self.set_timer(timeout, self.action_clear_card)
 
     def action_clear_card(self) -> None:
         """Clear the card (also after the configured time, for privacy)."""
         self.last, self.unchecked = None, False
-        self.query_one(VerdictCard).clear(self.app.text("scan.prompt"))  # type: ignore[attr-defined]
+        self.query_one(VerdictCard).clear(self.kiosk_app.text("scan.prompt"))

@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
-from kiosk.timeutil import CHINA
+from domain.timeutil import CHINA
+from screens.base import kiosk_of
 
 
 def age_text(age: dt.timedelta) -> str:
@@ -48,27 +49,27 @@ class StatusHeader(Vertical):
 
     def update_status(self) -> None:
         """Redraw the clock, the replica's age and the banner."""
-        app = self.app
-        service = app.service  # type: ignore[attr-defined]
-        title = Text(app.text("app.title"), style="bold")  # type: ignore[attr-defined]
-        if app.demo:  # type: ignore[attr-defined]
-            title.append("  " + app.text("demo"), style="bold reverse")  # type: ignore[attr-defined]
+        app = kiosk_of(self)
+        service = app.service
+        title = Text(app.text("app.title"), style="bold")
+        if app.demo:
+            title.append("  " + app.text("demo"), style="bold reverse")
         title.append(f"  · {app.screen.sub_title or ''}" if app.screen.sub_title else "")
         self.query_one("#header-title", Static).update(title)
         health = service.health()
         now = service.clock().astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
         status = Text(now + "  ")
         # Operators and their login come with a later issue; this is where the name goes.
-        status.append(f"{app.text('operator')} {service.operator or '—'}  ", style="dim")  # type: ignore[attr-defined]
-        if health.replica is None:
-            status.append(app.text("replica.none"), style="bold red")  # type: ignore[attr-defined]
+        status.append(f"{app.text('operator')} {service.operator or '—'}  ", style="dim")
+        if health.replica is None or health.age is None:
+            status.append(app.text("replica.none"), style="bold red")
         else:
             style = (
                 "bold red"
                 if health.stale
                 else ("yellow" if health.age and health.age.days >= 1 else "green")
             )
-            status.append(app.text("replica.age", age=age_text(health.age)), style=style)  # type: ignore[attr-defined]
+            status.append(app.text("replica.age", age=age_text(health.age)), style=style)
             status.append(f" #{health.replica.sequence}")
         self.query_one("#header-status", Static).update(status)
         banner = self.query_one("#banner", Static)
@@ -76,9 +77,9 @@ class StatusHeader(Vertical):
         if health.problem:
             message = health.problem
         elif health.replica is None:
-            message = app.text("replica.missing")  # type: ignore[attr-defined]
-        elif health.stale:
-            message = app.text("replica.stale", days=health.age.days)  # type: ignore[attr-defined]
+            message = app.text("replica.missing")
+        elif health.stale and health.age is not None:
+            message = app.text("replica.stale", days=health.age.days)
         banner.update(message or "")
         banner.set_class(message is not None, "is-shown")
         banner.set_class(health.replica is None, "is-error")

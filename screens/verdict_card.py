@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
-from kiosk.domain import Verdict, Verification
+from domain.types import Verdict, Verification
 from kiosk.messages import VERDICT_LABELS, t
 from kiosk.verify import trusted
 
@@ -37,9 +37,9 @@ class CardData:
 
 def _fields(v: Verification, lang: str) -> list[tuple[str, str]]:
     """The public disclosure fields of DOMAIN.md §9 (never more), plus the masked ID."""
-    if not trusted(v):
+    if v.credential is None or not trusted(v):
         return []  # the content of an untrusted credential is not shown
-    lic = v.credential.licence  # type: ignore[union-attr]
+    lic = v.credential.licence
     rows: list[tuple[str, str | None]]
     if lic.type == "I":
         rows = [

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk import idkey
+from domain import idkey
 from seed import keys as keytool
 from seed.demo_cases import Cast, build_cases
 from seed.registry import generate
@@ -27,7 +27,7 @@ ID_KEY = "id-index.key"
 def _prepare(home: Path) -> None:
     if home.exists() and any(home.iterdir()):
         if not (home / "demo" / MARKER).exists():
-            from kiosk.errors import HomeError
+            from domain.errors import HomeError
 
             raise HomeError(
                 f"{home} 不是演示目录，拒绝覆盖 (not a demo home: refusing to overwrite it)"
@@ -48,7 +48,7 @@ def _write(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
-    from kiosk import trust
+    from wire import trust
 
     def iso(d: dt.datetime) -> str:
         return d.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -125,8 +125,8 @@ def build(
     `now` fixes the world's clock (tests and snapshots); by default it is the current time.
     """
     from kiosk import home as homes
-    from kiosk.publish import publish
     from kiosk.sync import sync
+    from publisher.publish import publish
 
     began = time.monotonic()
     _prepare(home)

@@ -15,8 +15,7 @@ from typing import Any
 
 import cbor2
 
-from kiosk import base45, codec
-from kiosk.domain import Licence
+from domain.types import Licence
 from kiosk.scope import scope_within
 from seed.issue import (
     issue,
@@ -25,6 +24,7 @@ from seed.issue import (
     qr_png,
     with_changes,
 )
+from wire import base45, codec
 
 DENTAL_NO = "PDY00042X41130217D2152"
 
@@ -393,8 +393,8 @@ def build_cases(
 
 
 def _check(payload: str, context: dict[str, Any], home: Any, demo: Path, now: dt.datetime) -> Any:
+    from domain.timeutil import parse_cli_time
     from kiosk.home import Home
-    from kiosk.timeutil import parse_cli_time
     from kiosk.verify import Context, verify_payload
 
     target = Home(demo.parent / context["home"]) if "home" in context else home

@@ -7,10 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from kiosk import codec
-from kiosk.claims import licence_to_map
-from kiosk.domain import Licence, Site
-from kiosk.keys import PrivateKey
+from domain.types import Licence, Site
+from wire import codec
+from wire.claims import licence_to_map
+from wire.keys import PrivateKey
 
 
 def licence_for_institution(rec: dict[str, Any]) -> Licence:

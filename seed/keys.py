@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from kiosk.keys import PrivateKey, private_pem, public_pem
+from wire.keys import PrivateKey, private_pem, public_pem
 
 
 def generate(alg: str = "Ed25519") -> PrivateKey:

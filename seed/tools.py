@@ -19,11 +19,12 @@ import json
 import sys
 from pathlib import Path
 
-from kiosk import idkey, trust
-from kiosk.errors import KioskError
-from kiosk.keys import read_private, read_public
+from domain import idkey
+from domain.errors import KioskError
 from seed import keys as keytool
 from seed.issue import issue, licence_for_institution, licence_for_practitioner, qr_png
+from wire import trust
+from wire.keys import read_private, read_public
 
 
 def _keygen(a: argparse.Namespace) -> int:

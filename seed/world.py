@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kiosk.idnum import check_char
+from domain.idnum import check_char
 from seed import divisions
 from seed.divisions import POPULATION, county_weight
 from seed.names import NamePool, Weighted

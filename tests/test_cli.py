@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from kiosk import idnum
+from domain import idnum
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,7 +142,8 @@ def _holder(demo_world: Path) -> dict[str, Any]:
     line = (
         (demo_world / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8").readline()
     )
-    return json.loads(line)
+    person: dict[str, Any] = json.loads(line)
+    return person
 
 
 def test_lookup_by_id_number_masks_it(demo_world: Path) -> None:
@@ -318,9 +319,9 @@ def test_a_trusted_credential_with_a_time_past_year_9999_is_bad_format(
 ) -> None:
     """A QR signed by a trusted issuer whose iat or exp a datetime cannot hold: invalid with
     BAD_FORMAT and exit 2 (it was a traceback with exit 1, which means "warning")."""
-    from kiosk import codec
-    from kiosk.claims import licence_to_map
-    from kiosk.keys import read_private
+    from wire import codec
+    from wire.claims import licence_to_map
+    from wire.keys import read_private
 
     lic = codec.decode(demo_cases[0]["payload"]).licence
     key = read_private(demo_world / "demo" / "keys" / "issuer-henan.pem")
@@ -366,7 +367,7 @@ def _case(demo_cases: list[dict[str, Any]], code: str) -> dict[str, Any]:
 def test_verify_json_names_the_key_the_credential_and_the_record(
     demo_world: Path, demo_cases: list[dict[str, Any]]
 ) -> None:
-    from kiosk import codec
+    from wire import codec
 
     valid = demo_cases[0]
     lic = codec.decode(valid["payload"]).licence

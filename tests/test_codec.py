@@ -6,18 +6,19 @@ import datetime as dt
 import re
 import zlib
 from pathlib import Path
+from typing import Any
 
 import cbor2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk import base45, codec
-from kiosk.claims import licence_to_map
-from kiosk.domain import Licence, Site, Verdict
+from domain.types import Licence, Site, Verdict
 from kiosk.home import Home
 from kiosk.verify import Context, verify_payload
 from seed import keys as keytool
+from wire import base45, codec
+from wire.claims import licence_to_map
 
 LIC = Licence(
     type="P",
@@ -83,7 +84,7 @@ def test_round_trip(alg_key: str, tagged: bool, compress: bool) -> None:
 def _cose(
     key: object,
     *,
-    protected: dict | None = None,
+    protected: dict[Any, Any] | None = None,
     claims: object = None,
     unprotected: object = None,
     sig: bytes | None = None,
@@ -190,7 +191,7 @@ def test_the_inflate_limit_is_exactly_16384_bytes() -> None:
         ),
     ],
 )
-def test_missing_or_mistyped_claims(claims: dict, why: str) -> None:
+def test_missing_or_mistyped_claims(claims: dict[Any, Any], why: str) -> None:
     with pytest.raises(codec.FormatError, match=why):
         codec.decode(_wrap(_cose(None, claims=claims)))
 
@@ -204,7 +205,7 @@ def test_missing_or_mistyped_claims(claims: dict, why: str) -> None:
         ({1: True, 4: b"12345678"}, "alg"),
     ],
 )
-def test_header_labels_and_alg_are_strictly_typed(protected: dict, why: str) -> None:
+def test_header_labels_and_alg_are_strictly_typed(protected: dict[Any, Any], why: str) -> None:
     """1.0 and True equal 1 in Python: without a type check they stand for the alg label, and
     -8.0 for EdDSA."""
     with pytest.raises(codec.FormatError, match=why):

@@ -1,4 +1,4 @@
-"""kiosk.export's byte-range parts, as the export-reading workers use them: together they give
+"""publisher.export's byte-range parts, as the export-reading workers use them: together they give
 every line exactly once, in order, and their line counts number the lines as the file does."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk import export as ex
+from publisher import export as ex
 
 LINE = st.one_of(st.just(b""), st.just(b"   "), st.binary(min_size=1, max_size=30))
 

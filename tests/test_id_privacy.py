@@ -24,7 +24,7 @@ import pytest
 import zstandard
 
 from db import store
-from kiosk import idkey, idnum
+from domain import idkey, idnum
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = 25
@@ -189,7 +189,7 @@ def test_credentials_carry_no_id_hash(demo_cases: list[dict[str, Any]]) -> None:
     """A QR gives nothing to test a guessed number against: no ih/is in any demo credential."""
     import cbor2
 
-    from kiosk import codec
+    from wire import codec
 
     for case in demo_cases:
         try:

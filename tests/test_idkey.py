@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import idkey
-from kiosk.errors import KeyFileError
+from domain import idkey
+from domain.errors import KeyFileError
 
 
 def test_a_key_round_trips_and_its_check_value_names_it(tmp_path: Path) -> None:
@@ -44,7 +44,7 @@ def test_a_key_that_is_not_a_regular_file_is_refused_at_once(tmp_path: Path, kin
 
 
 def test_a_tampered_home_jurisdiction_refuses_to_sync(tmp_path: Path) -> None:
-    from kiosk.errors import HomeError
+    from domain.errors import HomeError
     from kiosk.home import Home
 
     home = Home(tmp_path)

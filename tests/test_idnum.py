@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk import idnum
-from kiosk.errors import IdNumberError
+from domain import idnum
+from domain.errors import IdNumberError
 
 EXAMPLES = ["11010519491231002X", "440524188001010014", "510108197905126731", "440304199003072822"]
 

@@ -8,8 +8,8 @@ import io
 
 import pytest
 
+from domain.types import Credential, Institution, Licence, Reason, Verdict, Verification
 from kiosk import report
-from kiosk.domain import Credential, Institution, Licence, Reason, Verdict, Verification
 from kiosk.messages import reason_class, reason_text
 from kiosk.report import UNVERIFIED, Check, Inspection
 from kiosk.verify import CRYPTO_CODES

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.idnum import is_valid
+from domain.idnum import is_valid
 from seed import photos
 from seed.mutate import main as mutate_main
 from seed.mutate import next_export
@@ -293,8 +293,8 @@ def test_cli_entries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_export_reader_accepts_it(export: Path) -> None:
-    """The strict export reader (kiosk.export) accepts every line."""
-    reader = pytest.importorskip("kiosk.export")
+    """The strict export reader (publisher.export) accepts every line."""
+    reader = pytest.importorskip("publisher.export")
     assert sum(1 for _ in reader.institutions(export)) > 0
     assert sum(1 for _ in reader.practitioners(export, b"k" * 32)) == 2000
     assert sum(1 for _ in reader.filings(export)) > 0

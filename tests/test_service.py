@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.errors import BadInputError, IdNumberError
+from domain.errors import BadInputError, IdNumberError
 from kiosk.home import Home, init
 from kiosk.service import KioskService, query_kind
 

@@ -1,5 +1,6 @@
 """Static checks the style guide asks for: ruff (lint and format) everywhere, mypy strict on
-the core packages. Skipped only where the tool is not installed (it is, via the test extra)."""
+every package, main.py and the tests, and the layer contracts of pyproject.toml ([tool.importlinter]).
+Skipped only where the tool is not installed (it is, via the test extra)."""
 
 from __future__ import annotations
 
@@ -32,13 +33,23 @@ def test_ruff_lint_and_format() -> None:
     assert fmt.returncode == 0, fmt.stdout[-3000:]
 
 
-def test_mypy_strict_on_the_core() -> None:
+PACKAGES = ["domain", "wire", "db", "scanner", "kiosk", "publisher", "seed", "cli", "screens"]
+
+
+def test_mypy_strict_on_every_package() -> None:
     mypy = _tool("mypy")
     proc = subprocess.run(
-        [mypy, "--strict", "--ignore-missing-imports", "kiosk", "db", "scanner", "seed"],
+        [mypy, "--strict", "--ignore-missing-imports", *PACKAGES, "main.py", "tests"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
     )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_imports_keep_to_the_layers() -> None:
+    """Nothing climbs a layer: lint-imports checks the contracts, indirect imports included."""
+    lint = _tool("lint-imports")
+    proc = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:]

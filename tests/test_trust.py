@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kiosk import trust
-from kiosk.errors import TrustListError
-from kiosk.keys import read_private, read_public
+from domain.errors import TrustListError
 from seed import keys as keytool
+from wire import trust
+from wire.keys import read_private, read_public
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,7 @@ def root() -> object:
     return keytool.generate("Ed25519")
 
 
-def _entry(key: object, **kw: object) -> dict:
+def _entry(key: Any, **kw: Any) -> dict[str, Any]:
     base = dict(
         role="issuer",
         authority="410000",
@@ -27,7 +28,7 @@ def _entry(key: object, **kw: object) -> dict:
         not_before="2024-01-01T00:00:00Z",
         not_after="2030-01-01T00:00:00Z",
     )
-    return trust.entry(key.public_key(), **(base | kw))  # type: ignore[attr-defined]
+    return trust.entry(key.public_key(), **(base | kw))
 
 
 def test_signed_list_parses_and_keeps_valid_entries(root: object) -> None:
@@ -74,7 +75,7 @@ def test_demo_keys_round_trip(demo_world: Path) -> None:
     keys = demo_world / "demo" / "keys"
     priv = read_private(keys / "issuer-nanyang.pem")
     pub = read_public(keys / "issuer-nanyang.pub.pem")
-    from kiosk.keys import sign, verify
+    from wire.keys import sign, verify
 
     sig = sign(priv, b"hello")
     assert len(sig) == 64 and verify(pub, sig, b"hello") and not verify(pub, sig, b"hellp")

@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk import codec
-from kiosk.claims import licence_to_map
-from kiosk.domain import Verdict
+from domain.timeutil import parse_cli_time
+from domain.types import Verdict
 from kiosk.home import Home
-from kiosk.keys import read_private
 from kiosk.messages import REASONS
-from kiosk.timeutil import parse_cli_time
 from kiosk.verify import Context, verify_payload
+from wire import codec
+from wire.claims import licence_to_map
+from wire.keys import read_private
 
 
 def _verify(home: Path, payload: str, context: dict[str, Any] | None = None) -> Any:
@@ -228,9 +228,9 @@ def test_revocation_reaches_credentials_signed_before_it(
     home = Home(demo_world)
     trust = home.trust_list()
     assert trust is not None
-    revoked = [k for k in trust.keys if k.revoked_at is not None]
+    revoked = [k.revoked_at for k in trust.keys if k.revoked_at is not None]
     assert len(revoked) == 1
-    iat = revoked[0].revoked_at - dt.timedelta(days=30)
+    iat = revoked[0] - dt.timedelta(days=30)
     text = _reissue(demo_world, demo_cases[0]["payload"], "issuer-revoked", iat)
     result = _verify(demo_world, text)
     assert (result.verdict, result.codes) == (Verdict.INVALID, ("KEY_REVOKED",))
@@ -353,7 +353,7 @@ def test_without_the_id_index_key_a_typed_id_number_is_unchecked(
     ID_UNCHECKED, never a silent pass and never a false ID_MISMATCH."""
     from db import store
     from db.replica import Replica
-    from kiosk import idkey
+    from domain import idkey
 
     case = _label(demo_cases, "身份证号不符")
     home = Home(demo_world)

@@ -38,7 +38,7 @@ def write_png(path: Path, image: np.ndarray) -> Path:
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:
     """Write frames as an MJPG AVI (always available in OpenCV builds)."""
     h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (w, h))
     assert writer.isOpened()
     for f in frames:
         writer.write(f)

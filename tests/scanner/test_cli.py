@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.errors import DecodeError
+from domain.errors import DecodeError
 from scanner.cli import decode_command
 from scanner.files import decode_path
 from tests.scanner.helpers import code_frame, empty_frame, payload, write_png, write_video

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kiosk.errors import KioskError
+from domain.errors import KioskError
 from scanner.payload import Read
 from scanner.serial_scanner import SerialScanner
 from tests.scanner.helpers import payload

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.errors import CameraUnavailableError, DecodeError
+from domain.errors import CameraUnavailableError, DecodeError
 from scanner.camera import CameraConfig, CameraSource
 from scanner.sources import FolderSource, ImageSource, VideoSource, frames, open_path
 from tests.scanner.helpers import code_frame, empty_frame, payload, write_png, write_video

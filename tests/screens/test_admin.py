@@ -7,7 +7,10 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
+from textual.app import App
+from textual.command import CommandPalette
 from textual.widgets import Button, DataTable, Input, Static, TabbedContent
 
 from screens.admin import AdminScreen
@@ -114,7 +117,10 @@ async def test_kiosk_mode_cannot_quit(make_app: Callable[..., YanzhaoApp]) -> No
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.is_running
-        assert not app.ENABLE_COMMAND_PALETTE
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert not app.use_command_palette
+        assert not CommandPalette.is_open(cast("App[object]", app))
 
 
 async def test_demo_mode_quits(make_app: Callable[..., YanzhaoApp]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from kiosk.camera_feed import CameraFeed
+from scanner.feed import CameraFeed
 from screens.app import YanzhaoApp
 from screens.verdict_card import VerdictCard
 from tests.screens.conftest import case_by, plain
@@ -18,7 +18,8 @@ from tests.screens.conftest import case_by, plain
 
 def _video(path: Path, qr_png: Path, frames: int = 40) -> Path:
     code = cv2.imread(str(qr_png), cv2.IMREAD_GRAYSCALE)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (1280, 720))
+    assert code is not None
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10, (1280, 720))
     for i in range(frames):
         frame = np.full((720, 1280), 235, np.uint8)
         if i >= 5:  # the holder brings the code into view after half a second

@@ -9,8 +9,9 @@ from typing import Any
 
 from textual.widgets import DataTable, Input, Static
 
-from screens.app import PayloadScanned, YanzhaoApp
+from screens.app import YanzhaoApp
 from screens.inspect import InspectScreen
+from screens.messages import PayloadScanned
 from tests.screens.conftest import case_by, notified, plain, settle, until
 
 
@@ -55,15 +56,9 @@ async def test_full_inspection(
 async def test_pick_institution_by_scanning_its_licence(
     make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
 ) -> None:
-    inst = next(c for c in cases if c["label"].startswith("有效医疗机构"))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f3")
-        await pilot.pause()
-        app.post_message(PayloadScanned(inst["payload"], "test"))
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, InspectScreen) and screen.inspection is not None
+        screen = await _inspecting(app, pilot, cases)
         assert "正在检查" in plain(screen.query_one("#inspect-title", Static))
 
 
@@ -123,8 +118,8 @@ async def test_a_forged_credential_adds_no_name_to_the_roster(
     make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
 ) -> None:
     """A credential that fails its signature is listed as unverified, without its content."""
-    from kiosk.codec import decode
     from kiosk.report import UNVERIFIED
+    from wire.codec import decode
 
     forged = case_by(cases, "BAD_SIGNATURE")
     claimed = decode(forged["payload"]).licence

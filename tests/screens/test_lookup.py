@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import DataTable, Input, Static
 
@@ -13,7 +14,7 @@ from screens.lookup import LookupScreen
 from tests.screens.conftest import notified, plain, settle, until
 
 
-def _person(world: Path, pred: Callable[[dict], bool] = lambda r: True) -> dict:
+def _person(world: Path, pred: Callable[[dict[str, Any]], bool] = lambda r: True) -> dict[str, Any]:
     with (world / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8") as fh:
         return next(r for r in map(json.loads, fh) if pred(r))
 
@@ -143,5 +144,5 @@ async def test_an_empty_or_endless_name_search_is_refused(
         for _ in range(8):
             screen.action_page(1)  # PageDown (which the focused table takes today: issue 21)
             await settle(app, pilot)
-        assert screen.offset == 80 and len(screen.results) == 20  # people 81-100, the last page
+        assert screen.page_start == 80 and len(screen.results) == 20  # people 81-100, the last page
         assert notified(app, "100")

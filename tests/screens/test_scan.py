@@ -8,7 +8,8 @@ from typing import Any
 from textual import events
 from textual.widgets import Input, Static
 
-from screens.app import PayloadScanned, YanzhaoApp
+from screens.app import YanzhaoApp
+from screens.messages import PayloadScanned
 from screens.scan import ScanScreen
 from screens.verdict_card import VerdictCard
 from tests.screens.conftest import case_by, notified, plain, settle, until

@@ -16,10 +16,11 @@ import pytest
 from textual.widgets import Static
 
 import main
-from kiosk import idnum
-from kiosk.domain import Verification
-from kiosk.idnum import check_char
-from screens.app import CRASH_TEXT, Crashed, PayloadScanned, YanzhaoApp
+from domain import idnum
+from domain.idnum import check_char
+from domain.types import Verification
+from screens.app import CRASH_TEXT, Crashed, YanzhaoApp
+from screens.messages import PayloadScanned
 from screens.scan import ScanScreen
 from screens.verdict_card import CardData, VerdictCard
 from tests.screens.conftest import case_by, notified, plain, settle, until
@@ -87,7 +88,7 @@ async def test_a_failed_check_clears_the_last_card(
     async with app.run_test(size=(120, 40)) as pilot:
         previous = await _show_valid(app, pilot, cases)
         if target == "decode":
-            monkeypatch.setattr("kiosk.codec.decode", _boom)
+            monkeypatch.setattr("wire.codec.decode", _boom)
         else:
             monkeypatch.setattr(app.service, target, _boom)
         app.post_message(PayloadScanned(case_by(cases, None)["payload"], "test"))
@@ -288,7 +289,7 @@ def test_the_supervisor_logs_a_crash_of_run_and_restarts(
             return None
 
     monkeypatch.setattr("screens.app.YanzhaoApp", FailingApp)
-    monkeypatch.setattr("kiosk.launch.prepare", lambda home, demo: (Home(world), True))
+    monkeypatch.setattr("cli.launch.prepare", lambda home, demo: (Home(world), True))
     monkeypatch.setattr("time.sleep", lambda s: None)
     assert main.run_tui(str(world), demo=True, kiosk=True) == 1
     assert len(runs) == main.MAX_RESTARTS + 1

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from screens.app import PayloadScanned, YanzhaoApp
+from screens.app import YanzhaoApp
+from screens.messages import PayloadScanned
 from tests.screens.conftest import case_by, settle
 
 SIZE = (120, 40)

@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+CopyBundle = Callable[[Path], Path]  # copy_bundle(folder) → a private copy under tmp_path
 TABLES = ("institution", "practitioner", "filing", "photo", "meta")
 
 
@@ -33,7 +35,7 @@ class Chain:
     demo: Path
     exports: dict[int, Path] = field(default_factory=dict)
     bundles: dict[int, Path] = field(default_factory=dict)
-    snap2: Path | None = None
+    snap2: Path = field(default_factory=Path)  # set by the fixture
 
     @property
     def trust(self) -> Path:
@@ -50,7 +52,7 @@ class Chain:
 
 @pytest.fixture(scope="session")
 def chain(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Chain:
-    from kiosk.publish import publish
+    from publisher.publish import publish
     from seed.mutate import next_export
 
     root = tmp_path_factory.mktemp("chain")
@@ -82,7 +84,7 @@ def home1(demo_world: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def copy_bundle(tmp_path: Path):  # type: ignore[no-untyped-def]
+def copy_bundle(tmp_path: Path) -> CopyBundle:
     """copy_bundle(folder) → a private copy of a bundle folder under tmp_path."""
     n = 0
 
@@ -142,8 +144,8 @@ def sequence_of(db: Path) -> int:
 def resign(bundle: Path, publisher: Path, edit: Any = None) -> None:
     """Rewrite manifest.json (after `edit(doc)`, refreshing every file's size and hash) and sign it
     with the real publisher key: a bundle that passes every signature but carries what we chose."""
-    from kiosk import bundle as b
-    from kiosk.keys import read_private
+    from wire import bundle as b
+    from wire.keys import read_private
 
     doc = json.loads((bundle / b.MANIFEST).read_bytes())
     if edit:
@@ -176,7 +178,7 @@ def _unpacked_size(path: Path) -> int:
 
 def sign_trust(bundle: Path, doc: dict[str, Any], root: Any) -> None:
     """Write a trust list document into a bundle, signed by `root` (a private key)."""
-    from kiosk.keys import sign
+    from wire.keys import sign
 
     data = json.dumps(doc, ensure_ascii=False, indent=1).encode()
     (bundle / "trustlist.json").write_bytes(data)

@@ -16,8 +16,9 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from db import delta, models
-from kiosk.export import photo_digest
+from db import delta, schema
+from publisher import diff
+from publisher.export import photo_digest
 from tests.sync.conftest import Chain
 
 NULLABLE = {
@@ -27,7 +28,7 @@ NULLABLE = {
     "photo": set(),
 }
 # Few keys, so rows collide, change and vanish; "N" and "P" put practitioners and filings in
-# both parts that the diff runs side by side (delta.PARTS).
+# both parts that the diff runs side by side (diff.PARTS).
 KEYS = st.sampled_from(["N", "P", "c", "d", "e", "f"])
 
 
@@ -50,7 +51,7 @@ def _rows(table: str) -> st.SearchStrategy[dict[tuple[Any, ...], tuple[Any, ...]
 
 
 def _as_built(content: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]]) -> dict[str, Any]:
-    """As db.build makes replicas: a photo row exactly for the practitioners whose photo column
+    """As publisher.build makes replicas: a photo row exactly for the practitioners whose photo column
     is that photo's digest (the generated photo rows of other keys are dropped)."""
     at = delta.TABLES["practitioner"][0].index("photo") - 2
     practitioners, photos = {}, {}
@@ -69,7 +70,7 @@ REPLICA = st.fixed_dictionaries({t: _rows(t) for t in delta.ORDER}).map(_as_buil
 
 def _make(path: Path, content: dict[str, dict[tuple[Any, ...], tuple[Any, ...]]], seq: int) -> None:
     conn = sqlite3.connect(path)
-    models.create_schema(conn, indexes=True)
+    schema.create_schema(conn, indexes=True)
     for table, rows in content.items():
         n = len(delta.TABLES[table][0])
         conn.executemany(
@@ -98,9 +99,9 @@ def _round_trip(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]
         a, b = Path(tmp) / "old.db", Path(tmp) / "new.db"
         _make(a, old, 1)
         _make(b, new, 2)
-        records = list(delta.diff(a, b))
+        records = list(diff.diff(a, b))
         buf = io.BytesIO()
-        delta.write(records, {"from": 1, "to": 2, "meta": {"sequence": 2, "note": "v2"}}, buf)
+        diff.write(records, {"from": 1, "to": 2, "meta": {"sequence": 2, "note": "v2"}}, buf)
         buf.seek(0)
         header, stream = delta.read(buf)
         conn = sqlite3.connect(a, isolation_level=None)
@@ -127,15 +128,15 @@ def test_the_diff_is_the_same_however_it_is_split(
         _snapshot(chain.bundles[1], tmp_path / "1.db"),
         _snapshot(chain.bundles[3], tmp_path / "3.db"),
     )
-    split = list(delta.diff(old, new))
+    split = list(diff.diff(old, new))
     assert {r["t"] for r in split} >= {"institution", "practitioner", "photo"}
     assert {r["key"][0] for r in split if r["t"] == "practitioner" and r["op"] == "upd"} == {
         "N",
         "P",
     }
-    monkeypatch.setattr(delta, "DIFF_THREADS", 1)
-    monkeypatch.setattr(delta, "PARTS", dict.fromkeys(delta.PARTS, ("1",)))
-    whole = list(delta.diff(old, new))
+    monkeypatch.setattr(diff, "DIFF_THREADS", 1)
+    monkeypatch.setattr(diff, "PARTS", dict.fromkeys(diff.PARTS, ("1",)))
+    whole = list(diff.diff(old, new))
     assert whole != split  # the order tells the two ways apart
     assert sorted(map(orjson.dumps, whole)) == sorted(map(orjson.dumps, split))
 
@@ -146,7 +147,7 @@ def test_a_part_that_fails_fails_the_diff_and_leaves_no_thread(tmp_path: Path) -
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"not a database" * 100)
     with pytest.raises(sqlite3.DatabaseError):
-        list(delta.diff(bad, good))
+        list(diff.diff(bad, good))
     assert not [t for t in threading.enumerate() if t.name.startswith("diff")]
 
 
@@ -155,7 +156,7 @@ def test_a_diff_given_up_half_way_leaves_no_thread(chain: Chain, tmp_path: Path)
         _snapshot(chain.bundles[1], tmp_path / "1.db"),
         _snapshot(chain.bundles[3], tmp_path / "3.db"),
     )
-    records = delta.diff(old, new)
+    records = diff.diff(old, new)
     next(records)
     records.close()  # e.g. the disk filled up while the delta was written
     assert not [t for t in threading.enumerate() if t.name.startswith("diff")]

@@ -1,4 +1,4 @@
-"""kiosk.export reads photo files a batch ahead (open + POSIX_FADV_WILLNEED): the rows are the
+"""publisher.export reads photo files a batch ahead (open + POSIX_FADV_WILLNEED): the rows are the
 same as read one by one, no file stays open, and a bad photo is still named by its own line."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from kiosk import export as ex
-from kiosk.errors import ExportError
+from domain.errors import ExportError
+from publisher import export as ex
 from tests.sync.conftest import Chain
 
 KEY = b"k" * 32

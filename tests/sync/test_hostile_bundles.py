@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import zstandard
 
-from kiosk.errors import BundleIntegrityError, BundleSignatureError, SyncError
+from domain.errors import BundleIntegrityError, BundleSignatureError, SyncError
 from tests.sync.conftest import Chain, home_state, installed, resign, sequence_of
 
 
@@ -53,7 +53,7 @@ def test_a_genuine_bundle_of_another_province_is_refused(
 ) -> None:
     """A real Hubei bundle, signed by the national publisher, must not replace a Henan kiosk's
     replica; its own next bundle still installs afterwards."""
-    from kiosk.publish import publish
+    from publisher.publish import publish
 
     export = tmp_path / "hubei-export"
     shutil.copytree(chain.exports[1], export, ignore=shutil.ignore_patterns("photos"))
@@ -77,7 +77,7 @@ def test_a_genuine_bundle_of_another_province_is_refused(
 
 def test_a_home_without_a_pinned_jurisdiction_refuses_to_sync(chain: Chain, home1: Path) -> None:
     (home1 / "home.json").unlink()
-    from kiosk.errors import HomeError
+    from domain.errors import HomeError
 
     with pytest.raises(HomeError, match="jurisdiction"):
         _sync(home1, chain.bundles[2])
@@ -99,10 +99,10 @@ def test_a_publisher_key_of_another_jurisdiction_is_refused(
     """A publisher key listed for Hubei cannot publish Henan's replica."""
     import base64
 
-    from kiosk import trust
-    from kiosk.keys import read_private
     from seed import keys as keytool
     from tests.sync.conftest import sign_trust
+    from wire import trust
+    from wire.keys import read_private
 
     b = copy_bundle(chain.bundles[2])
     hubei = keytool.generate("Ed25519")
@@ -182,8 +182,8 @@ def test_a_delta_that_unpacks_past_its_declared_size_is_refused(
     resign(b, chain.publisher)
     doc = _manifest(b)
     understate(doc)
-    from kiosk import bundle as kb
-    from kiosk.keys import read_private
+    from wire import bundle as kb
+    from wire.keys import read_private
 
     data, sig = kb.sign_manifest(doc, read_private(chain.publisher))
     (b / "manifest.json").write_bytes(data)
@@ -366,8 +366,8 @@ def test_a_delta_header_that_moves_the_replica_to_another_jurisdiction_is_refuse
 def test_a_signed_manifest_with_loose_types_is_refused(
     edit: Any, words: str, chain: Chain, home1: Path, copy_bundle: Any
 ) -> None:
-    from kiosk import bundle as kb
-    from kiosk.keys import read_private
+    from wire import bundle as kb
+    from wire.keys import read_private
 
     b = copy_bundle(chain.bundles[2])
     doc = _manifest(b)
@@ -381,9 +381,9 @@ def test_a_signed_manifest_with_loose_types_is_refused(
 def test_a_nul_byte_in_a_file_name_is_a_sentence_through_the_cli(
     chain: Chain, home1: Path, copy_bundle: Any
 ) -> None:
-    from kiosk import bundle as kb
-    from kiosk.keys import read_private
     from tests.sync.conftest import run_main
+    from wire import bundle as kb
+    from wire.keys import read_private
 
     b = copy_bundle(chain.bundles[2])
     doc = _manifest(b)

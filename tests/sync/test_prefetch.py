@@ -21,9 +21,11 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from db import build, delta, prefetch
-from kiosk import idkey
-from kiosk.errors import BundleIntegrityError
+from db import delta, prefetch
+from db.prefetch import btree, pagecache, seek
+from domain import idkey
+from domain.errors import BundleIntegrityError
+from publisher import build
 from tests.sync.conftest import Chain, installed, replica_rows
 
 linux = pytest.mark.skipif(sys.platform != "linux", reason="mincore and fadvise are Linux's")
@@ -78,7 +80,7 @@ def _cold_copy(src: Path, dest: Path) -> Path:
 def _delta_records(bundle: Path) -> tuple[dict, list[dict]]:  # type: ignore[type-arg]
     (path,) = bundle.glob("delta-00000001-00000002*.zst")
     with path.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as fh:
-        header, records = delta.read(io.BufferedReader(fh))  # type: ignore[arg-type]
+        header, records = delta.read(io.BufferedReader(fh))
         return header, list(records)
 
 
@@ -200,13 +202,13 @@ def test_probes_seek_the_indexes_a_change_moves(home1: Path) -> None:
     conn = sqlite3.connect(f"file:{installed(home1)}?mode=ro", uri=True)
     cols, nkey = delta.TABLES["practitioner"]
     conn.execute("CREATE TEMP TABLE k (c0, c1, c2)")  # as each prefetch thread makes it
-    table = prefetch._table(conn, "practitioner", cols, nkey)  # noqa: SLF001
+    table = seek.table_of(conn, "practitioner", cols, nkey)
     assert table is not None
     # One practitioner moves to another institution: the row, then its values and key.
     moved = prefetch.Changes(
         updates={("institution", "version"): [["PDY0000000", 2, "P", "no-such-certificate"]]}
     )
-    probes = prefetch._probes(table, moved)  # noqa: SLF001
+    probes = seek.probes(table, moved)
     plans = [" ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + p.sql)) for p in probes]
     conn.close()
     assert len(plans) == 3  # the row, the old index entry, the new one
@@ -268,7 +270,7 @@ def test_a_replica_already_in_the_page_cache_is_not_read_ahead(
 @linux
 def test_residency_of_a_large_file_is_sampled_over_all_of_it(tmp_path: Path) -> None:
     big = tmp_path / "big.db"
-    pages = 4 * prefetch.SAMPLE_WINDOWS * prefetch.WINDOW_PAGES  # 256 MiB of 4 KiB pages
+    pages = 4 * pagecache.SAMPLE_WINDOWS * pagecache.WINDOW_PAGES  # 256 MiB of 4 KiB pages
     with big.open("wb") as fh:
         fh.truncate(pages * PAGE)  # sparse: nothing written, nothing cached
     assert prefetch.resident(str(big)) == 0.0
@@ -322,9 +324,9 @@ def _roots(db: Path) -> dict[str, int]:
 
 
 def _walk(db: Path, root: int) -> tuple[list[int], int]:
-    file = prefetch._File(str(db))  # noqa: SLF001
+    file = pagecache.File(str(db))
     try:
-        return prefetch._btree(file, root)  # noqa: SLF001
+        return btree.btree_pages(file, root)
     finally:
         file.close()
 
@@ -500,7 +502,12 @@ def test_a_delta_that_fails_half_way_leaves_no_read_ahead_running(
     bad = [*records, {"t": "practitioner", "op": "ins", "row": ["P"]}]
     seeks: list[prefetch.Readahead] = []
     real = prefetch.Ahead.wait
-    monkeypatch.setattr(prefetch.Ahead, "wait", lambda self: seeks.append(real(self)) or seeks[-1])
+
+    def wait(self: prefetch.Ahead) -> prefetch.Readahead:
+        seeks.append(real(self))
+        return seeks[-1]
+
+    monkeypatch.setattr(prefetch.Ahead, "wait", wait)
     with pytest.raises(BundleIntegrityError):
         _apply(db, header, bad)
     assert seeks and seeks[0].seeks > 0  # the read-ahead ran, and met the bad row first
@@ -515,12 +522,12 @@ def test_walking_a_btree_reads_no_leaf_into_the_page_cache(home1: Path, tmp_path
     src = installed(home1)
     stat, roots = _dbstat(src), _roots(src)  # dbstat reads every page: of another copy
     db = _cold_copy(src, tmp_path / "walk.db")
-    file = prefetch._File(str(db))  # noqa: SLF001
+    file = pagecache.File(str(db))
     try:
-        if file._buffer is None:  # noqa: SLF001
+        if file._buffer is None:
             pytest.skip("this file system has no O_DIRECT")
         for name in stat:
-            prefetch._btree(file, roots[name])  # noqa: SLF001
+            btree.btree_pages(file, roots[name])
     finally:
         file.close()
     interior = sum(len(pages) - leaves for pages, leaves in stat.values())
@@ -531,6 +538,6 @@ def test_walking_a_btree_reads_no_leaf_into_the_page_cache(home1: Path, tmp_path
 
 
 def test_pages_are_asked_for_in_pieces_as_large_as_the_device_reads(tmp_path: Path) -> None:
-    window = prefetch._window(tmp_path.stat().st_dev)  # noqa: SLF001
-    assert window >= prefetch.ASK_BYTES and window % 4096 == 0
-    assert prefetch._window(os.makedev(0, 0)) == prefetch.ASK_BYTES  # noqa: SLF001  # no sysfs
+    window = pagecache.window(tmp_path.stat().st_dev)
+    assert window >= pagecache.ASK_BYTES and window % 4096 == 0
+    assert pagecache.window(os.makedev(0, 0)) == pagecache.ASK_BYTES  # no sysfs

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,16 +17,16 @@ from typing import Any
 import pytest
 import zstandard
 
-from tests.sync.conftest import Chain, file_state, replica_rows, run_main
+from tests.sync.conftest import Chain, CopyBundle, file_state, replica_rows, run_main
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
-def _verified_manifest(bundle: Path, chain: Chain):  # type: ignore[no-untyped-def]
-    from kiosk import bundle as b
-    from kiosk import trust
-    from kiosk.keys import read_public
-    from kiosk.timeutil import utcnow
+def _verified_manifest(bundle: Path, chain: Chain) -> Any:
+    from domain.timeutil import utcnow
+    from wire import bundle as b
+    from wire import trust
+    from wire.keys import read_public
 
     tl = trust.parse(
         (bundle / b.TRUST).read_bytes(),
@@ -38,7 +39,7 @@ def _verified_manifest(bundle: Path, chain: Chain):  # type: ignore[no-untyped-d
 
 
 def test_bundle_carries_everything_signed_and_hashed(chain: Chain, tmp_path: Path) -> None:
-    from kiosk.bundle import sha256_file
+    from wire.bundle import sha256_file
 
     bundle = chain.bundles[2]
     m = _verified_manifest(bundle, chain)
@@ -91,7 +92,9 @@ def test_third_publication_keeps_both_deltas_and_only_the_newest_snapshot(chain:
     ]
 
 
-def test_an_export_not_newer_than_the_bundle_is_refused(chain: Chain, copy_bundle) -> None:  # type: ignore[no-untyped-def]
+def test_an_export_not_newer_than_the_bundle_is_refused(
+    chain: Chain, copy_bundle: CopyBundle
+) -> None:
     bundle = copy_bundle(chain.bundles[2])
     before = file_state(bundle)
     proc = _publish_cli(chain.exports[2], bundle, chain)
@@ -196,7 +199,7 @@ BAD_LINES = {
 }
 
 
-def _publish_cli(export: Path, bundle: Path, chain: Chain):  # type: ignore[no-untyped-def]
+def _publish_cli(export: Path, bundle: Path, chain: Chain) -> subprocess.CompletedProcess[str]:
     return run_main(
         "publish",
         "--registry",
@@ -214,8 +217,8 @@ def _publish_cli(export: Path, bundle: Path, chain: Chain):  # type: ignore[no-u
 
 @pytest.mark.parametrize("case", sorted(BAD_LINES))
 def test_a_bad_line_refuses_the_whole_export(
-    case: str, chain: Chain, tmp_path: Path, copy_bundle
-) -> None:  # type: ignore[no-untyped-def]
+    case: str, chain: Chain, tmp_path: Path, copy_bundle: CopyBundle
+) -> None:
     file, line, change, words = BAD_LINES[case]
     export = _copy_export(chain.exports[2], tmp_path / "export")
     _edit(export, file, line, change)
@@ -234,8 +237,8 @@ def test_a_bad_line_refuses_the_whole_export(
 
 @pytest.mark.parametrize("case", ["duplicate cert_no", "duplicate reg_no"])
 def test_a_duplicate_is_named_by_its_own_line(case: str, chain: Chain, tmp_path: Path) -> None:
-    from kiosk.errors import ExportError
-    from kiosk.publish import publish
+    from domain.errors import ExportError
+    from publisher.publish import publish
 
     file, line, change, _ = BAD_LINES[case]
     export = _copy_export(chain.exports[2], tmp_path / "export")
@@ -247,8 +250,8 @@ def test_a_duplicate_is_named_by_its_own_line(case: str, chain: Chain, tmp_path:
 
 def test_the_first_of_several_bad_lines_is_named(chain: Chain, tmp_path: Path) -> None:
     """A bad field is named before a missing photo or bad JSON on later lines."""
-    from kiosk.errors import ExportError
-    from kiosk.publish import publish
+    from domain.errors import ExportError
+    from publisher.publish import publish
 
     export = _copy_export(chain.exports[2], tmp_path / "export")
     _edit(export, "practitioners.ndjson", 40, lambda r, rows: r.update(sex="X"))
@@ -296,8 +299,8 @@ def test_the_first_bad_filing_is_named(
     chain: Chain,
     tmp_path: Path,
 ) -> None:
-    from kiosk.errors import ExportError
-    from kiosk.publish import publish
+    from domain.errors import ExportError
+    from publisher.publish import publish
 
     export = _copy_export(chain.exports[2], tmp_path / "export")
     for line, change in edits.items():  # in the order given: a line made bad JSON last
@@ -320,8 +323,8 @@ def test_a_refused_export_leaves_no_bundle_folder_behind(chain: Chain, tmp_path:
 
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
 def test_a_damaged_previous_snapshot_is_not_diffed_against(
-    damage: str, chain: Chain, copy_bundle
-) -> None:  # type: ignore[no-untyped-def]
+    damage: str, chain: Chain, copy_bundle: CopyBundle
+) -> None:
     """A delta from a damaged base would turn every kiosk's replica into something else."""
     bundle = copy_bundle(chain.bundles[1])
     snap = next(bundle.glob("snapshot-*"))
@@ -340,8 +343,8 @@ def test_a_damaged_previous_snapshot_is_not_diffed_against(
 
 
 def test_a_second_publish_into_the_same_folder_at_once_is_refused(
-    chain: Chain, copy_bundle
-) -> None:  # type: ignore[no-untyped-def]
+    chain: Chain, copy_bundle: CopyBundle
+) -> None:
     import fcntl
 
     bundle = copy_bundle(chain.bundles[1])
@@ -363,10 +366,10 @@ def test_no_delta_from_a_replica_of_another_schema(
 ) -> None:
     """A publication after a change of the replica's table layout carries no delta (nor the
     older ones): every kiosk takes the snapshot, whose file has the new layout."""
-    from db import build
     from kiosk.home import Home
-    from kiosk.publish import publish
     from kiosk.sync import sync
+    from publisher import build
+    from publisher.publish import publish
 
     bundle = tmp_path / "bundle"
     shutil.copytree(chain.bundles[2], bundle)  # holds the delta 1 -> 2
@@ -386,7 +389,8 @@ def test_no_delta_from_a_replica_of_another_schema(
 def _count_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Make every export read go through the workers, in parts of 8 KiB (the demo export has
     some 100 of them), and count the readers started."""
-    from db import build, readahead
+    from publisher import build
+    from publisher import parallel as readahead
 
     started: list[int] = []
     real = readahead.readahead
@@ -404,7 +408,7 @@ def _count_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_the_worker_process_builds_the_same_replica(
     chain: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from db import build
+    from publisher import build
 
     key = bytes(range(32))
     build.build(chain.exports[2], tmp_path / "here.db", id_key=key)
@@ -424,8 +428,8 @@ def test_the_worker_process_builds_the_same_replica(
 def test_a_bad_line_read_in_the_worker_process_is_named(
     case: str, chain: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kiosk.errors import ExportError
-    from kiosk.publish import publish
+    from domain.errors import ExportError
+    from publisher.publish import publish
 
     file, line, change, words = BAD_LINES[case]
     export = _copy_export(chain.exports[2], tmp_path / "export")
@@ -450,8 +454,8 @@ def _fails(*args: Any, part: tuple[int, int]) -> Any:
 def test_a_worker_that_dies_is_an_export_error_not_a_hang(tmp_path: Path) -> None:
     import threading
 
-    from db.readahead import readahead
-    from kiosk.errors import ExportError
+    from domain.errors import ExportError
+    from publisher.parallel import readahead
 
     (tmp_path / "f.ndjson").write_bytes(b"{}\n" * 10)
     caught: list[BaseException] = []
@@ -471,8 +475,8 @@ def test_a_worker_that_dies_is_an_export_error_not_a_hang(tmp_path: Path) -> Non
 
 def test_a_worker_that_fails_names_where(tmp_path: Path) -> None:
     """Not an export problem but a failure (here a missing folder): said, with where."""
-    from db.readahead import readahead
-    from kiosk.errors import ExportError
+    from domain.errors import ExportError
+    from publisher.parallel import readahead
 
     (tmp_path / "f.ndjson").write_bytes(b"{}\n" * 10)
     with pytest.raises(ExportError, match="export reader failed: FileNotFoundError"):
@@ -484,8 +488,8 @@ def test_the_builders_own_error_before_a_bad_line_of_the_worker_is_named(
 ) -> None:
     """A duplicate key (found by SQLite, in this process) on line 100 is named, not the bad
     line 120 that the worker read ahead of it."""
-    from kiosk.errors import ExportError
-    from kiosk.publish import publish
+    from domain.errors import ExportError
+    from publisher.publish import publish
 
     export = _copy_export(chain.exports[2], tmp_path / "export")
     _edit(export, "practitioners.ndjson", 100, _same_cert_as_earlier)

@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 from types import FrameType
+from typing import IO, Any, cast
 
 import pytest
 
@@ -24,7 +25,7 @@ class Disk(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, b: object) -> int:
+    def write(self, b: Any) -> int:
         block = bytes(b)
         time.sleep(self.delay)
         if len(self.data) + len(block) > self.room:
@@ -39,10 +40,10 @@ def writers() -> list[threading.Thread]:
 
 def test_every_byte_in_order_even_from_a_reused_buffer() -> None:
     disk, buf = Disk(), bytearray(7)
-    with _Writeback(disk) as sink:
+    with _Writeback(cast(IO[bytes], disk)) as sink:
         for i in range(2000):
             buf[:] = bytes([i % 251]) * 7
-            sink.write(buf)
+            sink.write(bytes(buf))
     assert bytes(disk.data) == b"".join(bytes([i % 251]) * 7 for i in range(2000))
     assert not writers()
 
@@ -50,7 +51,7 @@ def test_every_byte_in_order_even_from_a_reused_buffer() -> None:
 def test_a_full_disk_is_raised_in_the_callers_thread_once() -> None:
     disk, raised = Disk(room=3 << 20), []
     with pytest.raises(OSError) as err:
-        with _Writeback(disk) as sink:
+        with _Writeback(cast(IO[bytes], disk)) as sink:
             for _ in range(64):
                 try:
                     sink.write(b"x" * (1 << 20))
@@ -65,7 +66,7 @@ def test_a_full_disk_is_raised_in_the_callers_thread_once() -> None:
 def test_a_full_disk_behind_another_failure_is_not_lost() -> None:
     disk = Disk(room=1 << 20)
     with pytest.raises(ValueError, match="hash mismatch") as err:
-        with _Writeback(disk) as sink:
+        with _Writeback(cast(IO[bytes], disk)) as sink:
             sink.write(b"x" * (2 << 20))
             time.sleep(0.2)  # the thread meets the full disk
             raise ValueError("hash mismatch")
@@ -76,7 +77,7 @@ def test_a_full_disk_behind_another_failure_is_not_lost() -> None:
 def test_leaving_on_a_failure_discards_what_is_queued() -> None:
     disk = Disk(delay=0.2)
     with pytest.raises(RuntimeError):
-        with _Writeback(disk) as sink:
+        with _Writeback(cast(IO[bytes], disk)) as sink:
             for _ in range(_Writeback.QUEUED + 1):
                 sink.write(b"y" * 10)
             raise RuntimeError("the snapshot does not decompress")
@@ -95,7 +96,7 @@ def test_an_interrupt_while_closing_still_ends_the_thread() -> None:
     old = signal.signal(signal.SIGALRM, interrupt)
     try:
         with pytest.raises(KeyboardInterrupt):
-            with _Writeback(disk) as sink:
+            with _Writeback(cast(IO[bytes], disk)) as sink:
                 for _ in range(_Writeback.QUEUED + 1):
                     sink.write(b"z" * 10)
                 signal.setitimer(signal.ITIMER_REAL, 0.05)

@@ -8,12 +8,15 @@ import os
 import resource
 import shutil
 import signal
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.sync.conftest import (
     Chain,
+    CopyBundle,
     home_state,
     installed,
     replica_rows,
@@ -24,7 +27,7 @@ from tests.sync.conftest import (
 )
 
 
-def _sync(home: Path, source: Path | str):  # type: ignore[no-untyped-def]
+def _sync(home: Path, source: Path | str) -> Any:
     from kiosk.home import Home
     from kiosk.sync import sync
 
@@ -74,7 +77,9 @@ def test_two_publications_behind_chains_two_deltas(
     assert replica_rows(installed(home1)) == replica_rows(installed(fresh_home))
 
 
-def test_a_chain_is_applied_in_one_transaction(chain: Chain, home1: Path, copy_bundle) -> None:  # type: ignore[no-untyped-def]
+def test_a_chain_is_applied_in_one_transaction(
+    chain: Chain, home1: Path, copy_bundle: CopyBundle
+) -> None:
     """The second delta of a chain does not fit: the first one is rolled back with it."""
     import zstandard
 
@@ -89,7 +94,7 @@ def test_a_chain_is_applied_in_one_transaction(chain: Chain, home1: Path, copy_b
     )
     resign(bundle, chain.publisher)
     before = home_state(home1)
-    from kiosk.errors import BundleIntegrityError
+    from domain.errors import BundleIntegrityError
 
     with pytest.raises(BundleIntegrityError, match="delta does not fit"):
         _sync(home1, bundle)
@@ -106,17 +111,18 @@ def test_bundle_rollback_is_refused(chain: Chain, home1: Path) -> None:
     assert home_state(home1) == before
 
 
-def _trust_doc(chain: Chain) -> dict:  # type: ignore[type-arg]
-    return json.loads(chain.trust.read_bytes())
+def _trust_doc(chain: Chain) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(chain.trust.read_bytes())
+    return doc
 
 
-def _root(chain: Chain):  # type: ignore[no-untyped-def]
-    from kiosk.keys import read_private
+def _root(chain: Chain) -> Any:
+    from wire.keys import read_private
 
     return read_private(chain.demo / "keys" / "root.pem")
 
 
-def test_trust_list_rollback_is_refused(chain: Chain, home1: Path, copy_bundle) -> None:  # type: ignore[no-untyped-def]
+def test_trust_list_rollback_is_refused(chain: Chain, home1: Path, copy_bundle: CopyBundle) -> None:
     newer = copy_bundle(chain.bundles[1])
     doc = _trust_doc(chain)
     doc["sequence"] = 2
@@ -163,7 +169,7 @@ def _wrong_key_sig(b: Path, chain: Chain) -> None:
     sig = json.loads((b / "manifest.json.sig").read_bytes())
     import base64
 
-    from kiosk.keys import sign
+    from wire.keys import sign
 
     sig["sig"] = base64.b64encode(sign(generate(), (b / "manifest.json").read_bytes())).decode()
     (b / "manifest.json.sig").write_text(json.dumps(sig))
@@ -230,7 +236,7 @@ def _publisher_revoked(b: Path, chain: Chain) -> None:
 
 # (bundle, how to spoil it, words the message must contain). "snap" is chain.snap2 (no delta, so the
 # home at sequence 1 must take the snapshot); "delta" is chain.bundles[2].
-BAD = {
+BAD: dict[str, tuple[str, Callable[[Path, Chain], object], str]] = {
     "snapshot corrupt": ("snap", lambda b, c: _flip(_snapshot(b)), "SHA-256 mismatch"),
     "snapshot truncated": ("snap", lambda b, c: _truncate(_snapshot(b)), "the manifest says"),
     "snapshot missing": ("snap", lambda b, c: _snapshot(b).unlink(), "missing"),
@@ -271,8 +277,8 @@ BAD = {
 
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_bundle_is_refused_and_changes_nothing(
-    case: str, chain: Chain, home1: Path, copy_bundle
-) -> None:  # type: ignore[no-untyped-def]
+    case: str, chain: Chain, home1: Path, copy_bundle: CopyBundle
+) -> None:
     which, spoil, words = BAD[case]
     bundle = copy_bundle(
         {"snap": chain.snap2, "delta": chain.bundles[2], "delta3": chain.bundles[3]}[which]
@@ -297,7 +303,7 @@ def test_missing_source_folder_is_refused(home1: Path, tmp_path: Path) -> None:
     assert home_state(home1) == before
 
 
-def _limit_file_size(limit: int):  # type: ignore[no-untyped-def]
+def _limit_file_size(limit: int) -> Callable[[], None]:
     def pre() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
@@ -350,8 +356,8 @@ def test_full_disk_is_refused_and_changes_nothing(limit: int, chain: Chain, home
 
 
 def test_a_trust_list_install_cut_short_leaves_the_old_list(
-    chain: Chain, home1: Path, copy_bundle
-) -> None:  # type: ignore[no-untyped-def]
+    chain: Chain, home1: Path, copy_bundle: CopyBundle
+) -> None:
     """install_trust writes the readable copies, then replaces installed.json (list and
     signature together) by one rename: a crash before that rename leaves the old list whole
     and verifying; the next sync installs the new one."""
@@ -372,15 +378,15 @@ def test_a_trust_list_install_cut_short_leaves_the_old_list(
     assert (result.to_sequence, result.trust_sequence) == (2, 2)
     held = Home(home1).trust_list()
     assert held is not None and held.sequence == 2
-    from kiosk.errors import RollbackError
+    from domain.errors import RollbackError
 
     with pytest.raises(RollbackError, match="trust list rollback refused"):
         _sync(home1, chain.bundles[1])
 
 
 def test_a_crash_between_replica_and_trust_list_is_completed_by_the_next_sync(
-    chain: Chain, home1: Path, copy_bundle
-) -> None:  # type: ignore[no-untyped-def]
+    chain: Chain, home1: Path, copy_bundle: CopyBundle
+) -> None:
     """sync switches the replica first and installs the new trust list last: a kill -9 between
     the two leaves the new replica with the old list. That home must still verify with the old
     list, and the next sync of the same bundle must install the new one."""
@@ -414,18 +420,19 @@ def _record_order(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
     matched the manifest, the opening of the installed replica for deltas, and every switch
     of CURRENT to a new replica."""
     from db import store
-    from kiosk import bundle, fetch, sync
+    from kiosk import fetch, sync
+    from wire import bundle
 
     events: list[tuple[str, ...]] = []
     real_check = fetch.check_ref
 
-    def check_ref(ref, size, sha256):  # type: ignore[no-untyped-def]
+    def check_ref(ref: Any, size: int, sha256: str | None) -> None:
         real_check(ref, size, sha256)  # a mismatch raises: nothing is recorded
         if sha256 is not None:
             events.append(("checked", ref.name))
 
-    def recorded(name: str, real):  # type: ignore[no-untyped-def]
-        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def recorded(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
             events.append((name,))
             return real(*args, **kwargs)
 

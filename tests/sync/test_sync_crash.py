@@ -14,13 +14,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
 from tests.sync.conftest import ROOT, Chain, installed, replica_rows, sequence_of
 
 
-def _sync(home: Path, source: Path | str):  # type: ignore[no-untyped-def]
+def _sync(home: Path, source: Path | str) -> Any:
     from kiosk.home import Home
     from kiosk.sync import sync
 
@@ -43,7 +44,7 @@ class Big:
 def big(chain: Chain, tmp_path_factory: pytest.TempPathFactory) -> Big:
     """12,000 practitioners (a tenth with photos) at sequence 5, and 4,000 changes to sequence 6."""
     from kiosk.home import init
-    from kiosk.publish import publish
+    from publisher.publish import publish
     from seed.mutate import next_export
     from seed.registry import generate
 
@@ -98,7 +99,7 @@ def _kill(proc: subprocess.Popen[bytes], home: Path, when: tuple[str, object]) -
                 return False
             time.sleep(0.0002)
     elif kind == "glob":
-        pattern, extra = arg  # type: ignore[misc]
+        pattern, extra = cast(tuple[str, float], arg)
         while not list(home.glob(pattern)):
             if proc.poll() is not None:
                 return False

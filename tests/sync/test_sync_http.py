@@ -8,13 +8,21 @@ import http.server
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.sync.conftest import Chain, home_state, installed, replica_rows, run_main, sequence_of
+from tests.sync.conftest import (
+    Chain,
+    CopyBundle,
+    home_state,
+    installed,
+    replica_rows,
+    run_main,
+    sequence_of,
+)
 
 PORTAL = b"<!DOCTYPE html><html><head><title>Wi-Fi login</title></head><body>Log in</body></html>"
 
@@ -126,8 +134,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+Serve = Callable[..., "BundleServer"]
+
+
 @pytest.fixture
-def serve() -> Iterator:  # type: ignore[type-arg]
+def serve() -> Iterator[Serve]:
     servers: list[BundleServer] = []
 
     def start(root: Path, tls: Any = None) -> BundleServer:
@@ -145,14 +156,16 @@ def serve() -> Iterator:  # type: ignore[type-arg]
         srv.server_close()
 
 
-def _sync(home: Path, source):  # type: ignore[no-untyped-def]
+def _sync(home: Path, source: Any) -> Any:
     from kiosk.home import Home
     from kiosk.sync import sync
 
     return sync(Home(home), source)
 
 
-def test_delta_and_snapshot_over_http(chain: Chain, home1: Path, fresh_home: Path, serve) -> None:  # type: ignore[no-untyped-def]
+def test_delta_and_snapshot_over_http(
+    chain: Chain, home1: Path, fresh_home: Path, serve: Serve
+) -> None:
     srv = serve(chain.bundles[3])
     proc = run_main("--home", str(home1), "sync", srv.url)
     assert proc.returncode == 0, proc.stderr
@@ -173,8 +186,10 @@ def test_delta_and_snapshot_over_http(chain: Chain, home1: Path, fresh_home: Pat
     }
 
 
-def test_interrupted_snapshot_download_resumes_with_range(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
-    from kiosk.errors import SourceUnavailableError
+def test_interrupted_snapshot_download_resumes_with_range(
+    chain: Chain, home1: Path, serve: Serve
+) -> None:
+    from domain.errors import SourceUnavailableError
 
     srv = serve(chain.snap2)
     snap = next(chain.snap2.glob("snapshot-*")).name
@@ -194,7 +209,9 @@ def test_interrupted_snapshot_download_resumes_with_range(chain: Chain, home1: P
     assert not list((home1 / "staging").iterdir())
 
 
-def test_a_spoilt_partial_download_is_fetched_again_whole(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
+def test_a_spoilt_partial_download_is_fetched_again_whole(
+    chain: Chain, home1: Path, serve: Serve
+) -> None:
     """A partial file whose bytes are wrong (power cut before the data reached the disk)."""
     srv = serve(chain.snap2)
     snap = next(chain.snap2.glob("snapshot-*")).name
@@ -223,7 +240,7 @@ def test_unreachable_url_is_refused(home1: Path) -> None:
 
 
 def test_stalled_server_times_out(home1: Path) -> None:
-    from kiosk.errors import SourceUnavailableError
+    from domain.errors import SourceUnavailableError
     from kiosk.fetch import HttpSource
 
     with socket.socket() as s:  # accepts connections (the kernel does), never answers
@@ -237,8 +254,8 @@ def test_stalled_server_times_out(home1: Path) -> None:
         assert home_state(home1) == before
 
 
-def test_server_stalling_mid_download_times_out(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
-    from kiosk.errors import SourceUnavailableError
+def test_server_stalling_mid_download_times_out(chain: Chain, home1: Path, serve: Serve) -> None:
+    from domain.errors import SourceUnavailableError
     from kiosk.fetch import HttpSource
 
     srv = serve(chain.snap2)
@@ -256,13 +273,13 @@ def test_server_stalling_mid_download_times_out(chain: Chain, home1: Path, serve
 
 
 @pytest.mark.parametrize("where", ["manifest.json", "*"])
-def test_captive_portal_is_refused(where: str, chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
+def test_captive_portal_is_refused(where: str, chain: Chain, home1: Path, serve: Serve) -> None:
     srv = serve(chain.bundles[2])
     srv.portal.add(where)
     _refused(home1, srv.url, "web page")
 
 
-def test_half_written_download_is_refused(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
+def test_half_written_download_is_refused(chain: Chain, home1: Path, serve: Serve) -> None:
     """The connection drops half-way every time: the CLI refuses and says it can resume."""
     srv = serve(chain.snap2)
     snap = next(chain.snap2.glob("snapshot-*")).name
@@ -272,7 +289,9 @@ def test_half_written_download_is_refused(chain: Chain, home1: Path, serve) -> N
     assert sequence_of(installed(home1)) == 1
 
 
-def test_missing_file_on_server_is_refused(chain: Chain, home1: Path, serve, copy_bundle) -> None:  # type: ignore[no-untyped-def]
+def test_missing_file_on_server_is_refused(
+    chain: Chain, home1: Path, serve: Serve, copy_bundle: CopyBundle
+) -> None:
     bundle = copy_bundle(chain.bundles[2])
     next(bundle.glob("delta-*")).unlink()
     srv = serve(bundle)
@@ -281,8 +300,8 @@ def test_missing_file_on_server_is_refused(chain: Chain, home1: Path, serve, cop
 
 @pytest.mark.parametrize("which", ["snapshot", "delta"])
 def test_a_corrupt_file_served_whole_is_refused(
-    which: str, chain: Chain, home1: Path, serve, copy_bundle
-) -> None:  # type: ignore[no-untyped-def]
+    which: str, chain: Chain, home1: Path, serve: Serve, copy_bundle: CopyBundle
+) -> None:
     """A server (or a CDN's cache) that serves a file of the right size with a byte changed:
     the download's own hash check refuses it, the home is unchanged, the good bundle syncs."""
     bundle = copy_bundle(chain.snap2 if which == "snapshot" else chain.bundles[2])
@@ -295,7 +314,7 @@ def test_a_corrupt_file_served_whole_is_refused(
     assert _sync(home1, good.url).to_sequence == 2
 
 
-def test_full_disk_while_downloading_over_http(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
+def test_full_disk_while_downloading_over_http(chain: Chain, home1: Path, serve: Serve) -> None:
     from tests.sync.test_sync import _limit_file_size
 
     srv = serve(chain.snap2)
@@ -308,8 +327,8 @@ def test_full_disk_while_downloading_over_http(chain: Chain, home1: Path, serve)
     assert _sync(home1, srv.url).to_sequence == 2
 
 
-def test_server_ignoring_range_still_completes(chain: Chain, home1: Path, serve) -> None:  # type: ignore[no-untyped-def]
-    from kiosk.errors import SourceUnavailableError
+def test_server_ignoring_range_still_completes(chain: Chain, home1: Path, serve: Serve) -> None:
+    from domain.errors import SourceUnavailableError
 
     srv = serve(chain.snap2)
     snap = next(chain.snap2.glob("snapshot-*")).name
@@ -334,8 +353,8 @@ def _snapshot_db(chain: Chain, home: Path) -> Path:
 
 
 def test_chunked_transfer_and_its_interruption(
-    chain: Chain, home1: Path, fresh_home: Path, serve
-) -> None:  # type: ignore[no-untyped-def]
+    chain: Chain, home1: Path, fresh_home: Path, serve: Serve
+) -> None:
     srv = serve(chain.snap2)
     srv.chunked = True
     snap = next(chain.snap2.glob("snapshot-*")).name
@@ -405,8 +424,8 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
 
 
 def test_https_with_a_trusted_certificate_and_refused_without(
-    chain: Chain, home1: Path, serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    chain: Chain, home1: Path, serve: Serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import ssl
 
     cert, key = _self_signed(tmp_path)

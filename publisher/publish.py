@@ -24,11 +24,12 @@ from typing import IO, Any, cast
 
 import zstandard
 
-from db import build, delta
-from kiosk import bundle, idkey
-from kiosk.errors import ExportError, KeyFileError, TrustListError
-from kiosk.export import read_meta
-from kiosk.keys import kid_bytes, kid_text, read_private, spki_der
+from domain import idkey
+from domain.errors import ExportError, KeyFileError, TrustListError
+from publisher import build, diff
+from publisher.export import read_meta
+from wire import bundle
+from wire.keys import kid_bytes, kid_text, read_private, spki_der
 
 log = logging.getLogger(__name__)
 KEEP_DELTAS = 30
@@ -196,7 +197,7 @@ def _publish(
             cctx = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
             with (work / delta_name).open("wb") as raw, cctx.stream_writer(raw) as zfh:
                 fh = _Counted(zfh)
-                delta.write(delta.diff(prev_db, db_path), header, cast(IO[bytes], fh))
+                diff.write(diff.diff(prev_db, db_path), header, cast(IO[bytes], fh))
             deltas.append(
                 {
                     "from": header["from"],

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kiosk.domain import TrustKey, TrustList
-from kiosk.errors import KeyFileError, TrustListError
-from kiosk.keys import (
+from domain.errors import KeyFileError, TrustListError
+from domain.timeutil import parse_instant
+from domain.types import TrustKey, TrustList
+from wire.keys import (
     PublicKey,
     alg_name,
     kid_bytes,
@@ -26,7 +27,6 @@ from kiosk.keys import (
     spki_der,
     verify,
 )
-from kiosk.timeutil import parse_instant
 
 ROLES = ("issuer", "publisher")
 ALGS = ("Ed25519", "ES256")
@@ -105,7 +105,7 @@ def parse(data: bytes, sig_text: str | bytes, roots: Iterable[PublicKey]) -> Tru
 
 def is_revoked(key: TrustKey) -> bool:
     """A key with any revocation time is revoked for everything it signed (trust-list.md)."""
-    return key.revoked_at is not None
+    return key.revoked
 
 
 def usable_at(key: TrustKey, at: dt.datetime) -> bool:

@@ -2,7 +2,7 @@
 JSON lines and the photo files took one core for as long as SQLite's inserts took another,
 and a thread cannot overlap them (the checks hold the GIL).
 
-    for line, row, photo in readahead(kiosk.export.practitioners, path, export, id_key):
+    for line, row, photo in readahead(publisher.export.practitioners, path, export, id_key):
         ...
 
 The file is cut into parts of about a megabyte; worker w reads parts w, w + n, w + 2n, … and
@@ -25,8 +25,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import ExportError
-from kiosk.export import count_lines, line_parts
+from domain.errors import ExportError
+from publisher.export import count_lines, line_parts
 
 PART_BYTES = 1 << 20
 WORKERS = 2

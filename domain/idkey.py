@@ -15,7 +15,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from kiosk.errors import KeyFileError
+from domain.errors import KeyFileError
 
 SIZE = 32
 _CHECK_LABEL = b"yanzhao/id-index-key/check/1"

@@ -122,6 +122,12 @@ class QueryError(BadInputError):
     title = "查询有误 Bad query"
 
 
+class SettingsError(BadInputError):
+    """A setting that does not fit, or settings that cannot be saved."""
+
+    title = "设置有误 Invalid setting"
+
+
 class KeyFileError(BadInputError):
     """A key file that cannot be read as the PEM the spec requires."""
 

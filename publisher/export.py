@@ -19,9 +19,9 @@ from typing import IO, Any, TypeGuard
 
 import orjson
 
-from kiosk import idnum
-from kiosk.errors import ExportError
-from kiosk.timeutil import is_date, parse_instant
+from domain import idnum
+from domain.errors import ExportError
+from domain.timeutil import is_date, parse_instant
 
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 _CODE = re.compile(r"[0-9]{6}")

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from kiosk.domain import TrustList
-from kiosk.errors import BundleIntegrityError, BundleSignatureError
-from kiosk.keys import PrivateKey, kid_bytes, kid_text, public_from_spki, sign, spki_der, verify
-from kiosk.timeutil import parse_instant
-from kiosk.trust import usable_at
+from domain.errors import BundleIntegrityError, BundleSignatureError
+from domain.timeutil import parse_instant
+from domain.types import TrustList
+from wire.keys import PrivateKey, kid_bytes, kid_text, public_from_spki, sign, spki_der, verify
+from wire.trust import usable_at
 
 # 2: every compressed file states its unpacked size, which the kiosk enforces while unpacking.
 FORMAT = "yanzhao-bundle/2"

@@ -15,10 +15,10 @@ from typing import Any
 import cbor2
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from kiosk import base45
-from kiosk.claims import ClaimError, licence_from_map, licence_to_map
-from kiosk.domain import Credential
-from kiosk.keys import ALG_EDDSA, ALG_ES256, PrivateKey, kid_bytes, sign, spki_der
+from domain.types import Credential
+from wire import base45
+from wire.claims import ClaimError, licence_from_map, licence_to_map
+from wire.keys import ALG_EDDSA, ALG_ES256, PrivateKey, kid_bytes, sign, spki_der
 
 PREFIX = "YZ1:"
 MAX_TEXT = 8192  # a QR code holds at most 4,296 alphanumeric characters

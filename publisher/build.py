@@ -1,7 +1,7 @@
 """Build a replica database file from a registry export (the publisher's side).
 
-Rows are validated by kiosk.export and bulk-loaded with executemany into tables created from
-db/models.py; secondary indexes are created after the load, which is several times cheaper
+Rows are validated by publisher.export and bulk-loaded with executemany into tables created from
+db/schema.py; secondary indexes are created after the load, which is several times cheaper
 than maintaining them per row. The result is a finished database file that kiosks install by
 a verified file swap: nothing is rebuilt on the kiosk.
 """
@@ -19,18 +19,18 @@ from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from db import models
-from db.readahead import readahead
-from kiosk import export as ex
-from kiosk import idkey
-from kiosk.errors import ExportError
+from db import schema
+from domain import idkey
+from domain.errors import ExportError
+from publisher import export as ex
+from publisher.parallel import readahead
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
 class _Phases:
-    """Logs how long each phase of a build took (INFO on db.build; bench.core keeps them)."""
+    """Logs how long each phase of a build took (INFO on publisher.build; bench.core keeps them)."""
 
     def __init__(self) -> None:
         self._t = time.perf_counter()
@@ -53,8 +53,8 @@ READAHEAD_BYTES = 16 << 20
 # 16 KiB pages, not SQLite's 4 KiB. A delta's cost goes by the pages it changes (each is read,
 # copied to the rollback journal and written back): at 4 KiB a 2-3 KB photo has a page of its
 # own, so deleting one empties its page and SQLite rebalances the neighbours (four pages per
-# photo deleted); at 16 KiB a page holds several photos and a delete changes one. Measured at
-# province scale: the apply 2.5-3.3 s -> 1.9-2.2 s, the file 3.2 -> 2.3 GB (docs/decisions.md).
+# photo deleted); at 16 KiB a page holds several photos and a delete changes one: a faster
+# apply and a smaller file (docs/decisions.md has the figures).
 # Deltas are rows, not pages: they apply to replicas of any page size.
 PAGE_SIZE = 16384
 
@@ -203,7 +203,7 @@ def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-262144")
         conn.execute("BEGIN")
-        models.create_schema(conn, indexes=False)
+        schema.create_schema(conn, indexes=False)
         phase = _Phases()
         _insert(conn, "institution", ex.institutions(export), "institutions.ndjson")
         phase.done("institutions")
@@ -221,8 +221,8 @@ def build(export: Path, out: Path, *, id_key: bytes) -> dict[str, Any]:
         # The sorter behind CREATE INDEX sorts its runs in helper threads (measured on 10.4 M
         # rows, two cores: a third faster); below a few million rows it makes no difference.
         conn.execute(f"PRAGMA threads={min(8, os.cpu_count() or 1)}")
-        for model in models.REPLICA_INDEXED:
-            models.create_indexes(conn, model)
+        for table in schema.REPLICA_INDEXES:
+            schema.create_indexes(conn, table)
         phase.done("indexes")
         values = {
             "sequence": str(meta["sequence"]),

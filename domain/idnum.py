@@ -13,7 +13,7 @@ import hmac
 import operator
 import re
 
-from kiosk.errors import IdNumberError
+from domain.errors import IdNumberError
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"

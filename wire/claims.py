@@ -6,8 +6,8 @@ import re
 import unicodedata
 from typing import Any
 
-from kiosk.domain import Licence, Site
-from kiosk.timeutil import is_date
+from domain.timeutil import is_date
+from domain.types import Licence, Site
 
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 MAX_PHOTO = 600

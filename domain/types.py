@@ -86,6 +86,11 @@ class TrustKey:
     not_after: dt.datetime
     revoked_at: dt.datetime | None
 
+    @property
+    def revoked(self) -> bool:
+        """A key with any revocation time is revoked for everything it signed (trust-list.md)."""
+        return self.revoked_at is not None
+
 
 @dataclass(frozen=True, slots=True)
 class TrustList:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from kiosk.errors import (
+from domain.errors import (
     HomeError,
     IdNumberError,
     KioskError,
@@ -19,7 +19,7 @@ from kiosk.errors import (
     QueryError,
     ReplicaError,
 )
-from kiosk.query import NAME_RESULTS, name_query
+from kiosk.query import name_query
 
 EXIT_OK, EXIT_WARNING, EXIT_INVALID, EXIT_UNCHECKED, EXIT_USAGE = 0, 1, 2, 3, 64
 VERDICT_EXIT = {"valid": EXIT_OK, "warning": EXIT_WARNING, "invalid": EXIT_INVALID}
@@ -79,7 +79,7 @@ def enrol(home_opt: str | None, id_key: str, io: Io) -> int:
 
 def publish(registry: str, trust_list: str, key: str, id_key: str, out_dir: str, io: Io) -> int:
     """publish --registry … --trust-list … --publisher-key … --id-key … --out …"""
-    from kiosk.publish import publish as do_publish
+    from publisher.publish import publish as do_publish
 
     pub = do_publish(
         Path(registry), Path(trust_list), Path(key), Path(out_dir), id_key_path=Path(id_key)
@@ -93,18 +93,16 @@ def publish(registry: str, trust_list: str, key: str, id_key: str, out_dir: str,
 
 def sync(home_opt: str | None, source: str, io: Io) -> int:
     """sync SOURCE, with a progress bar on a terminal."""
-    from kiosk.sync import sync as do_sync
 
-    home = _home(home_opt)
+    from kiosk.service import KioskService
+
+    service = KioskService(_home(home_opt))  # a damaged replica is what a sync repairs
     progress = _progress_bar(io)
     try:
-        result = do_sync(home, source, progress=progress.update if progress else None)
+        result = service.sync(source, progress=progress.update if progress else None)
     finally:
         if progress:
             progress.close()
-    _audit(
-        home, "sync", subject=source, outcome="ok", detail=f"{result.method} {result.to_sequence}"
-    )
     if not result.changed:
         io.say(f"已是最新 already up to date (sequence {result.to_sequence})")
     else:
@@ -143,19 +141,6 @@ def _progress_bar(io: Io) -> _Bar | None:
     return _Bar(io) if io.err.isatty() else None
 
 
-def _audit(home: Any, action: str, **fields: str) -> None:
-    from db.local import audit, open_local
-
-    try:
-        conn = open_local(home.local_db)
-        try:
-            audit(conn, action, **fields)
-        finally:
-            conn.close()
-    except (KioskError, OSError):
-        pass  # the audit must not stop a verification; the TUI shows its health
-
-
 def verify(
     home_opt: str | None,
     payload: str | None,
@@ -166,42 +151,41 @@ def verify(
     as_json: bool,
     io: Io,
 ) -> int:
-    """verify (--payload | --image) …"""
-    from kiosk import idnum, present
-    from kiosk.timeutil import parse_cli_time, utcnow
-    from kiosk.verify import Context, verify_payload
+    """verify (--payload | --image) …, through the same service as the TUI."""
+    from domain import idnum
+    from domain.timeutil import parse_cli_time
+    from kiosk import present
 
     try:
-        when = parse_cli_time(at) if at else utcnow()
+        when = parse_cli_time(at) if at else None
     except ValueError:
         io.fail(f"--at: 不是 ISO 8601 时间 (not an ISO 8601 time: {at})")
         return EXIT_USAGE
-    id18 = idnum.normalise(id_number) if id_number else None  # IdNumberError → 64
-    home = _home(home_opt)
+    if id_number:
+        idnum.normalise(id_number)  # IdNumberError → 64, before anything is read
+    service = _service(home_opt)
     if image is not None:
         payload = _payload_from_image(image)
-    trust = home.trust_list()
-    replica = home.replica()
-    config = home.config()
-    import datetime as dt
-
-    ctx = Context(
-        at=when,
-        institution=institution,
-        id_number=id18,
-        max_age=dt.timedelta(days=config.max_replica_age_days),
+    result = service.verify(
+        payload or "", institution=institution, id_number=id_number or None, at=when
     )
-    result = verify_payload(payload or "", ctx, trust, replica)
     doc = present.verification(result)
-    subject = result.credential.licence.no if result.credential else ""
-    _audit(
-        home, "verify", subject=subject, outcome=result.verdict.value, detail=",".join(result.codes)
-    )
     if as_json:
         io.json(doc)
     else:
         _print_verdict(doc, io)
     return VERDICT_EXIT[result.verdict.value]
+
+
+def _service(home_opt: str | None) -> Any:
+    """The kiosk's service over the home; a home whose replica or trust list cannot be read
+    is an error here (exit 3), where the TUI shows it as a banner instead."""
+    from kiosk.service import KioskService
+
+    service = KioskService(_home(home_opt))
+    if service.load_error is not None:
+        raise service.load_error
+    return service
 
 
 def _payload_from_image(image: str) -> str:
@@ -218,7 +202,7 @@ class _Unchecked(KioskError):
 
 
 def _print_verdict(doc: dict[str, Any], io: Io) -> None:
-    from kiosk.domain import Verdict
+    from domain.types import Verdict
     from kiosk.messages import VERDICT_LABELS
 
     zh, en = VERDICT_LABELS[Verdict(doc["verdict"])]
@@ -238,25 +222,21 @@ def lookup(
     as_json: bool,
     io: Io,
 ) -> int:
-    """lookup (--id-number | --cert-no | --name)"""
-    from kiosk import idnum, present
+    """lookup (--id-number | --cert-no | --name), through the same service as the TUI."""
+    from domain import idnum
+    from kiosk import present
 
-    id18 = idnum.normalise(id_number) if id_number is not None else None
-    home = _home(home_opt)
-    replica = home.replica()
-    if replica is None:
-        from kiosk.errors import ReplicaMissingError
-
-        raise ReplicaMissingError("本机没有注册库：请先同步 (no replica installed: run sync first)")
-    if id18 is not None:
-        found = replica.by_id_number(id18)  # NotEnrolledError → 3
-        subject = idnum.mask(id18)
+    if id_number is not None:
+        idnum.normalise(id_number)  # IdNumberError → 64, before anything is read
+    if name is not None:
+        name_query(name)  # QueryError → 64
+    service = _service(home_opt)
+    if id_number is not None:
+        found = service.lookup_id_number(id_number)  # NotEnrolledError → 3
     elif cert_no is not None:
-        found, subject = replica.by_cert_no(cert_no[:64]), cert_no[:64]
+        found = service.lookup_cert_no(cert_no)
     else:
-        query = name_query(name or "")  # BadInputError → 64
-        found, subject = replica.by_name(query, limit=NAME_RESULTS), query
-    _audit(home, "lookup", subject=subject, outcome=str(len(found)))
+        found = service.lookup_name(name or "")
     results = [present.practitioner(p) for p in found]
     if as_json:
         io.json({"results": results})
@@ -272,7 +252,7 @@ def lookup(
 
 def status(home_opt: str | None, as_json: bool, io: Io) -> int:
     """status: replica sequence, build time, age, counts, trust list sequence."""
-    from kiosk.timeutil import utcnow
+    from domain.timeutil import utcnow
 
     home = _home(home_opt)
     replica = home.replica()
@@ -349,7 +329,7 @@ def demo(home_opt: str | None, if_missing: bool, practitioners: int, io: Io) -> 
     """demo: build the demo world into the home (by default ./demo-home)."""
     import os
 
-    from kiosk.launch import DEFAULT_DEMO_HOME
+    from cli.launch import DEFAULT_DEMO_HOME
     from seed.world_state import is_fresh
 
     path = Path(home_opt or os.environ.get("YANZHAO_HOME") or DEFAULT_DEMO_HOME)

@@ -132,7 +132,8 @@ def run_tui(home_opt: str | None, *, demo: bool, kiosk: bool) -> int:
     from cli.launch import prepare
     from kiosk.service import KioskService
     from scanner.feed import CameraFeed
-    from screens.app import CRASH_TEXT, YanzhaoApp
+    from screens.app import YanzhaoApp
+    from screens.crash import CRASH_TEXT
 
     home, is_demo = prepare(home_opt, demo=demo)
     _logging(home.path)

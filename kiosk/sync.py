@@ -390,7 +390,9 @@ def _apply_chain(
             fh = stack.enter_context(
                 zstandard.ZstdDecompressor().stream_reader(stack.enter_context(open_regular(path)))
             )
-            header, records = delta.read(io.BufferedReader(_BoundedReader(fh, ref.file)))
+            header, records = delta.read(
+                io.BufferedReader(_BoundedReader(fh, ref.file), buffer_size=1 << 20)
+            )
             _check_delta_header(header, ref, jurisdiction)
             streams.append((header, records))
         try:

@@ -238,10 +238,13 @@ def _practitioner_row(
     if kind is None:
         raise _Bad("'kind' must be 'physician' or 'nurse'")
     raw_id = r.get("id_number")
-    why = idnum.problem(raw_id) if isinstance(raw_id, str) else "'id_number' is required"
+    if not isinstance(raw_id, str):
+        raise _Bad("'id_number': 'id_number' is required")
+    why = idnum.problem(raw_id)
     if why:
         raise _Bad(f"'id_number': {why}")
-    id18 = idnum.fold(raw_id)  # type: ignore[arg-type]
+    # As idnum.problem saw it: the export's ASCII numbers as they are, anything else folded.
+    id18 = raw_id.upper() if len(raw_id) == 18 and raw_id.isascii() else idnum.fold(raw_id)
     sex = r.get("sex")
     if sex not in ("M", "F"):
         raise _Bad("'sex' must be 'M' or 'F'")

@@ -6,8 +6,6 @@ import dataclasses
 import logging
 from typing import Any, ClassVar
 
-from rich.console import Group, RenderableType
-from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -18,6 +16,7 @@ from kiosk.messages import t
 from kiosk.service import KioskService
 from scanner.wedge import BurstConfig, BurstDetector
 from screens.admin import AdminScreen
+from screens.crash import Crashed
 from screens.inspect import InspectScreen
 from screens.lookup import LookupScreen
 from screens.messages import PayloadScanned
@@ -26,43 +25,6 @@ from screens.scan import ScanScreen
 log = logging.getLogger("yanzhao.tui")
 BURST_MAX_GAP_MS = 400.0
 RECHECK_S = 15.0
-CRASH_TEXT = (
-    "验照遇到意外问题，已停止；详情（身份证号已隐去）记入日志 logs/kiosk.log。\n"
-    "Yanzhao hit an unexpected problem and stopped; the details (ID numbers masked) are in "
-    "logs/kiosk.log."
-)
-
-
-class Crashed(Exception):
-    """Stands in for an unhandled error when Textual prints why the app stopped.
-
-    Textual prints an exception that has `__rich__` as that renderable, so this is all that
-    reaches the terminal: a calm sentence, and outside kiosk mode the stack without local
-    variables or exception messages (either can hold an ID number). The log has the rest.
-    """
-
-    def __init__(self, error: BaseException, *, kiosk: bool) -> None:
-        super().__init__(CRASH_TEXT)
-        self.__cause__ = error
-        self.kiosk = kiosk
-
-    def __rich__(self) -> RenderableType:
-        if self.kiosk or self.__cause__ is None:
-            return Text(CRASH_TEXT)
-        return Group(Text(CRASH_TEXT), _bare_traceback(self.__cause__))
-
-
-def _bare_traceback(error: BaseException) -> RenderableType:
-    """The stack of `error` (and its causes) without locals, messages or notes."""
-    from rich.traceback import Traceback
-
-    trace = Traceback.extract(type(error), error, error.__traceback__, show_locals=False)
-    stacks = list(trace.stacks)
-    while stacks:
-        stack = stacks.pop()
-        stack.exc_value, stack.notes, stack.syntax_error = "", [], None
-        stacks.extend(s for group in stack.exceptions for s in group.stacks)
-    return Traceback(trace, show_locals=False)
 
 
 class YanzhaoApp(App[int]):

@@ -19,7 +19,8 @@ import main
 from domain import idnum
 from domain.idnum import check_char
 from domain.types import Verification
-from screens.app import CRASH_TEXT, Crashed, YanzhaoApp
+from screens.app import YanzhaoApp
+from screens.crash import CRASH_TEXT, Crashed
 from screens.messages import PayloadScanned
 from screens.scan import ScanScreen
 from screens.verdict_card import CardData, VerdictCard

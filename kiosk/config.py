@@ -15,6 +15,9 @@ class Config:
 
     max_replica_age_days: int = 7
     """REPLICA_STALE when the registry export is older than this."""
+    replica_hard_limit_days: int = 30
+    """REPLICA_EXPIRED (invalid: fail closed) when the export is older than this. Not on the
+    settings form: only an admin may change it (credential-qr.md)."""
     card_timeout_s: int = 20
     """Seconds before the verdict card clears itself (privacy for the next person)."""
     camera: str = "0"
@@ -56,14 +59,24 @@ def save(path: Path, config: Config) -> None:
     tmp.replace(path)
 
 
+# What the kiosk itself may change (the settings form, the language key, the last sync
+# source). The rest, the hard replica age limit among them, is an admin's, in config.json.
+KIOSK_SETTINGS = frozenset(
+    {"max_replica_age_days", "card_timeout_s", "camera", "decoder_order", "language", "sync_source"}
+)
+
+
 def parse(values: dict[str, str], base: Config) -> Config:
     """Turn settings typed as text into a Config.
 
     Raises:
-        ValueError: a value that does not fit its setting, with a sentence that says why.
+        ValueError: a value that does not fit its setting, or a setting the kiosk may not
+            change, with a sentence that says why.
     """
     changes: dict[str, object] = {}
     for name, text in values.items():
+        if name not in KIOSK_SETTINGS:
+            raise ValueError(f"{name}: 此项不能在本机修改 (this setting cannot be changed here)")
         default = getattr(base, name)
         text = text.strip()
         if isinstance(default, int):

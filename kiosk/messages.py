@@ -100,6 +100,11 @@ REASONS: dict[str, tuple[Verdict, str, str]] = {
         "执业范围不在本机构诊疗科目之内",
         "No practice scope falls within this institution's subjects.",
     ),
+    "REPLICA_EXPIRED": (
+        INV,
+        "本机注册库已 {days} 天未更新，超过上限：无法确认执业状态，请先同步",
+        "The replica is {days} days old, past its limit: no status can be vouched for. Sync first.",
+    ),
     "REPLICA_STALE": (
         WARN,
         "本机注册库已有 {days} 天未更新，请尽快同步",

@@ -73,7 +73,9 @@ def verification(v: Verification) -> dict[str, Any]:
         registry["main_institution"] = institution(v.main_institution)
     return {
         "verdict": v.verdict.value,
-        "reasons": [{"code": r.code, "message": r.message} for r in v.reasons],
+        "reasons": [
+            {"code": r.code, "class": r.verdict.value, "message": r.message} for r in v.reasons
+        ],
         "credential": credential(v.credential),
         "registry": registry,
         "key": key(v.key),

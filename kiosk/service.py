@@ -18,7 +18,7 @@ from domain import idnum
 from domain.errors import BadInputError, KioskError, ReplicaMissingError, SettingsError
 from domain.timeutil import utcnow
 from domain.types import Institution, Practitioner, ReplicaInfo, TrustList, Verification
-from kiosk.config import Config
+from kiosk.config import KIOSK_SETTINGS, Config
 from kiosk.config import parse as parse_settings
 from kiosk.config import save as save_config
 from kiosk.home import Home
@@ -122,6 +122,7 @@ class KioskService:
             institution=institution,
             id_number=id18,
             max_age=dt.timedelta(days=self.config.max_replica_age_days),
+            hard_limit=dt.timedelta(days=self.config.replica_hard_limit_days),
             lang=self.config.language,
         )
         with self._lock:
@@ -233,6 +234,8 @@ class KioskService:
         """
         try:
             config = parse_settings(values or {}, self.config)
+            if not set(changes) <= KIOSK_SETTINGS:
+                raise ValueError("此项不能在本机修改 (this setting cannot be changed here)")
             config = dataclasses.replace(config, **changes)
         except (ValueError, TypeError) as err:
             raise SettingsError(str(err)) from None

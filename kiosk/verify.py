@@ -33,6 +33,7 @@ from wire.trust import is_revoked
 
 SKEW = dt.timedelta(minutes=5)
 DEFAULT_MAX_AGE = dt.timedelta(days=7)
+DEFAULT_HARD_LIMIT = dt.timedelta(days=30)
 
 
 class RegistryView(Protocol):
@@ -55,7 +56,11 @@ class Context:
     institution: str | None = None  # reg_no of the inspected institution
     id_number: str | None = None  # already normalised
     max_age: dt.timedelta = DEFAULT_MAX_AGE
+    hard_limit: dt.timedelta = DEFAULT_HARD_LIMIT  # REPLICA_EXPIRED past this: fail closed
     lang: str = "zh"
+
+
+_CLASS_ORDER = {Verdict.INVALID: 0, Verdict.WARNING: 1, Verdict.VALID: 2}
 
 
 class _Reasons:
@@ -68,6 +73,11 @@ class _Reasons:
             self.items.append(
                 Reason(code, reason_class(code), reason_text(code, self.lang, **params))
             )
+
+    def ordered(self) -> tuple[Reason, ...]:
+        """The reasons in the order credential-qr.md gives: invalid, warning, then info, so
+        that the deciding reason comes first (the check order within a class is kept)."""
+        return tuple(sorted(self.items, key=lambda r: _CLASS_ORDER[r.verdict]))
 
     def verdict(self) -> Verdict:
         kinds = {r.verdict for r in self.items}
@@ -142,8 +152,11 @@ def _check_registry(
         out.add("NO_REPLICA")
         record_until = None
     else:
-        if ctx.at - info.exported_at > ctx.max_age:
-            out.add("REPLICA_STALE", days=(ctx.at - info.exported_at).days)
+        age = ctx.at - info.exported_at
+        if age > ctx.hard_limit:
+            out.add("REPLICA_EXPIRED", days=age.days)  # replaces REPLICA_STALE
+        elif age > ctx.max_age:
+            out.add("REPLICA_STALE", days=age.days)
         if ctx.at < info.exported_at - SKEW:
             out.add("CLOCK_SUSPECT")
         if lic.type == "I":
@@ -180,7 +193,7 @@ def _check_registry(
         _check_id(ctx.id_number, person, replica, out)
     if ctx.institution and lic.type != "I":
         _check_here(cred, ctx, person, inspected, today, out)
-    return Verification(out.verdict(), tuple(out.items), cred, key, person, inst, main, inspected)
+    return Verification(out.verdict(), out.ordered(), cred, key, person, inst, main, inspected)
 
 
 def _compare(v: int, name: str, rv: int, rname: str, out: _Reasons) -> None:

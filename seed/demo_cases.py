@@ -251,6 +251,12 @@ def build_cases(
             {"home": "demo/no-replica-home"},
         ),
         (
+            "本机库过期超限 REPLICA_EXPIRED",
+            "invalid",
+            issue(lic(d[0]), henan, iss="410000", iat=ts - 3600),
+            {"at": (exported_at + dt.timedelta(days=40)).isoformat()},
+        ),
+        (
             "本机时钟偏早 CLOCK_SUSPECT",
             "warning",
             issue(lic(d[0]), henan, iss="410000", iat=ts - 3 * day),

@@ -463,3 +463,14 @@ def test_init_pins_several_roots(tmp_path: Path, demo_world: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert len(list((tmp_path / "h" / "roots").glob("*.pem"))) == 2
+
+
+def test_every_reason_carries_its_class(demo_world: Path, demo_cases: list[dict[str, Any]]) -> None:
+    """cli.md: each reason is {"code", "class", "message"}, class invalid, warning or info."""
+    from kiosk.messages import reason_class
+
+    for code in ("FILED", "SUPERSEDED"):
+        case = next(c for c in demo_cases if c["codes"] == [code])
+        doc = json.loads(run(*_args(case, demo_world)).stdout)
+        assert [set(r) for r in doc["reasons"]] == [{"code", "class", "message"}]
+        assert doc["reasons"][0]["class"] == reason_class(code).value

@@ -68,3 +68,25 @@ def test_a_failure_at_start_is_kept_and_retried(demo_world: Path, tmp_path: Path
         (home / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8").readline()
     )
     assert [p.cert_no for p in service.lookup(rec["id_number"])] == [rec["cert_no"]]
+
+
+def test_a_long_stale_limit_cannot_make_an_old_replica_vouch(demo_copy: Path) -> None:
+    """Fail closed: whatever the counter's settings say, a replica past the hard limit gives
+    REPLICA_EXPIRED (invalid); the limit is not one of the settings the form can change."""
+    import datetime as dt
+
+    from domain.errors import SettingsError
+    from domain.types import Verdict
+
+    cases = (demo_copy / "demo" / "credentials.ndjson").read_text("utf-8").splitlines()
+    valid = json.loads(cases[0])
+    service = KioskService(Home(demo_copy))
+    service.update_settings({"max_replica_age_days": "36500"})
+    info = service.replica.info() if service.replica else None
+    assert info is not None
+    old = service.verify(valid["payload"], at=info.exported_at + dt.timedelta(days=176))
+    assert (old.verdict, old.codes) == (Verdict.INVALID, ("REPLICA_EXPIRED",))
+    fresh = service.verify(valid["payload"], at=info.exported_at + dt.timedelta(days=20))
+    assert fresh.verdict is Verdict.VALID
+    with pytest.raises(SettingsError):
+        service.update_settings({"replica_hard_limit_days": "36500"})

@@ -43,6 +43,7 @@ EXPECTED_CODES: dict[str, list[str]] = {
     "本机库较旧 REPLICA_BEHIND (newer version)": ["REPLICA_BEHIND"],
     "新注册，本机库未收录 REPLICA_BEHIND (new registration)": ["REPLICA_BEHIND"],
     "新注册，无法离线核对身份证号 ID_UNCHECKED": ["REPLICA_BEHIND", "ID_UNCHECKED"],
+    "本机库过期超限 REPLICA_EXPIRED": ["REPLICA_EXPIRED"],
     "主要执业机构停业 INSTITUTION_INVALID": ["INSTITUTION_INVALID"],
     "执业范围不在诊疗科目内 SCOPE_OUTSIDE_SUBJECTS": ["SCOPE_OUTSIDE_SUBJECTS"],
     "本机库过期 REPLICA_STALE": ["REPLICA_STALE"],
@@ -424,3 +425,20 @@ def test_an_ended_multi_site_filing_no_longer_lets_one_practise_there(
         case["context"]["institution"],
     )
     assert "NOT_REGISTERED_HERE" in _verify(demo_copy, case["payload"], case["context"]).codes
+
+
+def test_reasons_come_invalid_first_whatever_the_check_order(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    """credential-qr.md: reasons are listed invalid, then warning, so the deciding one leads.
+    A stale replica is noticed before the registration check, yet NOT_REGISTERED_HERE leads."""
+    valid = demo_cases[0]
+    elsewhere = next(
+        c["context"]["institution"]
+        for c in demo_cases
+        if c["codes"] == ["NOT_REGISTERED_HERE"] and "institution" in c.get("context", {})
+    )
+    at = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).isoformat()
+    result = _verify(demo_world, valid["payload"], {"at": at, "institution": elsewhere})
+    assert result.codes == ("NOT_REGISTERED_HERE", "REPLICA_STALE")
+    assert [r.verdict for r in result.reasons] == [Verdict.INVALID, Verdict.WARNING]

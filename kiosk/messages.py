@@ -100,6 +100,21 @@ REASONS: dict[str, tuple[Verdict, str, str]] = {
         "执业范围不在本机构诊疗科目之内",
         "No practice scope falls within this institution's subjects.",
     ),
+    "ISSUER_OUT_OF_JURISDICTION": (
+        INV,
+        "签发机关无权为该人员签发：注册库记录的审批机关不在其辖区内",
+        "The issuer may not vouch for this record: its approving authority is outside the key's jurisdiction.",
+    ),
+    "INSPECTED_INSTITUTION_INVALID": (
+        INV,
+        "被检查机构的执业许可证已注销、停业或过期：任何人不得在此执业",
+        "The inspected institution's licence is cancelled, suspended or expired: nobody may practise there.",
+    ),
+    "INSTITUTION_UNKNOWN": (
+        WARN,
+        "注册库中没有该医疗机构的记录",
+        "The replica holds no record of the institution.",
+    ),
     "REPLICA_EXPIRED": (
         INV,
         "本机注册库已 {days} 天未更新，超过上限：无法确认执业状态，请先同步",

@@ -170,17 +170,23 @@ def _check_registry(
             out.add("NOT_IN_REGISTRY" if issued < info.exported_at else "REPLICA_BEHIND")
             record_until = None
         else:
+            if key is not None and not covers(key.authority, record.authority):
+                out.add("ISSUER_OUT_OF_JURISDICTION")  # a city's key vouching for another's
             _compare(lic.version, lic.name, record.version, record.name, out)
             _status(record.status, out)
             record_until = record.valid_until
         if person is not None:
             main = replica.institution(person.institution)
-            if main is not None and (
-                main.status in ("suspended", "cancelled") or main.valid_until < today
-            ):
+            if main is None:
+                out.add("INSTITUTION_UNKNOWN")
+            elif not in_force(main, today):
                 out.add("INSTITUTION_INVALID")
         if ctx.institution and lic.type != "I":
             inspected = replica.institution(ctx.institution)
+            if inspected is None:
+                out.add("INSTITUTION_UNKNOWN")
+            elif not in_force(inspected, today):
+                out.add("INSPECTED_INSTITUTION_INVALID")  # nobody may practise there
 
     until = (
         record_until
@@ -194,6 +200,21 @@ def _check_registry(
     if ctx.institution and lic.type != "I":
         _check_here(cred, ctx, person, inspected, today, out)
     return Verification(out.verdict(), out.ordered(), cred, key, person, inst, main, inspected)
+
+
+def covers(authority: str, division: str) -> bool:
+    """Whether a key of `authority` may vouch for a record approved by `division`: the codes
+    that begin with the authority's code less its trailing "00" pairs (credential-qr.md:
+    410000 covers 41…., 411300 covers 4113.., 411302 only itself, 000000 everything)."""
+    prefix = authority
+    while prefix.endswith("00"):
+        prefix = prefix[:-2]
+    return division.startswith(prefix)
+
+
+def in_force(inst: Institution, today: str) -> bool:
+    """An institution's licence is in force: neither suspended nor cancelled, nor past its end."""
+    return inst.status not in ("suspended", "cancelled") and inst.valid_until >= today
 
 
 def _compare(v: int, name: str, rv: int, rname: str, out: _Reasons) -> None:

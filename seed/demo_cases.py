@@ -63,6 +63,11 @@ class Cast:
             if r["kind"] == "physician" and r.get("category") == "临床" and ok(r)
         ]
         nurses = [r for r in tables["practitioners"] if r["kind"] == "nurse" and ok(r)]
+        # The second doctor is one the Nanyang key may vouch for (approved within 4113..).
+        nanyang = next((r for r in doctors if r["authority"].startswith("4113")), None)
+        if nanyang is not None:
+            doctors.remove(nanyang)
+            doctors.insert(1, nanyang)
         used = {r["institution"] for r in doctors[:12] + nurses[:3]}
         clinics = [insts[k] for k in sorted(healthy - used)]
         if len(doctors) < 12 or len(nurses) < 3 or len(clinics) < 4:
@@ -225,6 +230,29 @@ def build_cases(
             "warning",
             issue(lic(newcomer), henan, iss="410000", iat=ts - 60),
             {"id_number": newcomer["id_number"]},
+        ),
+        (
+            "外地签发机关 ISSUER_OUT_OF_JURISDICTION (a Nanyang key vouching for a 温县 physician)",
+            "invalid",
+            issue(
+                lic(d[0], name=d[0]["name"][0] + "假名", version=d[0]["version"] + 1),
+                nanyang,
+                iss="411300",
+                iat=ts - 60,
+            ),
+            {},
+        ),
+        (
+            "被检查机构停业 INSPECTED_INSTITUTION_INVALID",
+            "invalid",
+            issue(lic(d[5]), henan, iss="410000", iat=ts - 3600),
+            {"institution": c[1]["reg_no"]},
+        ),
+        (
+            "被检查机构不在注册库 INSTITUTION_UNKNOWN",
+            "invalid",
+            issue(lic(d[0]), henan, iss="410000", iat=ts - 3600),
+            {"institution": "410ZZZZZZ999999999Z9999"},
         ),
         (
             "主要执业机构停业 INSTITUTION_INVALID",

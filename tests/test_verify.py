@@ -44,6 +44,16 @@ EXPECTED_CODES: dict[str, list[str]] = {
     "新注册，本机库未收录 REPLICA_BEHIND (new registration)": ["REPLICA_BEHIND"],
     "新注册，无法离线核对身份证号 ID_UNCHECKED": ["REPLICA_BEHIND", "ID_UNCHECKED"],
     "本机库过期超限 REPLICA_EXPIRED": ["REPLICA_EXPIRED"],
+    "外地签发机关 ISSUER_OUT_OF_JURISDICTION (a Nanyang key vouching for a 温县 physician)": [
+        "ISSUER_OUT_OF_JURISDICTION",
+        "REPLICA_BEHIND",
+    ],
+    "被检查机构停业 INSPECTED_INSTITUTION_INVALID": [
+        "INSPECTED_INSTITUTION_INVALID",
+        "INSTITUTION_INVALID",
+        "SCOPE_OUTSIDE_SUBJECTS",
+    ],
+    "被检查机构不在注册库 INSTITUTION_UNKNOWN": ["NOT_REGISTERED_HERE", "INSTITUTION_UNKNOWN"],
     "主要执业机构停业 INSTITUTION_INVALID": ["INSTITUTION_INVALID"],
     "执业范围不在诊疗科目内 SCOPE_OUTSIDE_SUBJECTS": ["SCOPE_OUTSIDE_SUBJECTS"],
     "本机库过期 REPLICA_STALE": ["REPLICA_STALE"],
@@ -442,3 +452,24 @@ def test_reasons_come_invalid_first_whatever_the_check_order(
     result = _verify(demo_world, valid["payload"], {"at": at, "institution": elsewhere})
     assert result.codes == ("NOT_REGISTERED_HERE", "REPLICA_STALE")
     assert [r.verdict for r in result.reasons] == [Verdict.INVALID, Verdict.WARNING]
+
+
+@pytest.mark.parametrize(
+    ("authority", "division", "covered"),
+    [
+        ("410000", "410825", True),
+        ("410000", "420100", False),
+        ("411300", "411302", True),
+        ("411300", "410825", False),
+        ("411302", "411302", True),
+        ("411302", "411303", False),
+        ("000000", "650100", True),
+        ("410800", "410825", True),
+    ],
+)
+def test_a_keys_authority_covers_the_divisions_below_it(
+    authority: str, division: str, covered: bool
+) -> None:
+    from kiosk.verify import covers
+
+    assert covers(authority, division) is covered

@@ -34,13 +34,15 @@ def audit(
     outcome: str = "",
     detail: str = "",
     operator: str = "",
+    at: dt.datetime | None = None,
 ) -> None:
-    """Record one look-up or verification; never pass a clear ID number as subject."""
+    """Record one look-up or verification (at `at`, by default now); never pass a clear ID
+    number as subject."""
     conn.execute(
         "INSERT INTO audit_entry (at, operator, action, subject, outcome, detail) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (
-            dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="milliseconds"),
             operator,
             action,
             subject,
@@ -48,6 +50,15 @@ def audit(
             detail,
         ),
     )
+
+
+def latest_time(conn: sqlite3.Connection) -> dt.datetime | None:
+    """The latest time the audit trail holds (the kiosk's clock must not go back before it)."""
+    row = conn.execute("SELECT max(at) FROM audit_entry").fetchone()
+    try:
+        return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
+    except ValueError:
+        return None
 
 
 def audit_count(conn: sqlite3.Connection, action: str | None = None) -> int:

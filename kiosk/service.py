@@ -123,6 +123,7 @@ class KioskService:
             id_number=id18,
             max_age=dt.timedelta(days=self.config.max_replica_age_days),
             hard_limit=dt.timedelta(days=self.config.replica_hard_limit_days),
+            latest_recorded=self._latest_recorded(),
             lang=self.config.language,
         )
         with self._lock:
@@ -254,14 +255,26 @@ class KioskService:
                 self._audit = open_local(self.home.local_db)
             return self._audit
 
+    def _latest_recorded(self) -> dt.datetime | None:
+        """The latest time the audit trail holds, or None when it cannot be read."""
+        from db.local import latest_time
+
+        try:
+            conn = self._audit_conn()
+            with self._lock:
+                return latest_time(conn)
+        except (KioskError, OSError, sqlite3.Error):
+            return None
+
     def audit(self, action: str, **fields: str) -> None:
-        """Record an action in the local audit trail (never blocks the kiosk on failure)."""
+        """Record an action in the local audit trail at the service's clock (never blocks the
+        kiosk on failure)."""
         from db.local import audit
 
         try:
             conn = self._audit_conn()
             with self._lock:
-                audit(conn, action, operator=self.operator, **fields)
+                audit(conn, action, operator=self.operator, at=self.clock(), **fields)
         except (KioskError, OSError, sqlite3.Error):
             self.problem = "审计日志无法写入 (the audit log cannot be written)"
 

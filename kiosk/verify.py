@@ -57,6 +57,7 @@ class Context:
     id_number: str | None = None  # already normalised
     max_age: dt.timedelta = DEFAULT_MAX_AGE
     hard_limit: dt.timedelta = DEFAULT_HARD_LIMIT  # REPLICA_EXPIRED past this: fail closed
+    latest_recorded: dt.datetime | None = None  # the audit trail's latest time (CLOCK_SUSPECT)
     lang: str = "zh"
 
 
@@ -141,6 +142,8 @@ def _check_registry(
         out.add("NOT_YET_VALID")
     if cred.exp is not None and cred.exp <= ctx.at.timestamp():
         out.add("EXPIRED", until=china_date(dt.datetime.fromtimestamp(cred.exp, dt.UTC)))
+    if ctx.latest_recorded is not None and ctx.at < ctx.latest_recorded - SKEW:
+        out.add("CLOCK_SUSPECT")  # earlier than something this kiosk has already recorded
 
     person: Practitioner | None = None
     inst: Institution | None = None

@@ -90,3 +90,20 @@ def test_a_long_stale_limit_cannot_make_an_old_replica_vouch(demo_copy: Path) ->
     assert fresh.verdict is Verdict.VALID
     with pytest.raises(SettingsError):
         service.update_settings({"replica_hard_limit_days": "36500"})
+
+
+def test_a_clock_set_back_before_the_audit_trail_is_suspect(demo_copy: Path) -> None:
+    """CLOCK_SUSPECT also against the latest time this kiosk has recorded: a clock moved back
+    below it (to make an expired licence look current) is flagged, however the replica looks."""
+    import datetime as dt
+
+    cases = (demo_copy / "demo" / "credentials.ndjson").read_text("utf-8").splitlines()
+    valid = json.loads(cases[0])
+    now = dt.datetime.now(dt.UTC)
+    clock = [now]
+    service = KioskService(Home(demo_copy), clock=lambda: clock[0])
+    assert service.verify(valid["payload"]).codes == ()  # recorded at `now`
+    clock[0] = now - dt.timedelta(minutes=30)
+    assert service.verify(valid["payload"]).codes == ("CLOCK_SUSPECT",)
+    clock[0] = now - dt.timedelta(minutes=4)  # within the allowed skew
+    assert service.verify(valid["payload"]).codes == ()

@@ -153,9 +153,10 @@ class KioskService:
         if kind == "id":
             return self.lookup_id_number(q)
         if kind == "cert":
-            found = self.lookup_cert_no(idnum.fold(q))
-            if not found and len(idnum.fold(q)) == 15 and idnum.fold(q).isdigit():
-                return self.lookup_id_number(q)  # a legacy 15-digit ID number
+            no = idnum.fold(q)
+            found = self.lookup_cert_no(no)
+            if not found and len(no) == 15 and no.isdigit():
+                return self.lookup_id_number(no)  # a legacy 15-digit ID number
             return found
         return self.lookup_name(q, offset=offset)
 

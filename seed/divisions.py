@@ -1,17 +1,22 @@
 """Real GB/T 2260 administrative divisions for the synthetic registry.
 
 Provides the province, prefecture and county tables read from `seed/data/divisions.tsv`,
-population weights per province, and the names built from them: address prefixes and the
-health commissions (卫生健康委员会) that act as issuing authorities.
+population weights per province, and the names built from them: address prefixes, the place
+names institutions carry (a city's, a county's, a district's), and the health commissions
+that act as issuing authorities, under their real names where the seed documents give one
+(`seed/data/authorities.json`, e.g. 南阳市卫生健康体育委员会).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 DATA_FILE = Path(__file__).parent / "data" / "divisions.tsv"
+AUTHORITY_FILE = Path(__file__).parent / "data" / "authorities.json"
+AUTHORITY_SUFFIX = "卫生健康委员会"
 
 # Resident population per province in millions (2020 census, rounded): sampling weights.
 POPULATION: dict[str, float] = {
@@ -69,6 +74,8 @@ class Divisions:
     provinces: dict[str, str]
     prefectures: dict[str, str]
     counties: dict[str, County]
+    authorities: dict[str, str]
+    """Real authority names that differ from the default "<division>卫生健康委员会"."""
 
     def in_jurisdiction(self, jurisdiction: str) -> list[County]:
         """Counties inside a jurisdiction ("000000" nation, "PP0000" province, "PPCC00")."""
@@ -101,19 +108,52 @@ class Divisions:
         return prov + (pref or "") + county
 
     def authority_name(self, code: str) -> str:
-        """The health commission of a province, prefecture or county code."""
-        suffix = "卫生健康委员会"
+        """The health commission of a province, prefecture or county code.
+
+        The seed documents' own names win (宛卫〔2023〕107号 is signed by 南阳市卫生健康体育委员会,
+        not a "卫生健康委员会"): a domain expert reads the trust list against them.
+        """
+        real = self.authorities.get(code)
+        if real is not None:
+            return real
         if code.endswith("0000"):
-            return self.province_name(code) + suffix
+            return self.province_name(code) + AUTHORITY_SUFFIX
         if code.endswith("00"):
-            return (self.prefecture_name(code) or self.province_name(code)) + suffix
+            return (self.prefecture_name(code) or self.province_name(code)) + AUTHORITY_SUFFIX
         county = self.counties[code].name
         if code[:2] in MUNICIPALITIES:
-            return self.province_name(code) + county + suffix
+            return self.province_name(code) + county + AUTHORITY_SUFFIX
         pref = self.prefecture_name(code)
         if county.endswith("区") and pref:
-            return pref + county + suffix
-        return county + suffix
+            return pref + county + AUTHORITY_SUFFIX
+        return county + AUTHORITY_SUFFIX
+
+    def is_district(self, code: str) -> bool:
+        """True for a city's district (市辖区), False for a 县/旗 or a county-level city.
+
+        林区 and 特区 are county-like (神农架林区, 六枝特区) despite their 区.
+        """
+        name = self.counties[code].name
+        return name.endswith("区") and not name.endswith(("林区", "特区"))
+
+    def city_name(self, code: str) -> str:
+        """The city a city-level institution's name carries ("南阳市", "北京市", "济源市").
+
+        A municipality's is the province's; a county-level city directly under the province
+        (济源市, 仙桃市) is its own city.
+        """
+        if code[:2] in MUNICIPALITIES:
+            return self.province_name(code)
+        return self.prefecture_name(code) or self.counties[code].name
+
+    def local_name(self, code: str) -> str:
+        """The county-level name an institution's name carries: "鲁山县", "禹州市", and for a
+        district its city first ("南阳市卧龙区"), as district hospitals are named."""
+        county = self.counties[code].name
+        city = self.city_name(code)
+        if self.is_district(code) and city != county:
+            return city + county
+        return county
 
     def prefecture_of(self, code: str) -> str:
         """The authority code one level up: prefecture, or the province for municipalities."""
@@ -124,7 +164,7 @@ class Divisions:
 
 @functools.cache
 def load() -> Divisions:
-    """Read the bundled division table (cached)."""
+    """Read the bundled division and authority tables (cached)."""
     provinces: dict[str, str] = {}
     prefectures: dict[str, str] = {}
     counties: dict[str, County] = {}
@@ -138,7 +178,9 @@ def load() -> Divisions:
             prefectures[code] = name
         else:
             counties[code] = County(code, name, int(start) if start else 1980)
-    return Divisions(provinces, prefectures, counties)
+    real = json.loads(AUTHORITY_FILE.read_text(encoding="utf-8"))["authorities"]
+    authorities = {code: entry["name"] for code, entry in real.items()}
+    return Divisions(provinces, prefectures, counties, authorities)
 
 
 def county_weight(county: County) -> float:

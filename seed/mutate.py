@@ -3,8 +3,11 @@
 `next_export()` changes, deletes and adds records the way the registry evolves between two
 exports (status changes, institution moves, renewed nurse registrations, promotions, rare
 name changes; each changed record's version grows by one) and keeps the export consistent:
-filings only for present practitioners and institutions. Unchanged lines are copied as
-bytes, so it streams at national scale with memory O(institutions + changes).
+filings only for present practitioners and institutions. Changes keep the realism rules of
+the first export: a promotion needs its years, a renewal comes at the end of a term, a scope is
+only widened by 全科 added, a move to a hospital keeps one scope, a rename swaps a brand.
+Unchanged lines are copied as bytes, so it streams at national scale with memory
+O(institutions + changes).
 
 CLI: `python -m seed.mutate PREV OUT --seed N --changes N --deletes N [--additions N]`.
 """
@@ -25,16 +28,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seed import photos
+from seed.institutions import BRANDS, CATEGORIES, add_years, iso
 from seed.registry import LineSink, write_meta
 from seed.world import (
-    CATEGORIES,
-    SCOPE_CATEGORY,
+    GP_ADDABLE,
+    GP_SCOPE,
+    MIN_REGISTRATION_AGE,
+    PRIMARY_CARE,
     TITLES,
     InstitutionIndex,
     World,
-    add_years,
     dumps,
-    iso,
+    title_cap,
 )
 
 _KIND = re.compile(rb'"kind":\s*"(\w+)"')
@@ -194,6 +199,10 @@ class _State:
         if kind == "status" and rec["status"] == "cancelled":
             kind = "principal"
         cat = CATEGORIES[_BY_CODE.get(str(rec["reg_no"])[17:21], _CLINIC)]
+        name = str(rec["name"])
+        brand = next((b for b in BRANDS if b in name), None)
+        if kind == "name" and (brand is None or str(rec["reg_no"])[15:17] in ("11", "12")):
+            kind = "principal"  # a public body's name is its place's: it keeps it
         if kind in ("principal", "legal_rep"):
             rec[kind] = w.names.full(rng, rng.choice("MF"), rng.randint(1960, 1995))
         elif kind == "subjects":
@@ -210,12 +219,8 @@ class _State:
             rec["valid_from"] = rec["issued_on"] = w.today_iso
             until = _dt.date.fromisoformat(add_years(w.today_iso, cat["years"])).toordinal() - 1
             rec["valid_until"] = iso(until)
-        else:
-            rec["name"] = (
-                str(rec["name"]).replace("医院", "总医院", 1)
-                if "医院" in str(rec["name"])
-                else w.names.surname(rng) + str(rec["name"])
-            )
+        elif brand is not None:
+            rec["name"] = name.replace(brand, rng.choice([b for b in BRANDS if b != brand]), 1)
         rec["version"] = int(rec["version"]) + 1  # type: ignore[call-overload]
         self.kinds["institution:" + kind] += 1
 
@@ -267,8 +272,13 @@ class _State:
         w, rng = self.world, self.rng
         nurse = rec["kind"] == "nurse"
         kind = rng.choices(_PRACT_CHANGES, _PRACT_WEIGHTS)[0]
-        if kind == "renewal" and not nurse or kind == "scope" and nurse:
+        if kind == "renewal" and (not nurse or str(rec["valid_until"]) > iso(w.today + 90)):
+            kind = "title"  # a nurse renews in the last months of a term, or after it
+        if kind == "scope" and (nurse or not self._widen_scope(rec)):
             kind = "title"
+        lapsed = nurse and str(rec["valid_until"]) <= w.today_iso
+        if lapsed and kind in ("institution", "title", "name"):
+            kind = "renewal"  # a lapsed registration changes only by being renewed
         if kind == "status":
             rec["status"] = (
                 rng.choice(("filed", "suspended", "cancelled", "filed"))
@@ -277,11 +287,15 @@ class _State:
             )
         elif kind == "institution":
             prov = str(rec["authority"])[:2]
-            rec["institution"] = self.index.reg_nos[self.index.pick_in(rng, prov, nurse)]
+            j = self.index.pick_in(rng, prov, nurse)
+            rec["institution"] = self.index.reg_nos[j]
             self.moved[(str(rec["kind"]), str(rec["cert_no"]))] = str(rec["institution"])
+            scope = list(rec.get("scope") or [])  # type: ignore[call-overload]
+            if len(scope) > 1 and CATEGORIES[self.index.cats[j]]["scopes"] not in PRIMARY_CARE:
+                added = [GP_SCOPE] if GP_SCOPE in scope[1:] and scope[0] in GP_ADDABLE else []
+                rec["scope"] = scope[:1] + added  # three scopes only at primary-care level
         elif kind == "renewal":
-            start = max(str(rec["valid_until"]), w.today_iso)
-            rec["valid_until"] = add_years(start, 5)
+            rec["valid_until"] = add_years(w.today_iso, 5)  # a new five-year term from today
             rec["issued_on"] = w.today_iso
             if rec["status"] in ("filed", "cancelled"):
                 rec["status"] = "active"
@@ -290,7 +304,7 @@ class _State:
         elif kind == "name":
             rec["name"] = w.names.full(rng, str(rec["sex"]), int(str(rec["birth_month"])[:4]))
         elif kind == "scope":
-            self._widen_scope(rec)
+            rec["scope"] = [*rec["scope"], GP_SCOPE]  # type: ignore[misc]
         else:
             filing = self._filing(rec)
             if filing is not None:
@@ -301,26 +315,29 @@ class _State:
         self.kinds["practitioner:" + kind] += 1
 
     def _promote(self, rec: dict[str, object], nurse: bool) -> None:
+        """One title step up, if the years since first registration allow it (`title_cap`).
+
+        A nurse's first registration year is in the number; a physician's is at the earliest
+        at the youngest registration age of the level.
+        """
         group = "护" if nurse else "中" if rec.get("category") == "中医" else "西"
         ladder = TITLES[group]
         now = rec.get("title")
-        step = ladder.index(now) + 1 if now in ladder else 1
-        cap = 1 if rec.get("level") == "执业助理医师" else len(ladder) - 1
-        rec["title"] = ladder[min(step, cap)]
+        held = ladder.index(now) if now in ladder else 0
+        year = int(self.world.today_iso[:4])
+        if nurse:
+            years = year - int(str(rec["cert_no"])[:4]) - 1
+        else:
+            level = str(rec.get("level"))
+            years = year - int(str(rec["birth_month"])[:4]) - 1 - MIN_REGISTRATION_AGE[level]
+        cap = 1 if rec.get("level") == "执业助理医师" else title_cap(nurse, years)
+        rec["title"] = ladder[max(held, min(held + 1 if now in ladder else 1, cap))]
 
-    def _widen_scope(self, rec: dict[str, object]) -> None:
-        scope = list(rec.get("scope") or [])  # type: ignore[call-overload]
-        cat = rec.get("category")
-        options = [
-            s
-            for s, c in SCOPE_CATEGORY.items()
-            if c == cat
-            and s not in scope
-            and not s.endswith(("蒙医专业", "藏医专业", "维医专业", "傣医专业"))
-        ]
-        if options and len(scope) < 3:
-            scope.append(self.rng.choice(options))
-        rec["scope"] = scope
+    @staticmethod
+    def _widen_scope(rec: dict[str, object]) -> bool:
+        """Whether 全科医学专业 may be added (加注) to this physician's single scope."""
+        scope = rec.get("scope")
+        return isinstance(scope, list) and len(scope) == 1 and scope[0] in GP_ADDABLE
 
     def _filing(self, rec: dict[str, object]) -> dict[str, object] | None:
         prov = str(rec["authority"])[:2]

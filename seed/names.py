@@ -1,9 +1,13 @@
-"""Synthetic Chinese personal names, and the weighted sampler the generator uses everywhere.
+"""Synthetic Chinese personal and institution names, and the weighted sampler used everywhere.
 
 Surnames are weighted by their approximate share of the population (公安部《全国姓名报告》
 rankings); compound surnames (欧阳, 司马, ...) are rare. Given names are drawn from
 sex-specific character pools that shift with the birth decade. Full names have 2, 3 or
 (rarely) 4 characters: a compound surname plus two, or a single surname plus three.
+
+Institution names (`InstitutionNamer`) are unique within a jurisdiction and fit the level of
+the division they sit in: a city's hospitals (南阳市中心医院) only in its districts, a county's
+(鲁山县人民医院) in the county, ordinals given in order and bounded by level.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
+from collections import Counter
 from collections.abc import Sequence
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -113,3 +119,108 @@ class NamePool:
         while second == first and rng.random() < 0.9:
             second = pool.pick(rng)
         return surname + first + second
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where an institution sits, as its name needs it."""
+
+    city: str
+    """The city a city-level name carries ("南阳市")."""
+    local: str
+    """The county-level name ("鲁山县", "禹州市", "南阳市卧龙区")."""
+    urban: bool
+    """A district (or, in a city without districts, the seat): city-level institutions sit here."""
+
+
+class Template:
+    """One institution-name template, parsed once: text, optional slot, what it needs."""
+
+    __slots__ = ("text", "slot", "city", "ordinal", "needs")
+
+    def __init__(self, spec: str) -> None:
+        self.text, _, slot = spec.partition("|")
+        self.slot = slot or None
+        self.city = "{pref}" in self.text
+        self.ordinal = "{n}" in self.text or "{n0}" in self.text
+        self.needs = frozenset(
+            k for k in ("town", "village", "brand", "company", "person") if "{" + k + "}" in spec
+        )
+
+
+_TRIES = 6
+
+
+class InstitutionNamer:
+    """Institution names unique within a jurisdiction that fit their division's level.
+
+    A city-level template ({pref}) is only used at an urban place. Ordinals are given in order
+    per city or county (第一, 第二 ...; a county's first 人民医院 is bare) and stop at the level's
+    bound, so there is no 第三 without a 第二 and no 鲁山县第八人民医院. A template's slot is
+    reserved with its name: one 卫生院 per town, whether 中心卫生院 or not.
+    """
+
+    def __init__(self, words: dict[str, Any], persons: NamePool) -> None:
+        self.numerals: str = words["numerals"]
+        self.bounds: dict[str, int] = words["ordinal_max"]
+        self.towns: list[str] = words["towns"]
+        self.tails: list[str] = words["village_tails"]
+        self.brands: list[str] = words["brands"]
+        self.works: list[str] = words["works"]
+        self.persons = persons
+        self.used: set[str] = set()
+        self.series: Counter[tuple[str, str]] = Counter()
+
+    def reset(self) -> None:
+        """Forget the names given so far: another jurisdiction (province) starts."""
+        self.used.clear()
+        self.series.clear()
+
+    def pick(
+        self, rng: random.Random, templates: Sequence[Template], place: Place, person: str
+    ) -> tuple[Template, dict[str, str]] | None:
+        """A free name from one of `templates` at `place`, reserved; None when none is free.
+
+        Returns the template and the values it was filled with ("name" the result; "town",
+        "village" where used, so that the address can name the same town and village).
+        """
+        usable = [t for t in templates if place.urban or not t.city]
+        if not usable:
+            return None
+        for _ in range(_TRIES):
+            t = usable[rng.randrange(len(usable))] if len(usable) > 1 else usable[0]
+            values = self._render(rng, t, place, person)
+            if values is not None:
+                return t, values
+        return None
+
+    def _render(
+        self, rng: random.Random, t: Template, place: Place, person: str
+    ) -> dict[str, str] | None:
+        values = {"pref": place.city, "local": place.local, "person": person}
+        key = (t.text, place.city if t.city else place.local)
+        n = 0
+        if t.ordinal:
+            n = self.series[key] + 1
+            if n > self.bounds["city" if t.city else "local"]:
+                return None
+            values["n"] = "第" + self.numerals[n - 1]
+            values["n0"] = "" if n == 1 else values["n"]
+        if "town" in t.needs:
+            values["town"] = rng.choice(self.towns)
+        if "village" in t.needs:
+            values["village"] = self.persons.singles.pick(rng) + rng.choice(self.tails)
+        if "brand" in t.needs or "company" in t.needs:
+            values["brand"] = rng.choice(self.brands)
+        if "company" in t.needs:
+            values["company"] = place.local + values["brand"] + rng.choice(self.works)
+        name = t.text.format_map(values)
+        slot = t.slot.format_map(values) if t.slot else name
+        if name in self.used or slot in self.used:
+            return None
+        self.used.add(name)
+        self.used.add(slot)
+        if n:
+            self.series[key] = n
+        values["name"] = name
+        return values

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seed import photos
-from seed.world import InstitutionIndex, World, dumps, org_check
+from seed.institutions import org_check
+from seed.world import InstitutionIndex, World, dumps
 
 __all__ = [
     "ExportCounts",

@@ -1,9 +1,15 @@
 """The synthetic registry's world: code lists, pools and the record builders.
 
-`World` draws institutions, practitioners and filings; `InstitutionIndex` keeps what
-practitioners need of the institutions (O(institutions) memory); `IdFilter` keeps ID numbers
-unique in bounded memory. Shared by `seed.registry` (a whole export) and `seed.mutate` (the next
-export).
+`World` draws institutions (through `seed.institutions`), practitioners and filings;
+`InstitutionIndex` keeps what practitioners need of the institutions (O(institutions) memory);
+`IdFilter` keeps ID numbers unique in bounded memory. Shared by `seed.registry` (a whole export)
+and `seed.mutate` (the next export).
+
+The draws follow the joint distributions a domain expert expects (DOMAIN.md, docs/decisions.md):
+dates in order (birth, first registration at a plausible age for the education path, issue,
+end of validity), titles that fit level and years in practice, related scope pairs only,
+ownership and profit class that fit the category (a 村卫生室 is collective or private and
+non-profit), names that fit the division level.
 """
 
 from __future__ import annotations
@@ -16,12 +22,18 @@ import random
 from array import array
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 from domain.idnum import check_char
 from seed import divisions
 from seed.divisions import POPULATION, county_weight
+from seed.institutions import (
+    CATEGORIES,
+    DATA,
+    VERSIONS,
+    Institutions,
+    add_years,
+    iso,
+)
 from seed.names import NamePool, Weighted
 
 try:  # orjson is optional: same bytes as the stdlib encoder below, only faster.
@@ -39,47 +51,76 @@ except ImportError:  # pragma: no cover - depends on the environment
         return (_encode(obj) + "\n").encode("utf-8")
 
 
-_CODES = json.loads((Path(__file__).parent / "data" / "categories.json").read_text("utf-8"))
-CATEGORIES: list[dict[str, Any]] = _CODES["categories"]
-_WORDS = json.loads((Path(__file__).parent / "data" / "words.json").read_text("utf-8"))
+_CODES = json.loads((DATA / "categories.json").read_text("utf-8"))
+_WORDS = json.loads((DATA / "words.json").read_text("utf-8"))
 SCOPE_CATEGORY: dict[str, str] = _WORDS["scope_category"]
 # 执业证书 category digits (DOMAIN §3.2); 民族医 share 中医's "41".
 CATEGORY_DIGITS = {"临床": "10", "口腔": "20", "公共卫生": "30", "中医": "41"}
 _ETHNIC_PROVINCES: dict[str, str] = _WORDS["ethnic_provinces"]
-_ORDINALS: Weighted[str] = Weighted.of(_WORDS["ordinals"])
-_TOWNS: list[str] = _WORDS["towns"]
-_VILLAGE_TAILS: list[str] = _WORDS["village_tails"]
-_BRANDS: list[str] = _WORDS["brands"]
-_ROADS: list[str] = _WORDS["roads"]
-_ROAD_TAILS: Weighted[str] = Weighted.of(_WORDS["road_tails"])
-_WORKS: list[str] = _WORDS["works"]
-_PUBLIC_ECON = Weighted(["11", "12"], [90, 10])
-_PRIVATE_ECON = Weighted(["17", "15", "16", "19", "13"], [60, 25, 5, 5, 5])
-_INST_STATUS = Weighted(["active", "expired", "suspended", "cancelled"], [90, 4, 3, 3])
-_VERSIONS = Weighted([1, 2, 3, 4, 5, 6], [80, 12, 5, 1.5, 1, 0.5])
 _ASSISTANT = {"village": 0.6, "township": 0.35, "clinic": 0.25, "community": 0.15}
+# Scope pairs one physician may hold (卫医发〔2001〕169号, DOMAIN.md §4.3): three related scopes
+# at township, community and village level, elsewhere one plus 全科 added after GP training.
+PRIMARY_CARE = frozenset(_WORDS["primary_care_profiles"])
+GP_SCOPE = "全科医学专业"
+GP_ADDABLE = frozenset(_WORDS["gp_addable"])
+SCOPE_PAIRS: dict[str, dict[str, float]] = {}
+for _a, _b, _w in _WORDS["scope_pairs"]:
+    SCOPE_PAIRS.setdefault(_a, {})[_b] = _w
+    SCOPE_PAIRS.setdefault(_b, {})[_a] = _w
 _NURSE_SHARE = 5.6 / 10.4
 _PHYS_STATUS = Weighted(["active", "filed", "cancelled", "suspended"], [915, 40, 30, 15])
 _NURSE_STATUS = Weighted(
     ["active", "lapsed", "filed", "cancelled", "suspended"], [895, 40, 20, 40, 5]
 )
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Youngest age at first registration, by education path (医师法 Art. 9-10, 护士条例 Art. 7):
+# 执业医师 5-year 本科 from 18 plus a supervised year (24); 执业助理医师 3-year 专科 plus a
+# year, or the pre-2022 中专 path (21); nurse 3-year 中专 nursing, examined on graduation (19).
+MIN_REGISTRATION_AGE = {"执业医师": 24, "执业助理医师": 21, "nurse": 19}
+_REG_AGES = {
+    "执业医师": ([24, 25, 26, 27, 28, 29, 30, 32, 35], [20, 25, 18, 12, 10, 6, 4, 3, 2]),
+    "执业助理医师": ([21, 22, 23, 24, 25, 26, 28, 30], [15, 30, 25, 15, 8, 4, 2, 1]),
+    "nurse": ([19, 20, 21, 22, 23, 24, 25, 26], [8, 20, 30, 25, 10, 4, 2, 1]),
+}
+# First registrations start with the licensing laws: nurses 1994 (护士管理办法, 1993), physicians
+# 1999 (执业医师法 in force 1999-05-01); people qualified before were registered in the years after
+# (within `spread` days).
+_FIRST = {
+    "执业医师": (_dt.date(1999, 5, 1).toordinal(), 600),
+    "执业助理医师": (_dt.date(1999, 5, 1).toordinal(), 600),
+    "nurse": (_dt.date(1994, 1, 1).toordinal(), 900),
+}
+_YEAR = 365.2425
+_TERM = 1826  # days of a nurse's 5-year registration term, for the renewal arithmetic
+# Per level, in days (this runs once per practitioner): (youngest age at registration + 2 days
+# of margin for leap days, ages at registration, first day of licensing, spread after it).
+_REGISTRATION = {
+    level: (
+        int(MIN_REGISTRATION_AGE[level] * _YEAR) + 2,
+        Weighted([int(a * _YEAR) + 2 for a in ages], weights),
+        *_FIRST[level],
+    )
+    for level, (ages, weights) in _REG_AGES.items()
+}
 
 
-def _ages(buckets: dict[int, float]) -> Weighted[int]:
-    """Spread 5-year age bucket weights over single years 22..70."""
-    ages = list(range(22, 71))
+def _ages(buckets: dict[int, float], youngest: int = 22) -> Weighted[int]:
+    """Spread 5-year age bucket weights over single years youngest..70."""
+    ages = list(range(youngest, 71))
     return Weighted(ages, [buckets[max(k for k in buckets if k <= a)] for a in ages])
 
 
-_PHYS_AGES = _ages({22: 0.2, 25: 8, 30: 14, 35: 16, 40: 15, 45: 14, 50: 13, 55: 10, 60: 6, 65: 3})
+_PHYS_BUCKETS = {22: 0.2, 25: 8, 30: 14, 35: 16, 40: 15, 45: 14, 50: 13, 55: 10, 60: 6, 65: 3}
+_PHYS_AGES = {
+    "执业医师": _ages(_PHYS_BUCKETS, MIN_REGISTRATION_AGE["执业医师"]),
+    "执业助理医师": _ages(_PHYS_BUCKETS),
+}
 _NURSE_AGES = _ages({22: 8, 25: 20, 30: 20, 35: 15, 40: 11, 45: 9, 50: 8, 55: 4, 60: 1.5, 65: 0.5})
 _TITLE_BANDS = (30, 35, 40, 50, 200)
+# 执业医师 titles start at 医师: 医士 is the 士-level title of 执业助理医师 only (DOMAIN.md §4.4).
 _PHYS_TITLES = [
     Weighted([0, 1, 2, 3, 4], w)
     for w in (
-        [5, 95, 0, 0, 0],
+        [0, 100, 0, 0, 0],
         [0, 55, 45, 0, 0],
         [0, 25, 60, 15, 0],
         [0, 10, 45, 35, 10],
@@ -99,22 +140,14 @@ _NURSE_TITLES = [
 TITLES: dict[str, list[str]] = _WORDS["titles"]
 
 
-def org_check(body8: str) -> str:
-    """GB 11714 check character for an 8-character organisation code body."""
-    total = sum(_B36.index(c) * w for c, w in zip(body8, _ORG_WEIGHTS, strict=True))
-    c = 11 - total % 11
-    return "X" if c == 10 else "0" if c == 11 else str(c)
+def title_cap(nurse: bool, years: float) -> int:
+    """The highest title step (0 士 .. 4 正高) open after `years` since first registration.
 
-
-def add_years(iso: str, years: int) -> str:
-    """Same month and day `years` later (29 February becomes the 28th)."""
-    tail = iso[4:]
-    return f"{int(iso[:4]) + years:04d}{'-02-28' if tail == '-02-29' else tail}"
-
-
-def iso(ordinal: int) -> str:
-    """ISO date of a proleptic Gregorian ordinal."""
-    return _dt.date.fromordinal(ordinal).isoformat()
+    Each step needs its years at the one below (DOMAIN.md §4.4; 人社部发〔2021〕51号): for a
+    physician 医师 at once, 主治 after 5, 副主任 after 10, 主任 after 15; for a nurse 护师 after
+    one, 主管护师 after 5, then as physicians.
+    """
+    return int(not nurse or years >= 1) + (years >= 5) + (years >= 10) + (years >= 15)
 
 
 class IdFilter:
@@ -234,15 +267,13 @@ class World:
             [POPULATION[c.code[:2]] / n_all[c.code[:2]] * county_weight(c) for c in every],
         )
         self.cat_pick = Weighted(list(range(len(CATEGORIES))), [c["share"] for c in CATEGORIES])
+        self.draw = Institutions(self.div, self.names, self.today, counties)
         self.scope_pick = {k: Weighted.of(v) for k, v in _CODES["scopes"].items() if k != "_doc"}
-        self.scope_same: dict[tuple[str, str], Weighted[str]] = {}
-        for prof, table in _CODES["scopes"].items():
-            for cat in set(SCOPE_CATEGORY[s] for s in table if s in SCOPE_CATEGORY):
-                same = {s: w for s, w in table.items() if SCOPE_CATEGORY.get(s) == cat}
-                self.scope_same[(prof, cat)] = Weighted.of(same)
         self.serials: Counter[str] = Counter()
-        self.org_counter = 0
         self.ids = IdFilter(0)
+        # Looked up for every practitioner: each computed once per division.
+        self._prefectures: dict[str, str] = {}
+        self._names: dict[str, str] = {}
 
     def expect(self, practitioners: int) -> None:
         """Size the duplicate-ID filter for this many practitioners."""
@@ -270,113 +301,13 @@ class World:
                 if c.code[:2] == prov
             ]
             pick = Weighted([c.code for c, _ in own], [w for _, w in own])
+            self.draw.namer.reset()  # names are unique within a province
             for _ in range(quota):
-                rec, cat, weight = self.institution(rng, pick.pick(rng), self.cat_pick.pick(rng))
+                rec, cat, weight = self.draw.institution(
+                    rng, pick.pick(rng), self.cat_pick.pick(rng), self.cat_pick
+                )
                 index.add(rec["reg_no"], rec["region"], cat, weight)  # type: ignore[arg-type]
                 yield rec
-
-    def _org_code(self, rng: random.Random, region: str, public: bool) -> str:
-        self.org_counter += 1
-        x = (self.org_counter * 2654435761) % 36**5
-        tail = "".join(_B36[(x // 36**k) % 36] for k in range(4, -1, -1))
-        if public:
-            head = region[:2] + str(rng.randrange(10))
-        else:
-            head = "PDY" if rng.random() < 0.6 else "MA" + _B36[rng.randrange(10, 36)]
-        return head + tail + org_check(head + tail)
-
-    def institution(
-        self, rng: random.Random, region: str, cat: int
-    ) -> tuple[dict[str, object], int, float]:
-        """One institution record in `region` of category index `cat`, with its staff weight."""
-        c = CATEGORIES[cat]
-        public = rng.random() < c["public"]
-        econ = (_PUBLIC_ECON if public else _PRIVATE_ECON).pick(rng)
-        mgmt = "1" if public or (c["cls"] == "医院" and rng.random() < 0.3) else "2"
-        reg_no = self._org_code(rng, region, public) + region + econ + c["code"] + mgmt
-        div = self.div
-        county = div.counties[region].name
-        pref = (
-            div.province_name(region)
-            if region[:2] in divisions.MUNICIPALITIES
-            else div.prefecture_name(region) or county
-        )
-        person = self.names.full(rng, "M" if rng.random() < 0.6 else "F", rng.randint(1955, 1995))
-        town = rng.choice(_TOWNS)
-        village = self.names.singles.pick(rng) + rng.choice(_VILLAGE_TAILS)
-        brand = rng.choice(_BRANDS)
-        name = rng.choice(c["names"]).format(
-            pref=pref,
-            county=county,
-            town=town,
-            village=village,
-            brand=brand,
-            person=person,
-            company=pref + brand + rng.choice(_WORKS),
-            n=_ORDINALS.pick(rng),
-        )
-        if c["code"] == "D600":
-            address = div.address_prefix(region) + town + "镇" + village + "村"
-        else:
-            address = (
-                div.address_prefix(region)
-                + rng.choice(_ROADS)
-                + _ROAD_TAILS.pick(rng)
-                + f"{rng.randint(1, 999)}号"
-            )
-        p_share = 0.6 if c["cls"] == "医院" else 0.3
-        subjects = list(c["core"]) + [s for s in c["opt"] if rng.random() < p_share]
-        status = _INST_STATUS.pick(rng)
-        years = c["years"]
-        if status == "expired":
-            until = self.today - rng.randint(1, 500)
-            valid_until = iso(until)
-            valid_from = iso(_dt.date.fromisoformat(add_years(valid_until, -years)).toordinal() + 1)
-            status = "active"
-        else:
-            valid_from = iso(self.today - rng.randint(0, years * 365 - 40))
-            valid_until = iso(_dt.date.fromisoformat(add_years(valid_from, years)).toordinal() - 1)
-        authority = self._authority(rng, region, c["auth"])
-        legal_rep = (
-            None
-            if rng.random() < 0.15
-            else (
-                person
-                if c["cls"] in ("诊所", "村卫生室") or rng.random() < 0.5
-                else self.names.full(
-                    rng, "M" if rng.random() < 0.6 else "F", rng.randint(1955, 1990)
-                )
-            )
-        )
-        rec: dict[str, object] = {
-            "reg_no": reg_no,
-            "name": name,
-            "category": c["cls"],
-            "address": address,
-            "region": region,
-            "legal_rep": legal_rep,
-            "principal": person,
-            "subjects": subjects,
-            "valid_from": valid_from,
-            "valid_until": valid_until,
-            "status": status,
-            "authority": authority,
-            "authority_name": div.authority_name(authority),
-            "issued_on": valid_from,
-            "version": _VERSIONS.pick(rng),
-        }
-        if legal_rep is None:
-            del rec["legal_rep"]
-        weight = c["staff"] * rng.lognormvariate(0.0, 0.6) * (0.1 if status == "cancelled" else 1.0)
-        return rec, cat, weight
-
-    def _authority(self, rng: random.Random, region: str, level: str) -> str:
-        r = rng.random()
-        if level == "province" or (level == "prefecture" and r < 0.2):
-            return region[:2] + "0000"
-        if level == "county" and r < 0.8 or level == "prefecture" and r > 0.9:
-            return region
-        return self.div.prefecture_of(region)
 
     # -- practitioners ------------------------------------------------------------------
 
@@ -388,8 +319,17 @@ class World:
         i = index.pick(rng, nurse)
         region = f"{index.regions[i]:06d}"
         prov = region[:2]
-        age = (_NURSE_AGES if nurse else _PHYS_AGES).pick(rng)
-        birth = _dt.date.fromordinal(self.today - int((age + rng.random()) * 365.2425))
+        profile: str = CATEGORIES[index.cats[i]]["scopes"]
+        if nurse:
+            level = "nurse"
+            age = _NURSE_AGES.pick(rng)
+        else:
+            level = "执业助理医师" if rng.random() < _ASSISTANT.get(profile, 0.08) else "执业医师"
+            age = _PHYS_AGES[level].pick(rng)
+        born_on, first = self._first_registration(
+            rng, self.today - int((age + rng.random()) * _YEAR), level
+        )
+        birth = _dt.date.fromordinal(born_on)
         if nurse:
             sex = "M" if rng.random() < 0.03 else "F"
         else:
@@ -400,32 +340,64 @@ class World:
         while not self.ids.add_new(body):
             body = born + f"{2 * rng.randrange(1, 498) + (sex == 'M'):03d}"
         r = rng.random()
-        authority = (
-            self.div.prefecture_of(region) if r < 0.6 else region if r < 0.85 else prov + "0000"
-        )
+        authority = self._above(region) if r < 0.6 else region if r < 0.85 else prov + "0000"
         rec: dict[str, object] = {"kind": "nurse" if nurse else "physician", "cert_no": ""}
         rec["id_number"] = body + check_char(body)
         rec["name"] = self.names.full(rng, sex, birth.year)
         rec["sex"] = sex
         rec["birth_month"] = f"{birth.year:04d}-{birth.month:02d}"
         band = bisect.bisect_right(_TITLE_BANDS, age)
+        years = (self.today - first) / _YEAR
         if nurse:
-            year = min(max(1994, birth.year + rng.randint(20, 24)), self.today_year)
-            rec["cert_no"] = self._serial(f"{year}{prov}")
-            title = TITLES["护"][_NURSE_TITLES[band].pick(rng)]
+            # The 12-digit number starts with the year of first registration (DOMAIN.md §3.3).
+            rec["cert_no"] = self._serial(f"{_dt.date.fromordinal(first).year}{prov}")
+            title = TITLES["护"][min(_NURSE_TITLES[band].pick(rng), title_cap(True, years))]
         else:
-            title = self._physician(rng, rec, index.cats[i], prov, age, band)
+            title = self._physician(rng, rec, profile, level, prov, (age, band, years))
             rec["cert_no"] = self._serial(rec.pop("_prefix") + authority)  # type: ignore[operator]
         if rng.random() > 0.03:
             rec["title"] = title
         rec["location"] = self.div.province_name(region)
         rec["institution"] = index.reg_nos[i]
-        self._status(rng, rec, nurse, age)
+        self._status(rng, rec, nurse, age, first)
         rec["authority"] = authority
-        rec["authority_name"] = self.div.authority_name(authority)
+        rec["authority_name"] = self._authority_name(authority)
         issued = rec.pop("_issued")
         rec["issued_on"] = issued
         return rec, i
+
+    def _first_registration(self, rng: random.Random, born_on: int, level: str) -> tuple[int, int]:
+        """(birth, first registration) as ordinals: registered no younger than the level's
+        education path allows, not before licensing began, not after yesterday.
+
+        The youngest are born a few days earlier where needed, so that even they were old
+        enough by yesterday.
+        """
+        youngest, reg_days, floor, spread = _REGISTRATION[level]
+        last = self.today - 1
+        lo = born_on + youngest
+        if lo > last:
+            born_on -= lo - last
+            lo = last
+        # int(random() * n) rather than randrange: this runs once per practitioner.
+        first = born_on + reg_days.pick(rng) + int(rng.random() * 292)
+        if first < floor:
+            first = floor + int(rng.random() * spread)
+        return born_on, lo if first < lo else last if first > last else first
+
+    def _above(self, region: str) -> str:
+        """The authority one level above a county (memoised: once per practitioner)."""
+        code = self._prefectures.get(region)
+        if code is None:
+            code = self._prefectures[region] = self.div.prefecture_of(region)
+        return code
+
+    def _authority_name(self, code: str) -> str:
+        """An authority's name (memoised: once per practitioner)."""
+        name = self._names.get(code)
+        if name is None:
+            name = self._names[code] = self.div.authority_name(code)
+        return name
 
     @property
     def today_year(self) -> int:
@@ -444,58 +416,83 @@ class World:
             self.serials[prefix] = int(tail)
 
     def _physician(
-        self, rng: random.Random, rec: dict[str, object], cat: int, prov: str, age: int, band: int
+        self,
+        rng: random.Random,
+        rec: dict[str, object],
+        profile: str,
+        level: str,
+        prov: str,
+        seniority: tuple[int, int, float],
     ) -> str:
-        """Fill level, category and scope; return the title."""
-        profile = CATEGORIES[cat]["scopes"]
+        """Fill level, category and scope; return the title.
+
+        `seniority` is (age, age band, years since first registration): a title needs its
+        years, and an 执业助理医师 holds 医士 or at most 医师.
+        """
+        age, band, years = seniority
         scope = self.scope_pick[profile].pick(rng)
         if scope in _ETHNIC_PROVINCES and prov not in _ETHNIC_PROVINCES[scope]:
             scope = "中医专业"
         category = SCOPE_CATEGORY[scope]
-        assistant = rng.random() < _ASSISTANT.get(profile, 0.08)
-        scopes = [scope]
-        extra = rng.random()
-        wide = assistant or profile in _ASSISTANT
-        n_more = (2 if extra < 0.04 else 1 if extra < 0.16 else 0) if wide else int(extra < 0.03)
-        same = self.scope_same[(profile, category)]
-        for _ in range(n_more * 3):
-            if len(scopes) > n_more:
-                break
-            s = same.pick(rng)
-            if s not in scopes and s not in _ETHNIC_PROVINCES:
-                scopes.append(s)
-        rec["level"] = "执业助理医师" if assistant else "执业医师"
+        assistant = level == "执业助理医师"
+        rec["level"] = level
         rec["category"] = category
-        rec["scope"] = scopes
+        rec["scope"] = self._scopes(rng, scope, profile)
         rec["_prefix"] = ("2" if assistant else "1") + CATEGORY_DIGITS[category]
         titles = TITLES["中" if category == "中医" else "西"]
         if assistant:
-            return titles[1 if age >= 28 and rng.random() < 0.3 else 0]
-        return titles[_PHYS_TITLES[band].pick(rng)]
+            return titles[1 if age >= 28 and years >= 3 and rng.random() < 0.3 else 0]
+        return titles[min(_PHYS_TITLES[band].pick(rng), title_cap(False, years))]
 
-    def _status(self, rng: random.Random, rec: dict[str, object], nurse: bool, age: int) -> None:
-        """Fill status, the nurse's valid_until and the issue date."""
-        if nurse:
-            status = _NURSE_STATUS.pick(rng)
-            if status == "lapsed" or status == "cancelled" and rng.random() < 0.7:
-                until = self.today - rng.randint(1, 720)
-            else:
-                until = self.today + rng.randint(1, 5 * 365)
-            valid_until = iso(until)
-            rec["valid_until"] = valid_until
-            rec["status"] = "active" if status == "lapsed" else status
-            rec["_issued"] = add_years(valid_until, -5)
+    @staticmethod
+    def _scopes(rng: random.Random, scope: str, profile: str) -> list[str]:
+        """One scope, or related ones: up to three at primary-care level, else 全科 added."""
+        extra = rng.random()
+        if profile not in PRIMARY_CARE:
+            return [scope, GP_SCOPE] if extra < 0.03 and scope in GP_ADDABLE else [scope]
+        scopes = [scope]
+        for _ in range(2 if extra < 0.04 else 1 if extra < 0.16 else 0):
+            options = {
+                s: w
+                for s, w in SCOPE_PAIRS.get(scope, {}).items()
+                if s not in scopes and all(s in SCOPE_PAIRS[t] for t in scopes[1:])
+            }
+            if not options:
+                break
+            scopes.append(Weighted.of(options).pick(rng))
+        return scopes
+
+    def _status(
+        self, rng: random.Random, rec: dict[str, object], nurse: bool, age: int, first: int
+    ) -> None:
+        """Fill status, the nurse's valid_until and the issue date, all after `first`.
+
+        A nurse's terms run five years from the first registration; the issue date is the
+        start of the current term, or of the last one held by a nurse who did not renew
+        (unrenewed for two years or more: cancelled).
+        """
+        if not nurse:
+            status = _PHYS_STATUS.pick(rng)
+            if age >= 62 and status == "active" and rng.random() < 0.25:
+                status = "filed"
+            rec["status"] = status
+            rec["_issued"] = iso(first + int(rng.random() * (self.today - first)))
             return
-        status = _PHYS_STATUS.pick(rng)
-        if age >= 62 and status == "active" and rng.random() < 0.25:
-            status = "filed"
-        rec["status"] = status
-        start = max(self.today - (age - 24) * 365, _dt.date(2000, 1, 1).toordinal())
-        rec["_issued"] = iso(rng.randint(min(start, self.today - 30), self.today - 1))
+        status = _NURSE_STATUS.pick(rng)
+        terms = (self.today - first) // _TERM
+        start = first + terms * _TERM
+        if terms and (status == "lapsed" or status == "cancelled" and rng.random() < 0.7):
+            start -= _TERM
+        valid_until = add_years(iso(start), 5)
+        if status == "lapsed" and start + _TERM < self.today - 720:
+            status = "cancelled"
+        rec["valid_until"] = valid_until
+        rec["status"] = "active" if status == "lapsed" else status
+        rec["_issued"] = iso(start)
 
     def version(self, rng: random.Random) -> int:
         """A record version: mostly 1."""
-        return _VERSIONS.pick(rng)
+        return VERSIONS.pick(rng)
 
     @staticmethod
     def photo_path(rec: dict[str, object]) -> str:
@@ -522,13 +519,15 @@ class World:
             else 1 + int(rng.random() < 0.4) + int(rng.random() < 0.35)
         )
         seen = {i}
+        issued = _dt.date.fromisoformat(str(rec["issued_on"])).toordinal()
         out: list[dict[str, object]] = []
         for _ in range(n):
             j = index.pick_near(rng, i, nurse)
             if j in seen:
                 continue
             seen.add(j)
-            filed = iso(self.today - rng.randint(1, 1500))
+            lo = max(issued, self.today - 1500)  # filed after the licence it rests on
+            filed = iso(rng.randint(lo, self.today - 1) if lo < self.today else lo)
             f: dict[str, object] = {
                 "cert_no": rec["cert_no"],
                 "kind": rec["kind"],

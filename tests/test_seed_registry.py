@@ -17,6 +17,7 @@ import pytest
 
 from domain.idnum import is_valid
 from seed import photos
+from seed.divisions import load as load_divisions
 from seed.mutate import main as mutate_main
 from seed.mutate import next_export
 from seed.registry import generate, main, org_check
@@ -28,6 +29,7 @@ NO = re.compile(r"[\x21-\x7e]{1,40}")
 REG_NO = re.compile(r"[0-9A-Z]{8}[0-9X]\d{8}[A-Q]\d{3}[129]")
 EXPORTED_AT = "2026-11-21T23:00:00+08:00"
 TODAY = dt.date(2026, 11, 21)
+DIVISIONS = load_divisions()
 
 
 def rows(path: Path) -> list[dict[str, Any]]:
@@ -141,7 +143,16 @@ def test_institution_fields(institutions: list[dict[str, Any]]) -> None:
         assert r["valid_from"] < r["valid_until"]
         assert r["status"] in ("active", "suspended", "cancelled")
         assert type(r["version"]) is int and r["version"] >= 1
-        assert r["authority_name"].endswith("卫生健康委员会")
+        assert r["authority_name"] == DIVISIONS.authority_name(r["authority"])
+
+
+def test_authority_names_are_the_seeds_where_they_give_one() -> None:
+    """Nanyang's commission signs as 南阳市卫生健康体育委员会 (宛卫〔2023〕107号); others keep the
+    default "<division>卫生健康委员会"."""
+    assert DIVISIONS.authority_name("411300") == "南阳市卫生健康体育委员会"
+    assert DIVISIONS.authority_name("410000") == "河南省卫生健康委员会"
+    assert DIVISIONS.authority_name("411303") == "南阳市卧龙区卫生健康委员会"
+    assert DIVISIONS.authority_name("410423") == "鲁山县卫生健康委员会"
 
 
 def test_practitioner_fields(people: list[dict[str, Any]], export: Path) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from domain.errors import (
+    AuditError,
+    BadInputError,
     HomeError,
     IdNumberError,
     KioskError,
@@ -19,7 +21,7 @@ from domain.errors import (
     QueryError,
     ReplicaError,
 )
-from kiosk.query import name_query
+from kiosk.query import check_purpose, institution_query, name_query
 
 EXIT_OK, EXIT_WARNING, EXIT_INVALID, EXIT_UNCHECKED, EXIT_USAGE = 0, 1, 2, 3, 64
 VERDICT_EXIT = {"valid": EXIT_OK, "warning": EXIT_WARNING, "invalid": EXIT_INVALID}
@@ -94,9 +96,7 @@ def publish(registry: str, trust_list: str, key: str, id_key: str, out_dir: str,
 def sync(home_opt: str | None, source: str, io: Io) -> int:
     """sync SOURCE, with a progress bar on a terminal."""
 
-    from kiosk.service import KioskService
-
-    service = KioskService(_home(home_opt))  # a damaged replica is what a sync repairs
+    service = cli_service(home_opt)  # a damaged replica is what a sync repairs
     progress = _progress_bar(io)
     try:
         result = service.sync(source, progress=progress.update if progress else None)
@@ -177,12 +177,29 @@ def verify(
     return VERDICT_EXIT[result.verdict.value]
 
 
+CLI_PURPOSE = "other: 命令行 command line"
+
+
+def cli_service(home_opt: str | None) -> Any:
+    """The service as the command line acts: the account at the shell, with an admin's rights
+    (whoever can run commands on the home's files can change them anyway: docs/security.md),
+    named in the audit trail as cli:<account>."""
+    import getpass
+
+    from kiosk.operators import Operator
+    from kiosk.service import KioskService
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return KioskService(_home(home_opt), session=Operator(f"cli:{who}"[:32], "admin"))
+
+
 def _service(home_opt: str | None) -> Any:
     """The kiosk's service over the home; a home whose replica or trust list cannot be read
     is an error here (exit 3), where the TUI shows it as a banner instead."""
-    from kiosk.service import KioskService
-
-    service = KioskService(_home(home_opt))
+    service = cli_service(home_opt)
     if service.load_error is not None:
         raise service.load_error
     return service
@@ -219,10 +236,13 @@ def lookup(
     id_number: str | None,
     cert_no: str | None,
     name: str | None,
+    institution: str | None,
     as_json: bool,
     io: Io,
+    purpose: str | None = None,
 ) -> int:
-    """lookup (--id-number | --cert-no | --name), through the same service as the TUI."""
+    """lookup (--id-number | --cert-no | --name | --institution), through the same service as
+    the TUI; an ID-number or name look-up is recorded with its purpose."""
     from domain import idnum
     from kiosk import present
 
@@ -230,13 +250,25 @@ def lookup(
         idnum.normalise(id_number)  # IdNumberError → 64, before anything is read
     if name is not None:
         name_query(name)  # QueryError → 64
+    if institution is not None:
+        institution_query(institution)  # QueryError → 64
+    why = check_purpose(purpose or CLI_PURPOSE)  # QueryError → 64
     service = _service(home_opt)
+    if institution is not None:
+        places = [present.institution(i) for i in service.find_institutions(institution)]
+        if as_json:
+            io.json({"results": places})
+        for i in places if not as_json else ():
+            io.say(f"{i['name']}  {i['reg_no']}  {i['category']}  {i['status']}  {i['address']}")
+        if not places and not as_json:
+            io.say("未找到 nothing found")
+        return EXIT_OK if places else 1
     if id_number is not None:
-        found = service.lookup_id_number(id_number)  # NotEnrolledError → 3
+        found = service.lookup_id_number(id_number, purpose=why)  # NotEnrolledError → 3
     elif cert_no is not None:
         found = service.lookup_cert_no(cert_no)
     else:
-        found = service.lookup_name(name or "")
+        found = service.lookup_name(name or "", purpose=why)
     results = [present.practitioner(p) for p in found]
     if as_json:
         io.json({"results": results})
@@ -248,6 +280,56 @@ def lookup(
             f"{p.get('institution_name') or p['institution']}"
         )
     return EXIT_OK if results else 1
+
+
+def check(
+    home_opt: str | None,
+    id_number: str,
+    institution: str | None,
+    at: str | None,
+    as_json: bool,
+    io: Io,
+    purpose: str | None = None,
+) -> int:
+    """check --id-number: every licence the replica holds for the number, each verified
+    as a scan would be (cli.md)."""
+    from domain import idnum
+    from domain.timeutil import parse_cli_time
+    from kiosk import present
+
+    try:
+        when = parse_cli_time(at) if at else None
+    except ValueError:
+        io.fail(f"--at: 不是 ISO 8601 时间 (not an ISO 8601 time: {at})")
+        return EXIT_USAGE
+    idnum.normalise(id_number)  # IdNumberError → 64, before anything is read
+    if institution is not None:
+        institution_query(institution)  # QueryError → 64
+    why = check_purpose(purpose or CLI_PURPOSE)  # QueryError → 64
+    service = _service(home_opt)
+    result = service.check_id_number(id_number, institution=institution, at=when, purpose=why)
+    doc = present.id_check(result)
+    if as_json:
+        io.json(doc)
+    else:
+        _print_check(doc, io)
+    return VERDICT_EXIT[result.verdict.value]
+
+
+def _print_check(doc: dict[str, Any], io: Io) -> None:
+    from domain.types import Verdict
+    from kiosk.messages import VERDICT_LABELS
+
+    zh, en = VERDICT_LABELS[Verdict(doc["verdict"])]
+    io.say(f"{zh} {en.upper()}")
+    for r in doc["reasons"]:
+        io.say(f"  - {r['code']}: {r['message']}")
+    for res in doc["results"]:
+        p = res["registry"]
+        zh, en = VERDICT_LABELS[Verdict(res["verdict"])]
+        io.say(f"  {p['name']}  {p['kind']} {p['cert_no']}  {p['id_number']}: {zh} {en}")
+        for r in res["reasons"]:
+            io.say(f"    - {r['code']}: {r['message']}")
 
 
 def status(home_opt: str | None, as_json: bool, io: Io) -> int:
@@ -311,15 +393,18 @@ def run_guarded(command: str, fn: Any, io: Io) -> int:
     except (IdNumberError, QueryError) as err:
         io.fail(err)
         return EXIT_USAGE
-    except NotEnrolledError as err:
+    except BadInputError as err:
+        io.fail(err)
+        return EXIT_USAGE if command == "audit" else 2
+    except (NotEnrolledError, AuditError) as err:
         io.fail(err)
         return EXIT_UNCHECKED
     except (_Unchecked, HomeError, ReplicaError) as err:
         io.fail(err)
-        return EXIT_UNCHECKED if command in ("verify", "status") else 2
+        return EXIT_UNCHECKED if command in ("verify", "check", "status", "audit") else 2
     except KioskError as err:
         io.fail(err)
-        return EXIT_UNCHECKED if command == "verify" else 2
+        return EXIT_UNCHECKED if command in ("verify", "check") else 2
     except KeyboardInterrupt:
         io.fail("已中断 interrupted")
         return 130

@@ -21,6 +21,15 @@ class Verdict(StrEnum):
     INVALID = "invalid"
 
 
+class ReasonClass(StrEnum):
+    """A reason's class (credential-qr.md): invalid and warning decide the verdict, info is
+    shown beside it and leaves it as it is."""
+
+    INVALID = "invalid"
+    WARNING = "warning"
+    INFO = "info"
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     """An institution named on a credential: main institution or multi-site filing."""
@@ -184,7 +193,7 @@ class Reason:
     """One reason behind a verdict: a stable code and a sentence for a person."""
 
     code: str
-    verdict: Verdict
+    severity: ReasonClass
     message: str
 
 
@@ -205,3 +214,14 @@ class Verification:
     def codes(self) -> tuple[str, ...]:
         """The reason codes, in order."""
         return tuple(r.code for r in self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class IdCheck:
+    """A practitioner verified by resident ID number alone (cli.md `check`): one result per
+    licence the replica holds for the number, the verdict the worst of them; with no record,
+    no results and the reasons of the answer itself (NOT_IN_REGISTRY and the replica's age)."""
+
+    verdict: Verdict
+    results: tuple[Verification, ...]
+    reasons: tuple[Reason, ...] = ()

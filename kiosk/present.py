@@ -6,7 +6,15 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from domain.types import Credential, Institution, Practitioner, TrustKey, Verification
+from domain.types import (
+    Credential,
+    IdCheck,
+    Institution,
+    Practitioner,
+    Reason,
+    TrustKey,
+    Verification,
+)
 from wire.keys import kid_text
 
 
@@ -62,8 +70,26 @@ def key(k: TrustKey | None) -> dict[str, Any] | None:
     }
 
 
-def verification(v: Verification) -> dict[str, Any]:
-    """verify --json, exactly as cli.md describes it."""
+def reasons(rs: tuple[Reason, ...]) -> list[dict[str, str]]:
+    """Each reason as cli.md gives it: code, class and message."""
+    return [{"code": r.code, "class": r.severity.value, "message": r.message} for r in rs]
+
+
+def id_check(c: IdCheck) -> dict[str, Any]:
+    """check --json (cli.md): a result per licence, each with its verdict, reasons and record;
+    the top-level reasons are those of an answer with no record (else empty)."""
+    results = []
+    for v in c.results:
+        registry = _registry(v)
+        if registry is not None and v.inspected is not None:
+            registry["inspected_institution"] = institution(v.inspected)
+        results.append(
+            {"verdict": v.verdict.value, "reasons": reasons(v.reasons), "registry": registry}
+        )
+    return {"verdict": c.verdict.value, "reasons": reasons(c.reasons), "results": results}
+
+
+def _registry(v: Verification) -> dict[str, Any] | None:
     registry: dict[str, Any] | None = None
     if v.practitioner is not None:
         registry = practitioner(v.practitioner)
@@ -71,11 +97,15 @@ def verification(v: Verification) -> dict[str, Any]:
         registry = institution(v.institution)
     if registry is not None and v.main_institution is not None:
         registry["main_institution"] = institution(v.main_institution)
+    return registry
+
+
+def verification(v: Verification) -> dict[str, Any]:
+    """verify --json, exactly as cli.md describes it."""
+    registry = _registry(v)
     return {
         "verdict": v.verdict.value,
-        "reasons": [
-            {"code": r.code, "class": r.verdict.value, "message": r.message} for r in v.reasons
-        ],
+        "reasons": reasons(v.reasons),
         "credential": credential(v.credential),
         "registry": registry,
         "key": key(v.key),

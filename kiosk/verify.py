@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,9 +17,11 @@ from domain.timeutil import china_date
 from domain.types import (
     Credential,
     Filing,
+    IdCheck,
     Institution,
     Practitioner,
     Reason,
+    ReasonClass,
     ReplicaInfo,
     TrustKey,
     TrustList,
@@ -61,7 +64,7 @@ class Context:
     lang: str = "zh"
 
 
-_CLASS_ORDER = {Verdict.INVALID: 0, Verdict.WARNING: 1, Verdict.VALID: 2}
+_CLASS_ORDER = {ReasonClass.INVALID: 0, ReasonClass.WARNING: 1, ReasonClass.INFO: 2}
 
 
 class _Reasons:
@@ -75,18 +78,27 @@ class _Reasons:
                 Reason(code, reason_class(code), reason_text(code, self.lang, **params))
             )
 
+    def codes(self) -> set[str]:
+        return {r.code for r in self.items}
+
     def ordered(self) -> tuple[Reason, ...]:
         """The reasons in the order credential-qr.md gives: invalid, warning, then info, so
         that the deciding reason comes first (the check order within a class is kept)."""
-        return tuple(sorted(self.items, key=lambda r: _CLASS_ORDER[r.verdict]))
+        return tuple(sorted(self.items, key=lambda r: _CLASS_ORDER[r.severity]))
 
     def verdict(self) -> Verdict:
-        kinds = {r.verdict for r in self.items}
-        return (
-            Verdict.INVALID
-            if Verdict.INVALID in kinds
-            else (Verdict.WARNING if kinds else Verdict.VALID)
-        )
+        """invalid wins over warning, warning over valid; info leaves the verdict as it is."""
+        return worst(r.severity for r in self.items)
+
+
+def worst(classes: Iterable[ReasonClass | Verdict]) -> Verdict:
+    """The verdict that reasons of these classes (or these verdicts) give together."""
+    kinds = set(classes)
+    if ReasonClass.INVALID in kinds or Verdict.INVALID in kinds:
+        return Verdict.INVALID
+    if ReasonClass.WARNING in kinds or Verdict.WARNING in kinds:
+        return Verdict.WARNING
+    return Verdict.VALID
 
 
 def _check_crypto(cred: Credential, trust: TrustList | None, out: _Reasons) -> TrustKey | None:
@@ -142,67 +154,146 @@ def _check_registry(
         out.add("NOT_YET_VALID")
     if cred.exp is not None and cred.exp <= ctx.at.timestamp():
         out.add("EXPIRED", until=china_date(dt.datetime.fromtimestamp(cred.exp, dt.UTC)))
-    if ctx.latest_recorded is not None and ctx.at < ctx.latest_recorded - SKEW:
-        out.add("CLOCK_SUSPECT")  # earlier than something this kiosk has already recorded
-
+    info = _check_replica(ctx, replica, out)
     person: Practitioner | None = None
     inst: Institution | None = None
-    main: Institution | None = None
-    inspected: Institution | None = None
-    info = replica.info() if replica is not None else None
-    record: Practitioner | Institution | None
-    if replica is None or info is None:
-        out.add("NO_REPLICA")
-        record_until = None
-    else:
-        age = ctx.at - info.exported_at
-        if age > ctx.hard_limit:
-            out.add("REPLICA_EXPIRED", days=age.days)  # replaces REPLICA_STALE
-        elif age > ctx.max_age:
-            out.add("REPLICA_STALE", days=age.days)
-        if ctx.at < info.exported_at - SKEW:
-            out.add("CLOCK_SUSPECT")
+    record: Practitioner | Institution | None = None
+    if replica is not None and info is not None:
         if lic.type == "I":
-            inst = replica.institution(lic.no)
-            record = inst
+            record = inst = replica.institution(lic.no)
         else:
-            person = replica.practitioner("physician" if lic.type == "P" else "nurse", lic.no)
-            record = person
+            kind = "physician" if lic.type == "P" else "nurse"
+            record = person = replica.practitioner(kind, lic.no)
         if record is None:
             issued = dt.datetime.fromtimestamp(cred.iat, dt.UTC)
             out.add("NOT_IN_REGISTRY" if issued < info.exported_at else "REPLICA_BEHIND")
-            record_until = None
         else:
             if key is not None and not covers(key.authority, record.authority):
                 out.add("ISSUER_OUT_OF_JURISDICTION")  # a city's key vouching for another's
             _compare(lic.version, lic.name, record.version, record.name, out)
             _status(record.status, out)
-            record_until = record.valid_until
-        if person is not None:
-            main = replica.institution(person.institution)
-            if main is None:
-                out.add("INSTITUTION_UNKNOWN")
-            elif not in_force(main, today):
-                out.add("INSTITUTION_INVALID")
-        if ctx.institution and lic.type != "I":
-            inspected = replica.institution(ctx.institution)
-            if inspected is None:
-                out.add("INSTITUTION_UNKNOWN")
-            elif not in_force(inspected, today):
-                out.add("INSPECTED_INSTITUTION_INVALID")  # nobody may practise there
-
-    until = (
-        record_until
-        if record_until is not None
-        else (lic.valid_until if lic.type in ("N", "I") else None)
-    )
-    if until is not None and until < today:
-        out.add("EXPIRED", until=until)
+    main, inspected = (None, None)
+    if replica is not None and info is not None and lic.type != "I":
+        main, inspected = _check_institutions(person, ctx, replica, today, out)
+    if record is not None:
+        until = record.valid_until
+    else:
+        until = lic.valid_until if lic.type in ("N", "I") else None
+    _check_until(until, lic.type, today, out)
     if ctx.id_number and lic.type != "I":
         _check_id(ctx.id_number, person, replica, out)
     if ctx.institution and lic.type != "I":
-        _check_here(cred, ctx, person, inspected, today, out)
+        if person is not None:
+            here = _here(person.institution, person.filings, ctx.institution, today)
+            scopes = person.scope
+        else:
+            sites = tuple(Filing(s.no, s.name, (), "", s.until) for s in lic.sites)
+            here = _here(lic.org.no if lic.org else None, sites, ctx.institution, today)
+            scopes = lic.scope
+        _check_here(here, lic.type == "P", scopes, inspected, today, out)
+    if person is not None and not person.has_photo:
+        out.add("NO_PHOTO")
     return Verification(out.verdict(), out.ordered(), cred, key, person, inst, main, inspected)
+
+
+def check_record(person: Practitioner, ctx: Context, replica: RegistryView) -> Verification:
+    """The registry and context checks of a scan, for a record found without a QR (by ID
+    number: cli.md `check`). The record's own status, end date, institutions and photo
+    decide; there is no credential, key or version to compare."""
+    out = _Reasons(ctx.lang)
+    today = china_date(ctx.at)
+    _check_replica(ctx, replica, out)
+    _status(person.status, out)
+    main, inspected = _check_institutions(person, ctx, replica, today, out)
+    _check_until(person.valid_until, "P" if person.kind == "physician" else "N", today, out)
+    if ctx.institution:
+        here = _here(person.institution, person.filings, ctx.institution, today)
+        _check_here(here, person.kind == "physician", person.scope, inspected, today, out)
+    if not person.has_photo:
+        out.add("NO_PHOTO")
+    return Verification(out.verdict(), out.ordered(), None, None, person, None, main, inspected)
+
+
+def check_people(people: list[Practitioner], ctx: Context, replica: RegistryView) -> IdCheck:
+    """Every licence found for one ID number, each checked as `check_record` does. With none,
+    NOT_IN_REGISTRY and the replica's own reasons (cli.md `check --json`)."""
+    if people:
+        results = tuple(check_record(p, ctx, replica) for p in people)
+        return IdCheck(worst(r.verdict for r in results), results)
+    out = _Reasons(ctx.lang)
+    out.add("NOT_IN_REGISTRY")
+    _check_replica(ctx, replica, out)
+    return IdCheck(Verdict.INVALID, (), out.ordered())
+
+
+def _check_replica(ctx: Context, replica: RegistryView | None, out: _Reasons) -> ReplicaInfo | None:
+    """The kiosk's clock and the replica's age; None when there is no replica."""
+    if ctx.latest_recorded is not None and ctx.at < ctx.latest_recorded - SKEW:
+        out.add("CLOCK_SUSPECT")  # earlier than something this kiosk has already recorded
+    info = replica.info() if replica is not None else None
+    if info is None:
+        out.add("NO_REPLICA")
+        return None
+    age = ctx.at - info.exported_at
+    if age > ctx.hard_limit:
+        out.add("REPLICA_EXPIRED", days=age.days)  # replaces REPLICA_STALE
+    elif age > ctx.max_age:
+        out.add("REPLICA_STALE", days=age.days)
+    if ctx.at < info.exported_at - SKEW:
+        out.add("CLOCK_SUSPECT")
+    return info
+
+
+def _check_institutions(
+    person: Practitioner | None,
+    ctx: Context,
+    replica: RegistryView,
+    today: str,
+    out: _Reasons,
+) -> tuple[Institution | None, Institution | None]:
+    """The practitioner's main institution and the inspected one, each in force or not."""
+    main = inspected = None
+    if person is not None:
+        main = replica.institution(person.institution)
+        if main is None:
+            out.add("INSTITUTION_UNKNOWN")
+        elif not in_force(main, today):
+            out.add("INSTITUTION_INVALID")
+    if ctx.institution:
+        inspected = replica.institution(ctx.institution)
+        if inspected is None:
+            out.add("INSTITUTION_UNKNOWN")
+        elif not in_force(inspected, today):
+            out.add("INSPECTED_INSTITUTION_INVALID")  # nobody may practise there
+    return main, inspected
+
+
+SOON = dt.timedelta(days=90)
+_WHAT = {
+    "N": ("护士执业注册", "The nurse's registration"),
+    "I": ("医疗机构执业许可证", "The institution's licence"),
+    "filing": ("在本机构的多机构执业备案", "The multi-site filing for this institution"),
+}
+
+
+def _check_until(until: str | None, kind: str, today: str, out: _Reasons) -> None:
+    """EXPIRED past the end date; EXPIRES_SOON within 90 days of it (a nurse must apply for
+    renewal before it ends). Physicians' licences have no end date."""
+    if until is None:
+        return
+    if until < today:
+        out.add("EXPIRED", until=until)
+    else:
+        _soon(until, kind, today, out)
+
+
+def _soon(until: str, kind: str, today: str, out: _Reasons) -> None:
+    if not out.codes().isdisjoint(_STATUS_CODES.values()):
+        return  # a cancelled, filed or suspended licence is not in force: nothing to renew
+    days = (dt.date.fromisoformat(until) - dt.date.fromisoformat(today)).days
+    if days <= SOON.days and kind in _WHAT:
+        what, what_en = _WHAT[kind]
+        out.add("EXPIRES_SOON", what=what, what_en=what_en, until=until, days=days)
 
 
 def covers(authority: str, division: str) -> bool:
@@ -229,8 +320,11 @@ def _compare(v: int, name: str, rv: int, rname: str, out: _Reasons) -> None:
         out.add("DATA_MISMATCH")
 
 
+_STATUS_CODES = {"cancelled": "CANCELLED", "filed": "FILED", "suspended": "SUSPENDED"}
+
+
 def _status(status: str, out: _Reasons) -> None:
-    code = {"cancelled": "CANCELLED", "filed": "FILED", "suspended": "SUSPENDED"}.get(status)
+    code = _STATUS_CODES.get(status)
     if code:
         out.add(code)
 
@@ -251,29 +345,40 @@ def _current(f: Filing, today: str) -> bool:
     return f.valid_until is None or f.valid_until >= today
 
 
+@dataclass(frozen=True, slots=True)
+class _Here:
+    """How a practitioner is registered at the inspected institution, if at all."""
+
+    registered: bool
+    until: str | None = None  # the end of the filing that registers them there, if one does
+
+
+def _here(main: str | None, filings: tuple[Filing, ...], here: str, today: str) -> _Here:
+    """Registered as the main institution (no end), or by the current multi-site filing
+    for it that ends last (an open-ended one never ends)."""
+    if main == here:
+        return _Here(True)
+    current = [f for f in filings if f.institution == here and _current(f, today)]
+    if not current:
+        return _Here(False)
+    if any(f.valid_until is None for f in current):
+        return _Here(True)
+    return _Here(True, max(f.valid_until for f in current if f.valid_until is not None))
+
+
 def _check_here(
-    cred: Credential,
-    ctx: Context,
-    person: Practitioner | None,
+    here: _Here,
+    physician: bool,
+    scopes: tuple[str, ...],
     inspected: Institution | None,
     today: str,
     out: _Reasons,
 ) -> None:
-    lic = cred.licence
-    here = ctx.institution
-    if person is not None:
-        registered = person.institution == here or any(
-            f.institution == here and _current(f, today) for f in person.filings
-        )
-        scopes = person.scope
-    else:
-        registered = (lic.org is not None and lic.org.no == here) or any(
-            s.no == here and (s.until is None or s.until >= today) for s in lic.sites
-        )
-        scopes = lic.scope
-    if not registered:
+    if not here.registered:
         out.add("NOT_REGISTERED_HERE")
-    if lic.type == "P" and inspected is not None and not scope_within(scopes, inspected.subjects):
+    elif here.until is not None:
+        _soon(here.until, "filing", today, out)
+    if physician and inspected is not None and not scope_within(scopes, inspected.subjects):
         out.add("SCOPE_OUTSIDE_SUBJECTS")
 
 

@@ -17,6 +17,8 @@ import cbor2
 
 from domain.types import Licence
 from kiosk.scope import scope_within
+from seed.divisions import load as load_divisions
+from seed.institutions import add_years
 from seed.issue import (
     issue,
     licence_for_institution,
@@ -26,7 +28,22 @@ from seed.issue import (
 )
 from wire import base45, codec
 
-DENTAL_NO = "PDY00042X41130217D2152"
+# A private dental clinic in 卧龙区 (411303): its GB 11714 check character is 3.
+DENTAL_NO = "PDY00042341130317D2152"
+
+
+def _dental_licence(today: dt.date) -> dict[str, str]:
+    """Where the demo's dental clinic sits and its five-year licence, as its 登记号 says."""
+    start = dt.date(today.year - 2, 3, 1)
+    return {
+        "address": "河南省南阳市卧龙区建设中路88号",
+        "region": "411303",
+        "authority": "411303",
+        "authority_name": load_divisions().authority_name("411303"),
+        "valid_from": start.isoformat(),
+        "valid_until": (start.replace(year=start.year + 5) - dt.timedelta(days=1)).isoformat(),
+        "issued_on": start.isoformat(),
+    }
 
 
 @dataclass
@@ -63,11 +80,20 @@ class Cast:
             if r["kind"] == "physician" and r.get("category") == "临床" and ok(r)
         ]
         nurses = [r for r in tables["practitioners"] if r["kind"] == "nurse" and ok(r)]
+        # The 2nd and 3rd nurses get a term ending about now, so one that began five years ago:
+        # they must have been registered before it (first registration year in the number).
+        older = [r for r in nurses[1:] if int(r["cert_no"][:4]) < today.year - 5]
+        nurses = nurses[:1] + older + [r for r in nurses[1:] if all(r is not o for o in older)]
         # The second doctor is one the Nanyang key may vouch for (approved within 4113..).
         nanyang = next((r for r in doctors if r["authority"].startswith("4113")), None)
         if nanyang is not None:
             doctors.remove(nanyang)
             doctors.insert(1, nanyang)
+        # The first is one it may not (ISSUER_OUT_OF_JURISDICTION): approved outside 4113..
+        other = next((r for r in doctors if not r["authority"].startswith("4113")), None)
+        if other is not None and other is not doctors[0]:
+            doctors.remove(other)
+            doctors.insert(0, other)
         used = {r["institution"] for r in doctors[:12] + nurses[:3]}
         clinics = [insts[k] for k in sorted(healthy - used)]
         if len(doctors) < 12 or len(nurses) < 3 or len(clinics) < 4:
@@ -94,6 +120,10 @@ class Cast:
         d[9]["status"] = "filed"
         d[10]["status"] = "suspended"
         n[1]["valid_until"] = (today - dt.timedelta(days=45)).isoformat()  # lapsed: EXPIRED
+        n[2]["valid_until"] = (today + dt.timedelta(days=20)).isoformat()  # EXPIRES_SOON
+        for nurse in n[1:3]:  # a nurse's term is five years: the staged end moves its start
+            nurse["issued_on"] = add_years(nurse["valid_until"], -5)
+        d[11].pop("photo", None)  # NO_PHOTO
         c[1]["status"] = "suspended"  # main institution of d[5]: INSTITUTION_INVALID
         d[5]["institution"] = c[1]["reg_no"]
         dental = dict(
@@ -103,6 +133,7 @@ class Cast:
             category="诊所",
             subjects=["口腔科"],
             version=1,
+            **_dental_licence(today),
         )
         tables["institutions"].append(dental)
         self.by_reg[DENTAL_NO] = dental
@@ -178,7 +209,7 @@ def build_cases(
             {},
         ),
         (
-            "有效医师（南阳市卫健委 ES256 签发）valid physician, ES256 issuer",
+            "有效医师（南阳市卫健体委 ES256 签发）valid physician, ES256 issuer",
             "valid",
             issue(lic(d[1]), nanyang, iss="411300", iat=ts - 7200),
             {},
@@ -232,7 +263,7 @@ def build_cases(
             {"id_number": newcomer["id_number"]},
         ),
         (
-            "外地签发机关 ISSUER_OUT_OF_JURISDICTION (a Nanyang key vouching for a 温县 physician)",
+            "外地签发机关 ISSUER_OUT_OF_JURISDICTION (a Nanyang key vouching for a physician of another city)",
             "invalid",
             issue(
                 lic(d[0], name=d[0]["name"][0] + "假名", version=d[0]["version"] + 1),
@@ -399,6 +430,18 @@ def build_cases(
             issue(lic(d[0]), henan, iss="410000", iat=ts - 3600),
             {"institution": c[2]["reg_no"]},
         ),
+        (
+            "护士注册即将到期 EXPIRES_SOON (valid, renewal due)",
+            "valid",
+            issue(photo_lic(n[2]), henan, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "注册库无照片 NO_PHOTO (valid, compare with the ID card)",
+            "valid",
+            issue(lic(d[11]), henan, iss="410000", iat=ts - 3600),
+            {},
+        ),
     ]
     home = Home(demo.parent)
     out_dir = demo / "credentials"
@@ -423,7 +466,58 @@ def build_cases(
     with (demo / "credentials.ndjson").open("w", encoding="utf-8") as fh:
         for line in lines:
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    _write_id_checks(cast, tables, home, demo, now)
     return lines
+
+
+def _write_id_checks(
+    cast: Cast, tables: dict[str, list[dict[str, Any]]], home: Any, demo: Path, now: dt.datetime
+) -> None:
+    """The demo's checks by ID number alone (cli.md `check`), written to demo/id-checks.ndjson
+    for the guide; each is checked now, as the credentials are. The numbers are synthetic."""
+    from domain.idnum import check_char
+    from kiosk.verify import Context, check_people
+
+    d, n, c = cast.doctors, cast.nurses, cast.clinics
+    held = {r["id_number"] for r in tables["practitioners"]}
+    body = next(
+        b for b in (f"41010219800101{i:03d}" for i in range(1000)) if b + check_char(b) not in held
+    )
+    checks: list[tuple[str, str, str, dict[str, Any]]] = [
+        ("按身份证号：有效医师 valid physician", "valid", d[0]["id_number"], {}),
+        ("按身份证号：护士注册已过期 EXPIRED", "invalid", n[1]["id_number"], {}),
+        ("按身份证号：护士注册即将到期 EXPIRES_SOON", "valid", n[2]["id_number"], {}),
+        ("按身份证号：已注销 CANCELLED", "invalid", d[8]["id_number"], {}),
+        (
+            "按身份证号：多机构执业备案处 registered here by a filing",
+            "valid",
+            d[7]["id_number"],
+            {"institution": c[2]["reg_no"]},
+        ),
+        (
+            "按身份证号：非本机构人员 NOT_REGISTERED_HERE",
+            "invalid",
+            d[0]["id_number"],
+            {"institution": c[2]["reg_no"]},
+        ),
+        ("按身份证号：查无此人 NOT_IN_REGISTRY", "invalid", body + check_char(body), {}),
+    ]
+    replica = home.replica()
+    lines = []
+    for label, expect, id18, context in checks:
+        ctx = Context(at=now, institution=context.get("institution"))
+        result = check_people(replica.by_id_number(id18), ctx, replica)
+        if result.verdict.value != expect:
+            raise AssertionError(f"demo check {label}: got {result.verdict.value}")
+        codes = [r.code for r in result.reasons] + [c for v in result.results for c in v.codes]
+        lines.append(
+            {"label": label, "id_number": id18, "expect": expect, "codes": codes}
+            | ({"context": context} if context else {})
+        )
+    replica.close()
+    with (demo / "id-checks.ndjson").open("w", encoding="utf-8") as fh:
+        for line in lines:
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def _check(payload: str, context: dict[str, Any], home: Any, demo: Path, now: dt.datetime) -> Any:

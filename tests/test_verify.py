@@ -34,7 +34,7 @@ def _verify(home: Path, payload: str, context: dict[str, Any] | None = None) -> 
 # against it alone could not catch a case that drifts to another code of the same class.
 EXPECTED_CODES: dict[str, list[str]] = {
     "有效医师（河南省卫健委 Ed25519 签发）valid physician": [],
-    "有效医师（南阳市卫健委 ES256 签发）valid physician, ES256 issuer": [],
+    "有效医师（南阳市卫健体委 ES256 签发）valid physician, ES256 issuer": [],
     "有效护士 valid nurse": [],
     "有效医疗机构执业许可证 valid institution": [],
     "身份证号一致 ID number matches": [],
@@ -44,7 +44,7 @@ EXPECTED_CODES: dict[str, list[str]] = {
     "新注册，本机库未收录 REPLICA_BEHIND (new registration)": ["REPLICA_BEHIND"],
     "新注册，无法离线核对身份证号 ID_UNCHECKED": ["REPLICA_BEHIND", "ID_UNCHECKED"],
     "本机库过期超限 REPLICA_EXPIRED": ["REPLICA_EXPIRED"],
-    "外地签发机关 ISSUER_OUT_OF_JURISDICTION (a Nanyang key vouching for a 温县 physician)": [
+    "外地签发机关 ISSUER_OUT_OF_JURISDICTION (a Nanyang key vouching for a physician of another city)": [
         "ISSUER_OUT_OF_JURISDICTION",
         "REPLICA_BEHIND",
     ],
@@ -78,6 +78,8 @@ EXPECTED_CODES: dict[str, list[str]] = {
     "机构停业 SUSPENDED (institution)": ["SUSPENDED"],
     "身份证号不符 ID_MISMATCH": ["ID_MISMATCH"],
     "非本机构人员 NOT_REGISTERED_HERE": ["NOT_REGISTERED_HERE"],
+    "护士注册即将到期 EXPIRES_SOON (valid, renewal due)": ["EXPIRES_SOON"],
+    "注册库无照片 NO_PHOTO (valid, compare with the ID card)": ["NO_PHOTO"],
 }
 
 
@@ -451,7 +453,7 @@ def test_reasons_come_invalid_first_whatever_the_check_order(
     at = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).isoformat()
     result = _verify(demo_world, valid["payload"], {"at": at, "institution": elsewhere})
     assert result.codes == ("NOT_REGISTERED_HERE", "REPLICA_STALE")
-    assert [r.verdict for r in result.reasons] == [Verdict.INVALID, Verdict.WARNING]
+    assert [r.severity for r in result.reasons] == ["invalid", "warning"]
 
 
 @pytest.mark.parametrize(
@@ -473,3 +475,130 @@ def test_a_keys_authority_covers_the_divisions_below_it(
     from kiosk.verify import covers
 
     assert covers(authority, division) is covered
+
+
+def _case_of(demo_cases: list[dict[str, Any]], label: str) -> dict[str, Any]:
+    return next(c for c in demo_cases if c["label"].startswith(label))
+
+
+def _in_days(days: int) -> str:
+    from domain.timeutil import china_date
+
+    return (
+        dt.date.fromisoformat(china_date(dt.datetime.now(dt.UTC))) + dt.timedelta(days=days)
+    ).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("days", "codes"),
+    [(91, []), (90, ["EXPIRES_SOON"]), (2, ["EXPIRES_SOON"]), (0, ["EXPIRES_SOON"])],
+)
+def test_a_nurse_whose_registration_ends_within_90_days_is_told_to_renew(
+    demo_copy: Path, demo_cases: list[dict[str, Any]], days: int, codes: list[str]
+) -> None:
+    """The issue's last story: a registration ending in two days scanned a plain 有效. It is
+    still valid (info leaves the verdict), with EXPIRES_SOON naming the date."""
+    case = _case_of(demo_cases, "有效护士")
+    no = codec.decode(case["payload"]).licence.no
+    _edit_replica(
+        demo_copy, "UPDATE practitioner SET valid_until = ? WHERE cert_no = ?", _in_days(days), no
+    )
+    result = _verify(demo_copy, case["payload"])
+    assert list(result.codes) == codes and result.verdict is Verdict.VALID
+    if codes:
+        assert _in_days(days) in result.reasons[0].message
+        assert result.reasons[0].severity == "info"
+
+
+def test_an_ended_registration_is_expired_not_expiring(
+    demo_copy: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    case = _case_of(demo_cases, "有效护士")
+    no = codec.decode(case["payload"]).licence.no
+    _edit_replica(
+        demo_copy, "UPDATE practitioner SET valid_until = ? WHERE cert_no = ?", _in_days(-1), no
+    )
+    assert _verify(demo_copy, case["payload"]).codes == ("EXPIRED",)
+
+
+def test_a_cancelled_licence_near_its_end_has_nothing_to_renew(
+    demo_copy: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    case = _case_of(demo_cases, "有效护士")
+    no = codec.decode(case["payload"]).licence.no
+    _edit_replica(
+        demo_copy,
+        "UPDATE practitioner SET valid_until = ?, status = 'cancelled' WHERE cert_no = ?",
+        _in_days(10),
+        no,
+    )
+    assert _verify(demo_copy, case["payload"]).codes == ("CANCELLED",)
+
+
+def test_an_institution_licence_near_its_end_expires_soon(
+    demo_copy: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    case = _case_of(demo_cases, "有效医疗机构执业许可证")
+    no = codec.decode(case["payload"]).licence.no
+    _edit_replica(
+        demo_copy, "UPDATE institution SET valid_until = ? WHERE reg_no = ?", _in_days(30), no
+    )
+    result = _verify(demo_copy, case["payload"])
+    assert result.codes == ("EXPIRES_SOON",) and result.verdict is Verdict.VALID
+
+
+def test_a_multi_site_filing_near_its_end_expires_soon_where_it_registers_them(
+    demo_copy: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    """With the inspected institution given, the filing that registers the practitioner there
+    is what must be renewed; without it, the filing is not what the answer rests on."""
+    case = _case_of(demo_cases, "多机构执业备案处检查")
+    no = codec.decode(case["payload"]).licence.no
+    here = case["context"]["institution"]
+    _edit_replica(
+        demo_copy,
+        "UPDATE filing SET valid_until = ? WHERE cert_no = ? AND institution = ?",
+        _in_days(20),
+        no,
+        here,
+    )
+    result = _verify(demo_copy, case["payload"], case["context"])
+    assert result.codes == ("EXPIRES_SOON",) and result.verdict is Verdict.VALID
+    assert "备案" in result.reasons[0].message
+    assert _verify(demo_copy, case["payload"]).codes == ()
+
+
+def test_a_practitioner_without_a_photo_is_compared_with_the_id_card(
+    demo_copy: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    """NO_PHOTO is info, listed after every warning, and leaves the verdict as it is."""
+    case = _case_of(demo_cases, "信息已变更 SUPERSEDED")
+    no = codec.decode(case["payload"]).licence.no
+    _edit_replica(demo_copy, "UPDATE practitioner SET photo = NULL WHERE cert_no = ?", no)
+    result = _verify(demo_copy, case["payload"])
+    assert result.codes == ("SUPERSEDED", "NO_PHOTO") and result.verdict is Verdict.WARNING
+    assert [r.severity for r in result.reasons] == ["warning", "info"]
+
+
+def test_check_by_record_runs_the_registry_and_context_checks_of_a_scan(
+    demo_copy: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    """A record found by ID number (no QR) meets the same checks as a scan of its licence:
+    the status, the end date, the institutions and the photo."""
+    from kiosk.verify import check_people, check_record
+
+    home = Home(demo_copy)
+    replica = home.replica()
+    assert replica is not None
+    ctx = Context(at=dt.datetime.now(dt.UTC))
+    for label in ("护士注册已过期", "已注销", "主要执业机构停业", "有效医师（河南省卫健委"):
+        case = _case_of(demo_cases, label)
+        lic = codec.decode(case["payload"]).licence
+        person = replica.practitioner("nurse" if lic.type == "N" else "physician", lic.no)
+        assert person is not None
+        result = check_record(person, ctx, replica)
+        assert list(result.codes) == case["codes"], label
+        assert result.verdict.value == case["expect"] and result.credential is None
+    nothing = check_people([], ctx, replica)
+    assert nothing.verdict is Verdict.INVALID and nothing.results == ()
+    assert [r.code for r in nothing.reasons] == ["NOT_IN_REGISTRY"]

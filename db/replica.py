@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import Counter
+from collections.abc import Collection
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain import idkey, idnum
 from domain.errors import NotEnrolledError, ReplicaError
@@ -227,14 +230,105 @@ class Replica:
         )
         return self._practitioners(rows, False)
 
-    def stats(self) -> list[tuple[str, str, str, str, int]]:
-        """Counts by approving authority, record type and status (按审批机关统计)."""
-        return [
-            (r[0], r[1], r[2], r[3], r[4])
+    def stats(self, *, today: str | None = None) -> ReplicaCounts:
+        """Every record counted by type, status, lapse, approving authority and (institutions)
+        category, and by type and month of issue: the groups behind kiosk/stats.py's figures,
+        in one pass over each table.
+
+        The replica's schema is the publication's, so there is no index to aggregate on. Each
+        row gives one short text key (month, lapse, status, authority[, category]), counted as
+        the rows stream by; the few thousand distinct keys are then split both ways. SQLite's
+        GROUP BY would first sort all 700,000 practitioners of a province, once per grouping,
+        and two keys a row cost a fifth more (measured: bench/stats.py).
+
+        Args:
+            today: YYYY-MM-DD; a record whose valid_until is before it is `lapsed`. Without
+                it, nothing is.
+        """
+        groups: list[AuthorityRow] = []
+        months: list[MonthRow] = []
+        for kind, sql, params in (
+            *((code, _PRACTITIONER_KEY, (today or "", _SEP, code)) for code in KIND_NAME),
+            ("I", _INSTITUTION_KEY, (today or "", _SEP)),
+        ):
+            by_month: Counter[str] = Counter()
+            by_group: Counter[str] = Counter()
+            for key, n in self._keys(sql, params).items():
+                by_month[key[:7]] += n  # issued_on is a validated YYYY-MM-DD
+                by_group[key[7:]] += n
+            months += [MonthRow(kind, month, n) for month, n in by_month.items()]
+            for rest, n in by_group.items():
+                status, authority, *category = rest[1:].split(_SEP, 2)
+                lapsed = rest[0] == "1"
+                groups.append(AuthorityRow(kind, lapsed, status, authority, "".join(category), n))
+        return ReplicaCounts(groups, months, self._authority_names())
+
+    def _keys(self, sql: str, params: tuple[Any, ...]) -> Counter[str]:
+        """The first column of every row of a query, counted (in C, row by row)."""
+        try:
+            with self._lock:
+                return Counter(map(itemgetter(0), self._conn.execute(sql, params)))
+        except sqlite3.Error as err:
+            raise ReplicaError(f"本地库查询失败 (replica query failed: {err})") from err
+
+    def _authority_names(self) -> dict[str, str]:
+        """The name each approving authority goes by in the institution records (the latest
+        issued, if it changed): the small table, read whole."""
+        return {
+            r[0]: r[1]
             for r in self._all(
-                "SELECT authority, authority_name, 'I', status, count(*) FROM institution "
-                "GROUP BY authority, status UNION ALL "
-                "SELECT authority, authority_name, kind, status, count(*) FROM practitioner "
-                "GROUP BY authority, kind, status ORDER BY 1, 3, 4"
+                "SELECT authority, authority_name, max(issued_on) FROM institution "
+                "GROUP BY authority, authority_name ORDER BY 3"
             )
-        ]
+        }
+
+    def authority_names(self, codes: Collection[str]) -> dict[str, str]:
+        """The names the practitioner records give these authorities (the latest issued), in
+        one pass: for authorities that approved no institution and that nothing else names."""
+        if not codes:
+            return {}
+        marks = ", ".join("?" for _ in codes)
+        rows = self._all(
+            "SELECT authority, authority_name, max(issued_on) FROM practitioner "
+            f"WHERE authority IN ({marks}) GROUP BY authority, authority_name ORDER BY 3",
+            tuple(codes),
+        )
+        return {r[0]: r[1] for r in rows}
+
+
+class AuthorityRow(NamedTuple):
+    """How many licences of one type an authority approved that share a status (and, for
+    institutions, a category): one group of `Replica.stats`."""
+
+    kind: str  # 'P' physician, 'N' nurse, 'I' institution
+    lapsed: bool  # valid_until before the day asked about
+    status: str
+    authority: str  # the approving authority's division code (审批机关)
+    category: str  # institutions' category as the registry gives it; '' for practitioners
+    n: int
+
+
+class MonthRow(NamedTuple):
+    """How many licences of one type were issued (签发日期) in one month."""
+
+    kind: str
+    month: str  # YYYY-MM
+    n: int
+
+
+class ReplicaCounts(NamedTuple):
+    """The groups of one statistics pass, and the approving authorities' names as the
+    institution records give them."""
+
+    groups: list[AuthorityRow]
+    months: list[MonthRow]
+    names: dict[str, str]
+
+
+# One text key per row: the month of issue (7 characters), the lapse flag (1), then status,
+# authority and (institutions) category separated by U+001F (?2), the free text last.
+# Practitioners are counted per kind, a range of their primary key, so no key repeats it.
+_SEP = "\x1f"
+_KEY = "substr(issued_on, 1, 7) || (ifnull(valid_until, '9999') < ?1) || status || ?2 || authority"
+_PRACTITIONER_KEY = f"SELECT {_KEY} FROM practitioner WHERE kind = ?3"
+_INSTITUTION_KEY = f"SELECT {_KEY} || ?2 || category FROM institution"

@@ -198,7 +198,9 @@ def verify_inprocess(home: Any, text: str, rec: dict[str, Any], n: int) -> dict[
     cred = codec.decode(text)
     key = trust.key(next(k.kid for k in trust.keys if k.role == "issuer"))
     public = public_from_spki(key.spki)
-    verdicts = {verify_payload(text, c, trust, replica).verdict.value for c in (full, bare)}
+    results = [verify_payload(text, c, trust, replica) for c in (full, bare)]
+    verdicts = {r.verdict.value for r in results}
+    codes = sorted({code for r in results for code in r.codes})
     keys = list(range(n))
     a, b = paired(
         keys,
@@ -212,6 +214,7 @@ def verify_inprocess(home: Any, text: str, rec: dict[str, Any], n: int) -> dict[
         "bare": summary_ms(a2),
         "signature": summary_ms(b),
         "verdicts": sorted(verdicts),
+        "codes": codes,
     }
 
 

@@ -19,7 +19,7 @@ NATIONAL = 10_400_000
 PROVINCE = 700_000
 ISSUE_CHANGES, ISSUE_DELETES = 100_000, 5_000
 SEED = 2026
-FORMAT = 2  # bump when what is cached changes
+FORMAT = 4  # bump when what is cached changes (4: the sample fits a healthy institution)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +81,26 @@ def _iso(d: dt.datetime) -> str:
 
 
 def _first_active_physician(export: Path) -> dict[str, Any]:
+    """The first active physician at an institution whose licence is in force for a while and
+    whose subjects hold their scope (the benchmark's credential verifies as plainly valid)."""
+    from kiosk.scope import scope_within
+
+    soon = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    healthy: dict[str, tuple[str, ...]] = {}
+    with (export / "institutions.ndjson").open("rb") as fh:
+        for line in fh:
+            inst = json.loads(line)
+            if inst["status"] == "active" and inst["valid_until"] > soon:
+                healthy[inst["reg_no"]] = tuple(inst["subjects"])
     with (export / "practitioners.ndjson").open("rb") as fh:
         for line in fh:
             rec = json.loads(line)
-            if rec["kind"] == "physician" and rec["status"] == "active":
+            if (
+                rec["kind"] == "physician"
+                and rec["status"] == "active"
+                and rec["institution"] in healthy
+                and scope_within(tuple(rec["scope"]), healthy[rec["institution"]])
+            ):
                 return rec
     raise RuntimeError("no active physician in the export")
 

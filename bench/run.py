@@ -1,8 +1,9 @@
 """Every benchmark in one go: `python -m bench.run [--national]` (make bench, bench-national).
 
 Runs bench.core at province scale (700,000 practitioners) or, with --national, at national
-scale (10,400,000), then bench.scanner, bench.tui and bench.bulk. Each runs in its own process
-so one's memory and imports do not weigh on the other's figures.
+scale (10,400,000), bench.stats on the same world, then bench.audit, bench.scanner,
+bench.tui and bench.bulk. Each runs in its own process so one's memory and imports do not weigh on the
+other's figures.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
             str(OUT / f"core-{name}.json"),
         ]
     )
+    stats = ["-m", "bench.stats", "--scale", str(scale), "--photo-fraction", a.photo_fraction]
+    status = _run([*stats, "--out", str(OUT / f"stats-{name}.json")]) or status
+    status = _run(["-m", "bench.audit", "--out", str(OUT / "audit.json")]) or status
     status = _run(["-m", "bench.scanner"]) or status
     status = _run(["-m", "bench.tui", "--out", str(OUT / "tui.json")]) or status
     status = _run(["-m", "bench.bulk"]) or status

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from db import schema
+from db.audit import Entry, Record, append
 from domain.errors import HomeError
 
 
@@ -34,22 +35,20 @@ def audit(
     outcome: str = "",
     detail: str = "",
     operator: str = "",
+    purpose: str = "",
+    place: str = "",
     at: dt.datetime | None = None,
-) -> None:
-    """Record one look-up or verification (at `at`, by default now); never pass a clear ID
-    number as subject."""
-    conn.execute(
-        "INSERT INTO audit_entry (at, operator, action, subject, outcome, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).isoformat(timespec="milliseconds"),
-            operator,
-            action,
-            subject,
-            outcome,
-            detail,
-        ),
+) -> Record:
+    """Append one record to the hash-chained trail (at `at`, by default now); never pass a
+    clear ID number as subject.
+
+    Raises:
+        sqlite3.Error: it could not be written; the action it records must not go on.
+    """
+    entry = Entry(
+        action, at or dt.datetime.now(dt.UTC), operator, subject, outcome, detail, purpose, place
     )
+    return append(conn, entry)
 
 
 def latest_time(conn: sqlite3.Connection) -> dt.datetime | None:

@@ -11,6 +11,7 @@ database is written on the verify command's cold path. Its schema grows by numbe
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 # One table each, in creation order. Every table but photo is WITHOUT ROWID: records are read
 # by key. photo is a rowid table: a 2-3 KB photo in a WITHOUT ROWID row spills to an overflow
@@ -59,9 +60,27 @@ REPLICA_INDEXES: dict[str, tuple[str, ...]] = {
     "photo": ('CREATE UNIQUE INDEX "photo_kind_cert_no" ON "photo" ("kind", "cert_no")',),
 }
 
+
+def _chain_audit(conn: sqlite3.Connection) -> None:
+    from db import audit
+
+    conn.execute(audit.TABLE_SQL.replace('"audit_entry"', '"audit_chained"', 1))
+    rows = conn.execute(
+        "SELECT at, operator, action, subject, outcome, detail FROM audit_entry ORDER BY id"
+    ).fetchall()
+    prev = audit.GENESIS
+    for i, (at, operator, action, subject, outcome, detail) in enumerate(rows, 1):
+        record = audit.Record(i, at, operator, action, subject, outcome, detail, "", "", prev, "")
+        prev = audit.digest(record)
+        conn.execute(audit.INSERT.replace("audit_entry", "audit_chained", 1), (*record[:-1], prev))
+    conn.execute('DROP TABLE "audit_entry"')
+    conn.execute('ALTER TABLE "audit_chained" RENAME TO "audit_entry"')
+    conn.execute('CREATE INDEX "audit_entry_at" ON "audit_entry" ("at")')
+
+
 # The local database's schema, step by step: step N brings user_version N-1 to N. A step is
 # never edited once released; the schema grows by appending one.
-LOCAL_STEPS: tuple[str, ...] = (
+LOCAL_STEPS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     # 1: the audit trail and the settings an admin changes on the kiosk.
     'CREATE TABLE "audit_entry" ("id" INTEGER NOT NULL PRIMARY KEY, "at" TEXT NOT NULL, '
     '"operator" TEXT NOT NULL, "action" TEXT NOT NULL, "subject" TEXT NOT NULL, '
@@ -69,6 +88,19 @@ LOCAL_STEPS: tuple[str, ...] = (
     'CREATE TABLE "setting" ("key" TEXT NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);',
     # 2: the latest recorded time, read on every verification (CLOCK_SUSPECT), in O(log n).
     'CREATE INDEX "audit_entry_at" ON "audit_entry" ("at");',
+    # 3: the hash-chained audit trail (issue 20): every record holds the SHA-256 of the one
+    # before; ids never reused (AUTOINCREMENT), so a cut tail shows in sqlite_sequence. The
+    # records made before the chain are chained once here, renumbered from 1.
+    _chain_audit,
+    # 4: operators (argon2 PIN hashes, failed tries, lock) and the alerts raised on abnormal use
+    # (each once per key: the kind and the window it covers), with who acknowledged them.
+    'CREATE TABLE "operator" ("name" TEXT NOT NULL PRIMARY KEY, "role" TEXT NOT NULL, '
+    '"pin" TEXT NOT NULL, "failures" INTEGER NOT NULL DEFAULT 0, '
+    '"next_try" TEXT NOT NULL DEFAULT \'\', "locked" INTEGER NOT NULL DEFAULT 0, '
+    '"created_at" TEXT NOT NULL);'
+    'CREATE TABLE "alert" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "key" TEXT NOT NULL UNIQUE, '
+    '"at" TEXT NOT NULL, "kind" TEXT NOT NULL, "evidence" TEXT NOT NULL, '
+    "\"acked_by\" TEXT NOT NULL DEFAULT '', \"acked_at\" TEXT NOT NULL DEFAULT '');",
 )
 
 
@@ -115,9 +147,13 @@ def migrate_local(conn: sqlite3.Connection) -> None:
         try:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if version < len(LOCAL_STEPS):
-                for statement in LOCAL_STEPS[version].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                step = LOCAL_STEPS[version]
+                if callable(step):
+                    step(conn)
+                else:
+                    for statement in step.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
                 conn.execute(f"PRAGMA user_version={version + 1}")
             conn.execute("COMMIT")
         except BaseException:

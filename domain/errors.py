@@ -134,6 +134,12 @@ class KeyFileError(BadInputError):
     title = "密钥文件 Key file"
 
 
+class AuditError(KioskError):
+    """The audit trail cannot be written (or read): the action it would record is not done."""
+
+    title = "审计日志 Audit trail"
+
+
 class CameraUnavailableError(KioskError):
     """The camera is missing, busy or was unplugged."""
 

@@ -28,6 +28,18 @@ class Config:
     """'zh' (Simplified Chinese) or 'en'."""
     sync_source: str = ""
     """The folder or URL synced last."""
+    idle_lock_s: int = 300
+    """Seconds without a key before the screen locks and clears (issue 20)."""
+    audit_retention_days: int = 1095
+    """Audit records older than this are purged, with a purge record (admins only)."""
+    work_hours: str = "08:00-18:00"
+    """China time; ID look-ups and name searches outside it raise an alert."""
+    lookup_burst_per_minute: int = 20
+    """More look-ups than this by one operator within a minute raise an alert (scraping)."""
+    invalid_run: int = 5
+    """This many invalid verdicts in a row raise an alert (a wave of forgeries)."""
+    failed_logins_alert: int = 3
+    """This many failed sign-ins within ten minutes raise an alert."""
 
 
 def load(path: Path) -> Config:

@@ -29,5 +29,16 @@ def test_quick_core_benchmark_reports_every_figure(tmp_path: Path) -> None:
     raw = doc["raw"]
     assert raw["delta_sync"]["method"] == "delta"
     assert all(s["method"] == "snapshot" for s in raw["snapshot_syncs"])
-    assert raw["verify"]["verdicts"] == ["valid"]
+    assert raw["verify"]["verdicts"] == ["valid"], raw["verify"]["codes"]
     assert raw["verify_cli"]["verdict"] == "valid"
+
+
+def test_quick_audit_benchmark_reports_its_figures(tmp_path: Path) -> None:
+    from bench import audit
+
+    out = tmp_path / "audit.json"
+    assert audit.main(["--records", "100", "--n", "20", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text("utf-8"))
+    assert doc["chain_intact"] and doc["chain_records"] >= 100
+    for key in ("verify_recorded", "verify_alone", "chained_append", "plain_insert"):
+        assert doc[key]["n"] == 20 and math.isfinite(doc[key]["p50_ms"])

@@ -67,7 +67,43 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--id-number", metavar="ID")
     g.add_argument("--cert-no", metavar="NO")
     g.add_argument("--name", metavar="NAME")
+    g.add_argument("--institution", metavar="NAME_OR_REG_NO", help="institutions, not people")
+    sp.add_argument("--purpose", help="inspection | counter | complaint | 'other: NOTE'")
     sp.add_argument("--json", action="store_true")
+    sp = cmd("check", "verify a practitioner by resident ID number alone, from the replica")
+    sp.add_argument("--id-number", required=True, metavar="ID")
+    sp.add_argument("--institution", metavar="REG_NO")
+    sp.add_argument("--at", metavar="TIME")
+    sp.add_argument("--purpose", help="inspection | counter | complaint | 'other: NOTE'")
+    sp.add_argument("--json", action="store_true")
+    sp = cmd("stats", "counts from the replica and the kiosk's own verifications")
+    sp.add_argument("--json", action="store_true")
+    sp = cmd("audit", "prove or export the audit trail")
+    audit = sp.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    ap = audit.add_parser("verify", help="prove the hash chain intact")
+    ap.add_argument("--home", default=argparse.SUPPRESS)
+    ap.add_argument("--json", action="store_true")
+    ap = audit.add_parser("export", help="write a date range as CSV")
+    ap.add_argument("--home", default=argparse.SUPPRESS)
+    ap.add_argument("--from", dest="start", required=True, metavar="DATE")
+    ap.add_argument("--to", dest="end", required=True, metavar="DATE")
+    ap.add_argument("--out", required=True, metavar="FILE.csv")
+    sp = cmd("operator", "manage the kiosk's operators")
+    ops = sp.add_subparsers(dest="operator_command", required=True, parser_class=_Parser)
+    op = ops.add_parser("add", help="create an operator (the PIN is asked for)")
+    op.add_argument("--home", default=argparse.SUPPRESS)
+    op.add_argument("name", metavar="NAME")
+    op.add_argument("--role", required=True, choices=("admin", "inspector", "desk"))
+    op = ops.add_parser("unlock", help="unlock an operator after wrong PINs")
+    op.add_argument("--home", default=argparse.SUPPRESS)
+    op.add_argument("name", metavar="NAME")
+    op = ops.add_parser("list", help="list the operators")
+    op.add_argument("--home", default=argparse.SUPPRESS)
+    op.add_argument("--json", action="store_true")
+    sp = cmd("backup", "copy the kiosk's own data (not the replica) into a new folder")
+    sp.add_argument("dest", metavar="DEST")
+    sp = cmd("restore", "restore a backup after proving its audit chain")
+    sp.add_argument("src", metavar="SRC")
     sp = cmd("status", "replica and trust list status")
     sp.add_argument("--json", action="store_true")
     sp = cmd("decode", "read QR codes from pictures or videos")
@@ -125,9 +161,14 @@ def _logging(home_path: Path) -> None:
 
 def run_tui(home_opt: str | None, *, demo: bool, kiosk: bool) -> int:
     """Start the TUI and supervise it: an app that crashes is logged and started afresh,
-    at most MAX_RESTARTS times a minute."""
+    at most MAX_RESTARTS times a minute. In kiosk mode so is an app that ends any other way
+    than by an admin's PIN, and the terminal's signal keys stay plain keys."""
     import logging
+    import os
     import time
+
+    if kiosk:  # Textual keeps ctrl+c, ctrl+z and ctrl+\ as keys unless this asks for signals
+        os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)
 
     from cli.launch import prepare
     from kiosk.service import KioskService
@@ -155,7 +196,7 @@ def run_tui(home_opt: str | None, *, demo: bool, kiosk: bool) -> int:
             log.exception("the app crashed")
             print(CRASH_TEXT, file=sys.stderr)
             code = 1
-        if code == 0 or not kiosk:
+        if not kiosk or getattr(app, "admin_exit", False):
             return code
         now = time.monotonic()
         restarts = [t for t in restarts if now - t < 60] + [now]
@@ -166,6 +207,42 @@ def run_tui(home_opt: str | None, *, demo: bool, kiosk: bool) -> int:
 
 
 MAX_RESTARTS = 5
+
+
+def _backup(home: str | None, dest: str, io: cli.Io) -> int:
+    from cli.backup import backup
+
+    return backup(home, dest, io)
+
+
+def _restore(home: str | None, src: str, io: cli.Io) -> int:
+    from cli.backup import restore
+
+    return restore(home, src, io)
+
+
+def _operator(args: argparse.Namespace, io: cli.Io) -> int:
+    from cli import operators
+
+    if args.operator_command == "add":
+        return operators.add(args.home, args.name, args.role, io)
+    if args.operator_command == "unlock":
+        return operators.unlock(args.home, args.name, io)
+    return operators.list_all(args.home, args.json, io)
+
+
+def _audit(args: argparse.Namespace, io: cli.Io) -> int:
+    from cli import audit
+
+    if args.audit_command == "verify":
+        return audit.verify(args.home, args.json, io)
+    return audit.export(args.home, args.start, args.end, args.out, io)
+
+
+def _stats(home: str | None, as_json: bool, io: cli.Io) -> int:
+    from cli.stats import stats
+
+    return stats(home, as_json, io)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,7 +263,24 @@ def main(argv: list[str] | None = None) -> int:
         "verify": lambda: cli.verify(
             home, args.payload, args.image, args.institution, args.id_number, args.at, args.json, io
         ),
-        "lookup": lambda: cli.lookup(home, args.id_number, args.cert_no, args.name, args.json, io),
+        "lookup": lambda: cli.lookup(
+            home,
+            args.id_number,
+            args.cert_no,
+            args.name,
+            args.institution,
+            args.json,
+            io,
+            args.purpose,
+        ),
+        "check": lambda: cli.check(
+            home, args.id_number, args.institution, args.at, args.json, io, args.purpose
+        ),
+        "stats": lambda: _stats(home, args.json, io),
+        "audit": lambda: _audit(args, io),
+        "operator": lambda: _operator(args, io),
+        "backup": lambda: _backup(args.home, args.dest, io),
+        "restore": lambda: _restore(args.home, args.src, io),
         "status": lambda: cli.status(home, args.json, io),
         "decode": lambda: cli.decode(args.files, args.json, io),
         "demo": lambda: cli.demo(home, args.if_missing, args.practitioners, io),

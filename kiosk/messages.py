@@ -5,12 +5,12 @@ One catalog for the TUI, the CLI and the reports, so the wording is the same eve
 
 from __future__ import annotations
 
-from domain.types import Verdict
+from domain.types import ReasonClass, Verdict
 
-INV, WARN = Verdict.INVALID, Verdict.WARNING
+INV, WARN, INFO = ReasonClass.INVALID, ReasonClass.WARNING, ReasonClass.INFO
 
 # code: (class, Chinese, English); {placeholders} are filled by the verifier.
-REASONS: dict[str, tuple[Verdict, str, str]] = {
+REASONS: dict[str, tuple[ReasonClass, str, str]] = {
     "BAD_FORMAT": (
         INV,
         "无法识别的二维码：不是有效的电子证照（{detail}）",
@@ -132,8 +132,18 @@ REASONS: dict[str, tuple[Verdict, str, str]] = {
     ),
     "CLOCK_SUSPECT": (
         WARN,
-        "本机时钟可能不准确（早于注册库导出时间）",
-        "The kiosk's clock looks wrong (earlier than the replica's export).",
+        "本机时钟可能不准确（早于注册库导出时间或本机已记录的时间）",
+        "The kiosk's clock looks wrong (earlier than the replica's export or a time it has recorded).",
+    ),
+    "EXPIRES_SOON": (
+        INFO,
+        "{what}将于 {until} 到期（{days} 天后），请提醒持证人及时办理延续",
+        "{what_en} ends on {until} ({days} days): remind the holder to renew in time.",
+    ),
+    "NO_PHOTO": (
+        INFO,
+        "注册库中没有该人员的照片：请核对身份证上的照片",
+        "The replica holds no photo of this person: compare the face with the ID card.",
     ),
 }
 
@@ -154,8 +164,8 @@ def reason_text(code: str, lang: str = "zh", **params: object) -> str:
         return template
 
 
-def reason_class(code: str) -> Verdict:
-    """Whether a code makes a credential invalid or only warns."""
+def reason_class(code: str) -> ReasonClass:
+    """Whether a code makes a credential invalid, only warns, or informs."""
     return REASONS[code][0]
 
 
@@ -164,6 +174,36 @@ TEXT: dict[str, tuple[str, str]] = {
     "app.title": ("验照 电子证照核验", "Yanzhao e-licence verification"),
     "demo": ("演示 DEMO", "DEMO"),
     "operator": ("操作员", "Operator"),
+    "signin.title": ("请登录", "Sign in"),
+    "signin.first": (
+        "本机还没有操作员：请创建第一个管理员（PIN为6至12位数字）",
+        "No operator yet: create the first admin (a PIN is 6 to 12 digits)",
+    ),
+    "signin.name": ("操作员姓名", "Operator name"),
+    "signin.pin": ("PIN（数字）", "PIN (digits)"),
+    "signin.pin_again": ("再次输入PIN", "The PIN again"),
+    "signin.pin_differ": ("两次输入的PIN不一致", "The two PINs differ"),
+    "signin.hint": ("输入姓名和PIN后回车", "Type your name and PIN, then press Enter"),
+    "signin.locked": (
+        "屏幕因长时间无操作已锁定，请重新登录",
+        "The screen locked after a while without use: sign in again",
+    ),
+    "signin.signed_out": ("已退出登录", "Signed out"),
+    "signin.first_scan": ("请先登录再扫码", "Sign in before scanning"),
+    "signin.demo": ("演示操作员（姓名 PIN 角色）", "Demo operators (name, PIN, role)"),
+    "signin.resumed": (
+        "继续检查：{name}（已记录 {n} 人）",
+        "Inspection resumed: {name} ({n} checked so far)",
+    ),
+    "kiosk_exit.title": (
+        "退出锁定模式：请输入管理员姓名和PIN",
+        "Leave kiosk mode: an admin's name and PIN",
+    ),
+    "mode.denied.inspect": (
+        "“检查”仅限检查员和管理员使用",
+        "Inspection is for inspectors and admins only",
+    ),
+    "mode.denied.admin": ("“管理”仅限管理员使用", "Admin is for admins only"),
     "mode.scan": ("扫码核验", "Scan"),
     "mode.lookup": ("查询", "Look up"),
     "mode.inspect": ("检查", "Inspection"),
@@ -176,6 +216,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "replica.stale": (
         "注册库已 {days} 天未更新：请在“管理”(F4)中同步",
         "The replica is {days} days old: sync it in Admin (F4)",
+    ),
+    "replica.expired": (
+        "注册库已{days}天未更新，超过上限：同步之前本机无法确认任何人的执业状态。请在“管理”(F4)中同步",
+        "The replica is {days} days old, past its limit: the kiosk cannot vouch for anyone "
+        "until it is synced. Sync it in Admin (F4)",
     ),
     "replica.missing": (
         "本机没有注册库：只能核验签名。请在“管理”(F4)中同步",
@@ -202,15 +247,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "card.name": ("姓名", "Name"),
     "card.inst_name": ("机构名称", "Institution"),
     "card.sex": ("性别", "Sex"),
+    "card.birth_month": ("出生年月", "Born"),
+    "card.title.P": ("任职资格", "Title"),
+    "card.title.N": ("技术职称", "Title"),
+    "card.issued_on": ("签发日期", "Issued on"),
+    "card.inst_category": ("机构类别", "Category"),
+    "card.valid_period": ("有效期限", "Valid"),
+    "card.period": ("{start} 至 {end}", "{start} to {end}"),
+    "card.open_ended": ("长期", "open-ended"),
+    "card.nurse_until": ("注册有效期至", "Registration valid until"),
+    "card.cert.N": ("护士执业证书编号", "Certificate no."),
+    "card.inspected": ("被检查机构", "Inspected institution"),
+    "card.by_id": ("按身份证号核验 · 登记库记录", "Checked by ID number · registry record"),
+    "card.not_found": ("查无此人", "Not in the registry"),
+    "card.not_found_detail": (
+        "注册库中没有该身份证号的医师或护士：请核对身份证号，或请其出示执业证书",
+        "The replica holds no physician or nurse with this ID number: check the number, "
+        "or ask for the paper licence",
+    ),
     "card.level": ("执业级别", "Level"),
     "card.category": ("执业类别", "Category"),
     "card.scope": ("执业范围", "Scope"),
     "card.cert": ("证书编码", "Certificate no."),
     "card.reg": ("登记号", "Registration no."),
     "card.location": ("执业地点", "Practice location"),
-    "card.org": ("执业机构", "Institution"),
+    "card.org": ("主要执业机构", "Main institution"),
     "card.sites": ("多机构执业备案", "Multi-site filings"),
-    "card.authority": ("发证机关", "Issued by"),
+    "card.authority": ("签发机关", "Issued by"),
     "card.valid_until": ("有效期至", "Valid until"),
     "card.id": ("身份证号", "ID number"),
     "card.address": ("地址", "Address"),
@@ -232,7 +295,22 @@ TEXT: dict[str, tuple[str, str]] = {
         "Enter an ID number, certificate number or name",
     ),
     "lookup.typing_id": ("身份证号：已输入 {n}/18 位", "ID number: {n} of 18 characters"),
-    "lookup.id_ok": ("身份证号校验正确，回车查询", "ID number checks out: press Enter"),
+    "lookup.id_ok": ("身份证号校验正确，回车核验", "ID number checks out: press Enter to check"),
+    "lookup.checking": ("正在核验身份证号 {mask}…", "Checking ID number {mask}…"),
+    "lookup.checked": (
+        "身份证号 {mask}：{n} 份执业证书",
+        "ID number {mask}: {n} licence(s)",
+    ),
+    "lookup.not_found": ("身份证号 {mask}：查无此人", "ID number {mask}: not in the registry"),
+    "lookup.context": (
+        "核验情境：被检查机构 {name}（{no}）",
+        "Context: inspected institution {name} ({no})",
+    ),
+    "lookup.cannot_check": (
+        "无法按身份证号核验：{message}",
+        "Cannot check by ID number: {message}",
+    ),
+    "lookup.refused": ("无法按身份证号核验（原因见下）", "Cannot check by ID number (why: below)"),
     "lookup.none": ("没有找到匹配的执业人员", "No practitioner matches"),
     "lookup.count": ("找到 {n} 条记录", "{n} record(s) found"),
     "inspect.pick": (
@@ -243,6 +321,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "inspect.end": ("结束检查并导出报告", "End inspection and export the report"),
     "inspect.saved": ("检查报告已保存：{path}", "Report saved: {path}"),
     "inspect.none": ("尚未检查任何人员", "Nobody checked yet"),
+    "inspect.add": (
+        "扫码，或输入身份证号后回车，以加入检查名单",
+        "Scan a code, or type an ID number and press Enter, to add a person",
+    ),
+    "inspect.not_id": (
+        "请输入18位身份证号，或扫描执业证书二维码",
+        "Type an 18-character ID number, or scan the licence QR code",
+    ),
+    "inspect.pick_first": (
+        "请先选择被检查机构，再按身份证号核验人员",
+        "Pick the institution first, then check people by ID number",
+    ),
     "admin.sync": ("同步", "Sync"),
     "admin.source": ("数据包目录或网址", "Bundle folder or URL"),
     "admin.synced": ("同步完成：版本 {to}（{method}）", "Synced: sequence {to} ({method})"),
@@ -250,6 +340,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "error.generic": (
         "出现意外问题，请联系管理员。其他功能仍可使用。",
         "Something went wrong. Please ask staff; the rest of the kiosk still works.",
+    ),
+    "purpose.prompt": ("查询事由…", "Purpose…"),
+    "purpose.note": ("注明“其他”事由", "Note for 'other'"),
+    "lookup.need_purpose": (
+        "请先选择查询事由（按身份证号或姓名查询须注明事由），再回车",
+        "Pick the purpose of this look-up first (ID numbers and names need one), then press Enter",
     ),
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -15,20 +16,51 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain import idnum
-from domain.errors import BadInputError, KioskError, ReplicaMissingError, SettingsError
+from domain.errors import (
+    NO_ROOM,
+    AuditError,
+    BadInputError,
+    KioskError,
+    ReplicaMissingError,
+    SettingsError,
+)
 from domain.timeutil import utcnow
-from domain.types import Institution, Practitioner, ReplicaInfo, TrustList, Verification
+from domain.types import (
+    IdCheck,
+    Institution,
+    Practitioner,
+    ReplicaInfo,
+    TrustList,
+    Verification,
+)
 from kiosk.config import KIOSK_SETTINGS, Config
 from kiosk.config import parse as parse_settings
 from kiosk.config import save as save_config
 from kiosk.home import Home
-from kiosk.query import name_page, name_query
-from kiosk.verify import Context, verify_payload
+from kiosk.operators import (
+    ROLE_NAMES,
+    NotAllowedError,
+    Operator,
+    OperatorInfo,
+    OperatorLockedError,
+    Operators,
+    SignInError,
+)
+from kiosk.query import check_purpose, institution_query, name_page, name_query
+from kiosk.verify import Context, check_people, verify_payload
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from db.audit import ChainReport, Record
     from db.replica import Replica
+    from kiosk.alerts import Alert
+    from kiosk.backup import BackupInfo
+    from kiosk.report import Inspection
+    from kiosk.stats import Stats
 
 Clock = Callable[[], dt.datetime]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +72,19 @@ class Health:
     age: dt.timedelta | None
     stale: bool
     problem: str | None
+    expired: bool = False  # past the hard limit: every verification is REPLICA_EXPIRED
 
 
 class KioskService:
     """Verification, look-up, sync and audit over one home."""
 
-    def __init__(self, home: Home, *, clock: Clock = utcnow, operator: str = "") -> None:
+    def __init__(
+        self, home: Home, *, clock: Clock = utcnow, session: Operator | None = None
+    ) -> None:
         self.home = home
         self.clock = clock
-        self.operator = operator
+        self.session = session
+        self.purpose: str | None = None
         self.config: Config = home.config()
         self._lock = threading.RLock()
         self._audit: Any = None
@@ -58,6 +94,120 @@ class KioskService:
         self.problem: str | None = None
         self.load_error: KioskError | None = None
         self.reload()
+
+    @property
+    def operator(self) -> str:
+        """Who the audit trail names for what happens now ("" when nobody is signed in)."""
+        return self.session.name if self.session is not None else ""
+
+    def require(self, permission: str) -> Operator:
+        """The signed-in operator, if their role allows `permission`.
+
+        Raises:
+            NotAllowedError: nobody is signed in, or the role does not allow it (audited).
+        """
+        session = self.session
+        if session is not None and session.may(permission):
+            return session
+        self.audit("denied", subject=permission, outcome=session.role if session else "")
+        raise NotAllowedError(
+            "请先登录 (sign in first)"
+            if session is None
+            else f"{ROLE_NAMES[session.role][0]}无权执行此操作 "
+            f"(a {ROLE_NAMES[session.role][1]} may not do this: {permission})"
+        )
+
+    def _operators(self) -> Operators:
+        return Operators(self._audit_conn())
+
+    def needs_first_admin(self) -> bool:
+        """True on a home with no operator yet: the first start creates the first admin."""
+        try:
+            with self._lock:
+                return self._operators().count() == 0
+        except sqlite3.Error as err:
+            raise AuditError(
+                f"本地数据库无法读取 (the local database cannot be read: {err})"
+            ) from err
+
+    def add_operator(self, name: str, role: str, pin: str) -> Operator:
+        """Create an operator; the first one of a home is an admin, created by whoever starts
+        it; every later one needs an admin.
+
+        Raises:
+            NotAllowedError: not an admin. BadInputError: a bad name, role or PIN.
+        """
+        with self._lock:
+            first = self._operators().count() == 0
+            if first and role != "admin":
+                raise BadInputError(
+                    "第一个操作员必须是管理员 (the first operator must be an admin)"
+                )
+            if not first:
+                self.require("operators")
+            made = self._operators().add(name, role, pin, at=self.clock())
+        self.audit("operator_add", subject=made.name, outcome=made.role)
+        return made
+
+    def unlock_operator(self, name: str) -> None:
+        """Unlock an operator after too many wrong PINs (admins only)."""
+        self.require("operators")
+        with self._lock:
+            self._operators().unlock(name)
+        self.audit("operator_unlock", subject=name)
+
+    def operators(self) -> list[OperatorInfo]:
+        """Every operator (admins only)."""
+        self.require("operators")
+        with self._lock:
+            return self._operators().list()
+
+    def sign_in(self, name: str, pin: str) -> Operator:
+        """Sign an operator in; every try is audited, the PIN never.
+
+        Raises:
+            SignInError: wrong name or PIN, too soon, or locked (OperatorLockedError).
+        """
+        who = self._check_pin(name, pin)
+        self.session = who
+        self.audit("login", subject=who.name, outcome=who.role)
+        return who
+
+    def confirm_admin(self, name: str, pin: str, why: str = "kiosk_exit") -> Operator:
+        """An admin's name and PIN for one action (leaving kiosk mode), without changing who
+        is signed in; a wrong PIN counts as at sign-in, and the action is audited as `why`.
+
+        Raises:
+            SignInError: wrong name or PIN, too soon, or locked. NotAllowedError: not an admin.
+        """
+        who = self._check_pin(name, pin)
+        if not who.may("operators"):
+            self.audit("denied", subject=why, outcome=who.role)
+            raise NotAllowedError(f"只有管理员可以执行此操作 (only an admin may do this: {why})")
+        self.audit(why, subject=who.name, outcome=who.role)
+        return who
+
+    def _check_pin(self, name: str, pin: str) -> Operator:
+        """Who a name and PIN belong to; every failure audited (the PIN never)."""
+        try:
+            with self._lock:
+                return self._operators().sign_in(name, pin, at=self.clock())
+        except SignInError as err:
+            locked = isinstance(err, OperatorLockedError)
+            self.audit(
+                "login_failed",
+                subject=idnum.mask_in_text(str(name)[:32]),
+                outcome="locked" if locked else "wrong",
+            )
+            raise
+
+    def sign_out(self, why: str = "logout") -> None:
+        """End the session (a sign-out, or the screen locking when idle)."""
+        try:
+            if self.session is not None:
+                self.audit(why, subject=self.session.name)
+        finally:  # signed out even when it cannot be recorded
+            self.session, self.purpose = None, None
 
     def reload(self) -> None:
         """(Re)open the trust list and the replica; a failure is kept as `problem`."""
@@ -99,13 +249,81 @@ class KioskService:
         if self.replica is not None:
             self.replica.by_cert_no("0")
         self._audit_conn()
+        self._check_replica_age()
+        self.purge_audit(automatic=True)
+
+    def purge_audit(self, *, automatic: bool = False) -> int:
+        """Remove audit records older than the retention period, leaving a purge record that
+        keeps the chain verifiable. An admin's action, or the kiosk's own at start (the period
+        is an admin's setting). Returns how many went."""
+        from db.audit import Entry, purge
+
+        if not automatic:
+            self.require("audit")
+        now = self.clock()
+        before = now - dt.timedelta(days=self.config.audit_retention_days)
+        try:
+            with self._lock:
+                return purge(
+                    self._audit_conn(), before, Entry("purge", now, self.operator, "retention")
+                )
+        except sqlite3.Error as err:
+            raise AuditError(f"审计日志无法清理 (the audit trail cannot be purged: {err})") from err
+
+    def _check_replica_age(self) -> None:
+        from kiosk.alerts import stale
+
+        now = self.clock()
+        found = stale(self.health().age, self.config, now)
+        if found is not None:
+            self._raise_alerts([found])
+
+    def alerts(self) -> list[Alert]:
+        """Alerts, unacknowledged first, with their evidence (admins only)."""
+        from kiosk.alerts import open_alerts
+
+        self.require("alerts")
+        self._check_replica_age()
+        with self._lock:
+            return open_alerts(self._audit_conn())
+
+    def acknowledge_alert(self, alert_id: int) -> None:
+        """Mark an alert seen (admins only); audited.
+
+        Raises:
+            BadInputError: no such unacknowledged alert.
+        """
+        from kiosk.alerts import acknowledge
+
+        who = self.require("alerts")
+        with self._lock:
+            alert = acknowledge(self._audit_conn(), int(alert_id), who.name, self.clock())
+        if alert is None:
+            raise BadInputError(f"没有待确认的警报 #{alert_id} (no open alert #{alert_id})")
+        self.audit("alert_ack", subject=alert.kind, detail=f"#{alert.id} {alert.key}")
+
+    def _raise_alerts(self, found: list[tuple[str, str, str]]) -> None:
+        """Keep each new alert and audit it (an alert is never raised twice for one key)."""
+        from db.local import audit
+        from kiosk.alerts import raise_alert
+
+        conn = self._audit_conn()
+        for key, kind, evidence in found:
+            with self._lock:
+                now = self.clock()
+                if raise_alert(conn, key, kind, evidence, now):
+                    audit(
+                        conn, "alert", subject=kind, detail=evidence, operator=self.operator, at=now
+                    )
 
     def health(self) -> Health:
         """Replica age and staleness for the header and banner."""
         info = self.replica.info() if self.replica is not None else None
         age = self.clock() - info.exported_at if info else None
         stale = age is not None and age > dt.timedelta(days=self.config.max_replica_age_days)
-        return Health(info, self.trust.sequence if self.trust else None, age, stale, self.problem)
+        expired = age is not None and age > dt.timedelta(days=self.config.replica_hard_limit_days)
+        trust = self.trust.sequence if self.trust else None
+        return Health(info, trust, age, stale or expired, self.problem, expired)
 
     def verify(
         self,
@@ -115,9 +333,75 @@ class KioskService:
         id_number: str | None = None,
         at: dt.datetime | None = None,
     ) -> Verification:
-        """Verify a scanned payload in the current context, and audit it."""
+        """Verify a scanned payload in the current context, and audit it.
+
+        Raises:
+            NotAllowedError: nobody signed in. AuditError: it could not be recorded.
+        """
+        self.require("verify")
         id18 = idnum.normalise(id_number) if id_number else None
-        ctx = Context(
+        ctx = self._context(at, institution, id18)
+        with self._lock:
+            result = verify_payload(payload, ctx, self.trust, self.replica)
+        lic = result.credential.licence if result.credential else None
+        self.audit(
+            "verify",
+            subject=f"{lic.type} {lic.no}" if lic else "",
+            outcome=result.verdict.value,
+            detail=",".join(result.codes),
+            place=institution or "",
+        )
+        return result
+
+    def check_id_number(
+        self,
+        id_number: str,
+        *,
+        institution: str | None = None,
+        at: dt.datetime | None = None,
+        purpose: str | None = None,
+    ) -> IdCheck:
+        """Verify a practitioner by resident ID number alone (the seeds' "输入身份证号即可验证"):
+        every licence the replica holds for the number, through the same registry and context
+        checks as a scan. Audited with the number masked.
+
+        Raises:
+            IdNumberError: not a valid ID number. NotEnrolledError: no ID-index key here.
+            ReplicaMissingError: no replica to check against. QueryError: no purpose.
+        """
+        self.require("lookup")
+        why = self._purpose(purpose)
+        id18 = idnum.normalise(id_number)
+        ctx = self._context(at, institution, None)
+        with self._lock:
+            replica = self._replica()
+            result = check_people(replica.by_id_number(id18), ctx, replica)
+        codes = {c for r in result.results for c in r.codes} | {r.code for r in result.reasons}
+        self.audit(
+            "check",
+            subject=idnum.mask(id18),
+            outcome=result.verdict.value,
+            detail=",".join(sorted(codes)),
+            place=institution or "",
+            purpose=why,
+        )
+        return result
+
+    def set_purpose(self, purpose: str | None) -> None:
+        """The purpose of this session's look-ups, picked by the officer (None to ask again).
+
+        Raises:
+            QueryError: not one of the list, or "other" without a note.
+        """
+        self.purpose = check_purpose(purpose) if purpose is not None else None
+
+    def _purpose(self, given: str | None) -> str:
+        return check_purpose(given if given is not None else self.purpose)
+
+    def _context(
+        self, at: dt.datetime | None, institution: str | None, id18: str | None
+    ) -> Context:
+        return Context(
             at=at or self.clock(),
             institution=institution,
             id_number=id18,
@@ -126,13 +410,6 @@ class KioskService:
             latest_recorded=self._latest_recorded(),
             lang=self.config.language,
         )
-        with self._lock:
-            result = verify_payload(payload, ctx, self.trust, self.replica)
-        subject = result.credential.licence.no if result.credential else ""
-        self.audit(
-            "verify", subject=subject, outcome=result.verdict.value, detail=",".join(result.codes)
-        )
-        return result
 
     def _replica(self) -> Replica:
         if self.replica is None:
@@ -141,7 +418,9 @@ class KioskService:
             )
         return self.replica
 
-    def lookup(self, query: str, *, offset: int = 0) -> list[Practitioner]:
+    def lookup(
+        self, query: str, *, offset: int = 0, purpose: str | None = None
+    ) -> list[Practitioner]:
         """Look up by ID number, certificate number or name, whichever the query is (the
         look-up screen's one box). Name searches come a page at a time, from `offset`."""
         q = query.strip()
@@ -151,71 +430,121 @@ class KioskService:
             )
         kind = query_kind(q)
         if kind == "id":
-            return self.lookup_id_number(q)
+            return self.lookup_id_number(q, purpose=purpose)
         if kind == "cert":
             no = idnum.fold(q)
             found = self.lookup_cert_no(no)
             if not found and len(no) == 15 and no.isdigit():
-                return self.lookup_id_number(no)  # a legacy 15-digit ID number
+                return self.lookup_id_number(no, purpose=purpose)  # a legacy 15-digit number
             return found
-        return self.lookup_name(q, offset=offset)
+        return self.lookup_name(q, offset=offset, purpose=purpose)
 
-    def lookup_id_number(self, id_number: str) -> list[Practitioner]:
-        """Every registration of the person with this ID number, audited masked.
+    def lookup_id_number(self, id_number: str, *, purpose: str | None = None) -> list[Practitioner]:
+        """Every registration of the person with this ID number, audited masked with its
+        purpose.
 
         Raises:
             IdNumberError: not a valid ID number. NotEnrolledError: no ID-index key here.
+            QueryError: no purpose given or picked.
         """
+        self.require("lookup")
+        why = self._purpose(purpose)
         id18 = idnum.normalise(id_number)
         found = self._replica().by_id_number(id18)
-        self.audit("lookup", subject=idnum.mask(id18), outcome=str(len(found)))
+        self.audit(
+            "lookup", subject=idnum.mask(id18), outcome=str(len(found)), detail="id", purpose=why
+        )
         return found
 
     def lookup_cert_no(self, cert_no: str) -> list[Practitioner]:
-        """Physicians and nurses holding this certificate number."""
+        """Physicians and nurses holding this certificate number (printed on the licence the
+        officer holds: no purpose asked)."""
+        self.require("lookup")
         no = cert_no.strip()[:64]
         found = self._replica().by_cert_no(no)
-        self.audit("lookup", subject=no, outcome=str(len(found)))
+        self.audit("lookup", subject=no, outcome=str(len(found)), detail="cert")
         return found
 
-    def lookup_name(self, name: str, *, offset: int = 0) -> list[Practitioner]:
-        """People whose name is or starts with `name`, a bounded page from `offset`.
+    def lookup_name(
+        self, name: str, *, offset: int = 0, purpose: str | None = None
+    ) -> list[Practitioner]:
+        """People whose name is or starts with `name`, a bounded page from `offset`, for a
+        purpose.
 
         Raises:
-            QueryError: no name, too long, or past the most a name search shows.
+            QueryError: no name, too long, past the most a name search shows, or no purpose.
         """
+        self.require("lookup")
+        why = self._purpose(purpose)
         q = name_query(name)
         found = self._replica().by_name(q, limit=name_page(offset), offset=offset)
-        self.audit("lookup", subject=q, outcome=str(len(found)))
+        self.audit("lookup", subject=q, outcome=str(len(found)), detail="name", purpose=why)
         return found
 
     def practitioner(self, kind: str, cert_no: str) -> Practitioner | None:
         """One record with its filings (detail view)."""
+        self.require("lookup")
         return self._replica().practitioner(kind, cert_no)
 
     def institution(self, reg_no: str) -> Institution | None:
         """One institution."""
+        self.require("lookup")
         return self._replica().institution(reg_no)
 
     def find_institutions(self, query: str) -> list[Institution]:
-        """Institutions by registration number or name prefix."""
+        """Institutions by registration number, or whose name starts with `query` (a page).
+
+        Raises:
+            QueryError: nothing typed, too long, or control characters.
+        """
+        self.require("lookup")
+        q = institution_query(query)
         replica = self._replica()
-        q = query.strip()
-        exact = replica.institution(q) if q else None
-        return [exact] if exact else replica.institutions_by_name(q)
+        exact = replica.institution(idnum.fold(q).upper())
+        found = [exact] if exact else replica.institutions_by_name(q)
+        self.audit("lookup", subject=q, outcome=str(len(found)), detail="institution")
+        return found
 
     def photo(self, kind: str, cert_no: str) -> bytes | None:
         """The replica's photo of a practitioner."""
+        self.require("lookup")
         return self._replica().photo(kind, cert_no) if self.replica is not None else None
 
-    def stats(self) -> list[tuple[str, str, str, str, int]]:
-        """Counts by approving authority, type and status."""
-        return self._replica().stats()
+    def stats(self) -> Stats:
+        """The statistics of kiosk/stats.py: the replica's counts (None without a replica) and
+        this kiosk's own verifications per day, from the audit trail. Authorities that
+        approved no institution are named from the trust list where it knows them.
+
+        Read on connections of its own (a second or so on a province): a scan or look-up
+        at the counter meanwhile does not wait for it.
+
+        Raises:
+            NotAllowedError: a desk operator. ReplicaError: the replica cannot be read.
+            HomeError: the audit trail cannot be.
+        """
+        from db.local import open_local
+        from db.replica import Replica
+        from kiosk.stats import compute
+
+        self.require("stats")
+        with self._lock:
+            path = self.replica.path if self.replica is not None else None
+            trust = self.trust.keys if self.trust else ()
+        names = {k.authority: k.authority_name for k in trust}
+        replica = Replica(path) if path is not None else None
+        conn = open_local(self.home.local_db)
+        try:
+            return compute(replica, conn, self.clock(), names=names)
+        finally:
+            conn.close()
+            if replica is not None:
+                replica.close()
 
     def sync(self, source: str, progress: Callable[[str, int, int], None] | None = None) -> Any:
         """Sync from a folder or URL, then reopen the replica and trust list."""
         from kiosk.sync import sync
 
+        self.require("sync")
         try:
             result = sync(self.home, source, progress=progress, now=self.clock())
         except KioskError as err:
@@ -227,6 +556,63 @@ class KioskService:
         )
         return result
 
+    def backup(self, dest: str) -> BackupInfo:
+        """A consistent copy of the kiosk's own data into a new folder (admins only)."""
+        from pathlib import Path
+
+        from kiosk.backup import backup
+
+        self.require("backup")
+        with self._lock:
+            info = backup(self.home, Path(dest), self._audit_conn(), self.clock())
+        self.audit("backup", subject=dest[:500], detail=f"{info.files} files, {info.audit_head}")
+        return info
+
+    def restore(self, src: str) -> BackupInfo:
+        """Restore a backup after proving it (admins only); the restore itself is then the
+        newest record of the restored trail."""
+        from pathlib import Path
+
+        from kiosk.backup import restore
+
+        self.require("backup")
+        with self._lock:
+            info = restore(self.home, Path(src), self._audit_conn(), self.clock())
+            self.config = self.home.config()
+        self.audit("restore", subject=src[:500], detail=f"{info.files} files, {info.audit_head}")
+        return info
+
+    def start_inspection(self, institution: Institution) -> Inspection:
+        """Begin an inspection of an institution (inspectors and admins), audited."""
+        from kiosk.report import Inspection
+
+        who = self.require("inspect")
+        self.audit("inspection_start", subject=institution.reg_no, place=institution.reg_no)
+        return Inspection(institution, who.name, self.clock())
+
+    def save_inspection(self, inspection: Inspection) -> tuple[Path, Path]:
+        """End an inspection: write its HTML and CSV reports into reports/, audited as an
+        export. Returns their paths.
+
+        Raises:
+            NotAllowedError: not an inspector or admin. KioskError: the reports cannot be saved.
+        """
+        from kiosk.report import save
+
+        self.require("inspect")
+        try:
+            paths = save(inspection, self.home.path / "reports", self.clock())
+        except OSError as err:
+            raise KioskError(f"报告保存失败 (report not saved: {err.strerror})") from err
+        self.audit(
+            "export",
+            subject=inspection.institution.reg_no,
+            outcome=str(len(inspection.checks)),
+            detail=paths[0].name,
+            place=inspection.institution.reg_no,
+        )
+        return paths
+
     def update_settings(self, values: dict[str, str] | None = None, **changes: Any) -> Config:
         """Change settings, from text typed in a form (`values`) or typed values (`changes`),
         save them and use them from now on. The one way the kiosk's settings change.
@@ -234,6 +620,8 @@ class KioskService:
         Raises:
             SettingsError: a value that does not fit its setting, or the file cannot be saved.
         """
+        if (set(values or {}) | set(changes)) - {"language"}:
+            self.require("settings")  # the display language is anyone's to switch
         try:
             config = parse_settings(values or {}, self.config)
             if not set(changes) <= KIOSK_SETTINGS:
@@ -241,12 +629,49 @@ class KioskService:
             config = dataclasses.replace(config, **changes)
         except (ValueError, TypeError) as err:
             raise SettingsError(str(err)) from None
+        changed = {
+            f.name: getattr(config, f.name)
+            for f in dataclasses.fields(config)
+            if getattr(config, f.name) != getattr(self.config, f.name)
+        }
+        if changed:  # recorded before it takes effect: a change that cannot be recorded is not made
+            self.audit("settings", detail=", ".join(f"{k}={v}" for k, v in changed.items()))
         try:
             save_config(self.home.config_path, config)
         except OSError as err:
             raise SettingsError(f"无法保存设置 (cannot save the settings: {err.strerror})") from err
         self.config = config
         return config
+
+    def audit_export(self, start: str, end: str, out: str) -> int:
+        """Write the audit records of a date range (China dates, both included) as CSV
+        (admins only); the export is itself recorded. Returns how many records.
+
+        Raises:
+            BadInputError: dates that are not YYYY-MM-DD, or the end before the start.
+            AuditError: the trail cannot be read or the file cannot be written.
+        """
+        from pathlib import Path
+
+        from db.audit import export
+
+        self.require("audit")
+        try:
+            first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+        except (TypeError, ValueError):
+            raise BadInputError(
+                f"日期应为 YYYY-MM-DD (dates are YYYY-MM-DD: {start!r}, {end!r})"
+            ) from None
+        if last < first:
+            raise BadInputError("结束日期早于开始日期 (the end is before the start)")
+        self.audit("export", subject="audit", detail=f"{first}..{last} → {out[:300]}")
+        try:
+            with self._lock:
+                return export(self._audit_conn(), first.isoformat(), last.isoformat(), Path(out))
+        except sqlite3.Error as err:
+            raise AuditError(f"审计日志无法读取 (the audit trail cannot be read: {err})") from err
+        except OSError as err:
+            raise AuditError(f"无法写入 {out} (cannot write {out}: {err.strerror})") from err
 
     def _audit_conn(self) -> Any:
         from db.local import open_local
@@ -268,16 +693,64 @@ class KioskService:
             return None
 
     def audit(self, action: str, **fields: str) -> None:
-        """Record an action in the local audit trail at the service's clock (never blocks the
-        kiosk on failure)."""
+        """Record an action in the hash-chained audit trail at the service's clock.
+
+        Raises:
+            AuditError: the record could not be written. The caller's action must not go on
+                (a kiosk that cannot record must not verify): its result is not returned.
+        """
         from db.local import audit
 
         try:
             conn = self._audit_conn()
             with self._lock:
-                audit(conn, action, operator=self.operator, at=self.clock(), **fields)
-        except (KioskError, OSError, sqlite3.Error):
-            self.problem = "审计日志无法写入 (the audit log cannot be written)"
+                record = audit(conn, action, operator=self.operator, at=self.clock(), **fields)
+        except (KioskError, OSError, sqlite3.Error) as err:
+            full = "full" in str(err) or isinstance(err, OSError) and err.errno in NO_ROOM
+            raise AuditError(
+                "审计日志无法写入，本次操作未执行"
+                + ("（磁盘已满）" if full else "")
+                + " (the audit trail cannot be written"
+                + (": the disk is full" if full else "")
+                + "; nothing was done)"
+            ) from err
+        if action not in ("alert", "alert_ack"):
+            self._evaluate_alerts(record)
+
+    def _evaluate_alerts(self, record: Record) -> None:
+        """The alerts a record raises; a failure here is logged, not passed on (the record
+        itself was written, and the action it records has happened)."""
+        from kiosk.alerts import evaluate
+
+        try:
+            with self._lock:
+                found = evaluate(self._audit_conn(), record, self.config)
+            if found:
+                self._raise_alerts(found)
+        except (KioskError, sqlite3.Error):
+            log.exception("alerts could not be evaluated")
+
+    def audit_report(self) -> ChainReport:
+        """Walk the audit chain (admins only): intact, with its head and record count, or the
+        first record where an edit, deletion, reordering or cut broke it.
+
+        Read on a connection of its own, in one read transaction: a long trail takes a second
+        or two, and a scan or look-up at the counter meanwhile does not wait for it.
+
+        Raises:
+            NotAllowedError: not an admin. AuditError: the trail cannot be read.
+        """
+        from db.audit import verify
+        from db.local import open_local
+
+        self.require("audit")
+        conn = open_local(self.home.local_db)
+        try:
+            return verify(conn)
+        except sqlite3.Error as err:
+            raise AuditError(f"审计日志无法读取 (the audit trail cannot be read: {err})") from err
+        finally:
+            conn.close()
 
 
 def query_kind(q: str) -> str:

@@ -474,3 +474,147 @@ def test_every_reason_carries_its_class(demo_world: Path, demo_cases: list[dict[
         doc = json.loads(run(*_args(case, demo_world)).stdout)
         assert [set(r) for r in doc["reasons"]] == [{"code", "class", "message"}]
         assert doc["reasons"][0]["class"] == reason_class(code).value
+
+
+def _id_of(demo_world: Path, cert_no: str) -> str:
+    """The ID number the demo export holds for a certificate (the export is the registry's,
+    so it holds numbers in clear; the kiosk's home never does)."""
+    export = demo_world / "demo" / "export" / "practitioners.ndjson"
+    for line in export.open(encoding="utf-8"):
+        rec = json.loads(line)
+        if rec["cert_no"] == cert_no:
+            return str(rec["id_number"])
+    raise LookupError(cert_no)
+
+
+def _check(home: Path, id_number: str, *more: str) -> subprocess.CompletedProcess[str]:
+    return run("check", "--home", str(home), "--id-number", id_number, "--json", *more)
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["有效医师（河南省卫健委", "护士注册已过期 EXPIRED", "已注销 CANCELLED", "已备案（"],
+)
+def test_check_by_id_number_gives_the_verdict_a_scan_of_the_licence_gives(
+    demo_world: Path, demo_cases: list[dict[str, Any]], label: str
+) -> None:
+    """The issue's first story: a nurse whose registration ended, found by ID number, is not
+    'active' but EXPIRED, exactly as a scan of her licence says."""
+    case = next(c for c in demo_cases if c["label"].startswith(label))
+    scanned = json.loads(run(*_args(case, demo_world)).stdout)
+    id18 = _id_of(demo_world, scanned["credential"]["no"])
+    proc = _check(demo_world, id18)
+    assert proc.returncode == EXIT[case["expect"]], proc.stderr
+    doc = json.loads(proc.stdout)
+    assert set(doc) == {"verdict", "reasons", "results"} and doc["reasons"] == []
+    assert doc["verdict"] == case["expect"]
+    (result,) = doc["results"]
+    assert set(result) == {"verdict", "reasons", "registry"}
+    assert [r["code"] for r in result["reasons"]] == case["codes"]
+    assert all(r["class"] in ("invalid", "warning", "info") for r in result["reasons"])
+    assert result["registry"]["cert_no"] == scanned["credential"]["no"]
+    assert id18 not in proc.stdout and result["registry"]["id_number"] == idnum.mask(id18)
+
+
+def test_check_with_the_inspected_institution(
+    demo_world: Path, demo_cases: list[dict[str, Any]]
+) -> None:
+    """The inspected institution is context, as for a scan: registered by a filing there is
+    valid; elsewhere is NOT_REGISTERED_HERE; a suspended one is INSPECTED_INSTITUTION_INVALID."""
+    for label in ("多机构执业备案处检查", "非本机构人员", "被检查机构停业"):
+        case = next(c for c in demo_cases if c["label"].startswith(label))
+        scanned = json.loads(run(*_args(case, demo_world)).stdout)
+        id18 = _id_of(demo_world, scanned["credential"]["no"])
+        proc = _check(demo_world, id18, "--institution", case["context"]["institution"])
+        doc = json.loads(proc.stdout)
+        assert proc.returncode == EXIT[case["expect"]], (label, proc.stderr)
+        assert [r["code"] for r in doc["results"][0]["reasons"]] == case["codes"], label
+
+
+def test_check_of_a_number_the_replica_does_not_hold(demo_world: Path) -> None:
+    body = "41010219800101999"
+    proc = _check(demo_world, body + idnum.check_char(body))
+    assert proc.returncode == 2, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["verdict"] == "invalid" and doc["results"] == []
+    assert [r["code"] for r in doc["reasons"]] == ["NOT_IN_REGISTRY"]
+    assert doc["reasons"][0]["class"] == "invalid"
+
+
+def test_check_of_a_number_the_replica_does_not_hold_names_an_expired_replica(
+    demo_world: Path,
+) -> None:
+    body = "41010219800101999"
+    proc = _check(demo_world, body + idnum.check_char(body), "--at", "2099-01-01T00:00:00Z")
+    codes = [r["code"] for r in json.loads(proc.stdout)["reasons"]]
+    assert proc.returncode == 2 and codes == ["NOT_IN_REGISTRY", "REPLICA_EXPIRED"]
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (["--id-number", "410102198001019990"], 64),  # wrong check character
+        (["--id-number", "410102198001019991", "--at", "yesterday"], 64),
+        (["--id-number", "410102198001019991", "--institution", "x" * 101], 64),
+        ([], 64),
+    ],
+)
+def test_check_wrong_usage(demo_world: Path, args: list[str], status: int) -> None:
+    proc = run("check", "--home", str(demo_world), *args)
+    assert proc.returncode == status and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_check_on_an_unenrolled_kiosk_exits_3_and_is_audited_masked(demo_copy: Path) -> None:
+    person = _holder(demo_copy)
+    proc = _check(demo_copy, person["id_number"])
+    assert proc.returncode == 0, proc.stderr
+    with sqlite3.connect(demo_copy / "kiosk.db") as db:
+        last = db.execute(
+            "SELECT action, subject, outcome FROM audit_entry WHERE action = 'check' "
+            "ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert last == ("check", idnum.mask(person["id_number"]), "valid")
+    (demo_copy / "id-index.key").unlink()
+    proc = _check(demo_copy, person["id_number"])
+    assert proc.returncode == 3 and "enrol" in proc.stderr and proc.stdout == ""
+
+
+def test_lookup_institution_by_registration_number_and_by_name(demo_world: Path) -> None:
+    export = demo_world / "demo" / "export" / "institutions.ndjson"
+    inst = json.loads(export.open(encoding="utf-8").readline())
+    proc = run("lookup", "--home", str(demo_world), "--institution", inst["reg_no"], "--json")
+    assert proc.returncode == 0, proc.stderr
+    (found,) = json.loads(proc.stdout)["results"]
+    assert (found["reg_no"], found["name"], found["status"]) == (
+        inst["reg_no"],
+        inst["name"],
+        inst["status"],
+    )
+    proc = run("lookup", "--home", str(demo_world), "--institution", inst["name"][:3], "--json")
+    names = [r["name"] for r in json.loads(proc.stdout)["results"]]
+    assert inst["name"] in names and all(n.startswith(inst["name"][:3]) for n in names)
+    proc = run("lookup", "--home", str(demo_world), "--institution", "不存在的机构")
+    assert proc.returncode == 1 and "nothing found" in proc.stdout
+    proc = run("lookup", "--home", str(demo_world), "--institution", "医院\x1b[2J")
+    assert proc.returncode == 64 and "Traceback" not in proc.stderr
+
+
+def test_every_demo_check_by_id_number_gives_its_verdict_through_the_cli(
+    demo_world: Path,
+) -> None:
+    """demo/id-checks.ndjson is the guide's list of checks by ID number; each holds."""
+    lines = (demo_world / "demo" / "id-checks.ndjson").read_text("utf-8").splitlines()
+    checks = [json.loads(line) for line in lines]
+    assert {c["expect"] for c in checks} == {"valid", "invalid"}
+    assert {"EXPIRED", "EXPIRES_SOON", "NOT_IN_REGISTRY", "NOT_REGISTERED_HERE"} <= {
+        code for c in checks for code in c["codes"]
+    }
+    for c in checks:
+        more = ["--institution", c["context"]["institution"]] if "context" in c else []
+        proc = _check(demo_world, c["id_number"], *more)
+        assert proc.returncode == EXIT[c["expect"]], (c["label"], proc.stderr)
+        doc = json.loads(proc.stdout)
+        codes = [r["code"] for r in doc["reasons"]]
+        codes += [r["code"] for res in doc["results"] for r in res["reasons"]]
+        assert codes == c["codes"], c["label"]

@@ -10,6 +10,7 @@ import pytest
 
 from domain.errors import BadInputError, IdNumberError
 from kiosk.home import Home, init
+from kiosk.operators import Operator
 from kiosk.service import KioskService, query_kind
 
 
@@ -29,7 +30,8 @@ def test_query_kind(text: str, kind: str) -> None:
 
 
 def test_lookup_refuses_bad_input(demo_world: Path) -> None:
-    service = KioskService(Home(demo_world))
+    service = KioskService(Home(demo_world), session=Operator("admin1", "admin"))
+    service.purpose = "counter"
     with pytest.raises(BadInputError):
         service.lookup("  ")
     with pytest.raises(IdNumberError):
@@ -46,7 +48,8 @@ def test_refresh_picks_up_a_sync_by_another_process(demo_world: Path, tmp_path: 
         "410000",
         demo_world / "demo" / "keys" / "id-index.key",
     )
-    service = KioskService(Home(home))
+    service = KioskService(Home(home), session=Operator("admin1", "admin"))
+    service.purpose = "counter"
     assert service.replica is None and service.trust is None
     assert not service.refresh() or service.replica is None
     sync(Home(home), str(demo_world / "demo" / "bundle"))  # as `yanzhao sync` would
@@ -60,7 +63,8 @@ def test_a_failure_at_start_is_kept_and_retried(demo_world: Path, tmp_path: Path
     shutil.copytree(demo_world, home)
     saved = (home / "trust" / "installed.json").read_bytes()
     (home / "trust" / "installed.json").write_bytes(b"{}")
-    service = KioskService(Home(home))
+    service = KioskService(Home(home), session=Operator("admin1", "admin"))
+    service.purpose = "counter"
     assert service.problem is not None and service.trust is None
     (home / "trust" / "installed.json").write_bytes(saved)
     assert service.refresh() and service.problem is None and service.trust is not None
@@ -80,7 +84,8 @@ def test_a_long_stale_limit_cannot_make_an_old_replica_vouch(demo_copy: Path) ->
 
     cases = (demo_copy / "demo" / "credentials.ndjson").read_text("utf-8").splitlines()
     valid = json.loads(cases[0])
-    service = KioskService(Home(demo_copy))
+    service = KioskService(Home(demo_copy), session=Operator("admin1", "admin"))
+    service.purpose = "counter"
     service.update_settings({"max_replica_age_days": "36500"})
     info = service.replica.info() if service.replica else None
     assert info is not None
@@ -101,7 +106,9 @@ def test_a_clock_set_back_before_the_audit_trail_is_suspect(demo_copy: Path) -> 
     valid = json.loads(cases[0])
     now = dt.datetime.now(dt.UTC)
     clock = [now]
-    service = KioskService(Home(demo_copy), clock=lambda: clock[0])
+    service = KioskService(
+        Home(demo_copy), clock=lambda: clock[0], session=Operator("admin1", "admin")
+    )
     assert service.verify(valid["payload"]).codes == ()  # recorded at `now`
     clock[0] = now - dt.timedelta(minutes=30)
     assert service.verify(valid["payload"]).codes == ("CLOCK_SUSPECT",)

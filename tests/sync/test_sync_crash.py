@@ -430,10 +430,11 @@ def test_an_open_kiosk_notices_a_delta_sync_made_by_another_process(
     """The TUI keeps its replica open and reopens when CURRENT names another file; a delta applied
     in place under the same name went unnoticed (old sequence and age shown until a restart)."""
     from kiosk.home import Home
+    from kiosk.operators import Operator
     from kiosk.service import KioskService
     from tests.sync.conftest import run_main
 
-    service = KioskService(Home(home1))
+    service = KioskService(Home(home1), session=Operator("admin1", "admin"))
     health = service.health()
     assert health.replica is not None and health.replica.sequence == 1
     proc = run_main("--home", str(home1), "sync", str(chain.bundles[2]))

@@ -1,8 +1,8 @@
-"""Admin: replica status, sync with progress, the trust list, statistics, settings."""
+"""Admin: replica status, sync with progress, the trust list, statistics, settings; alerts,
+the audit chain and operators (issue 20), each a pane of its own module."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any, ClassVar
 
 from rich.table import Table
@@ -25,14 +25,16 @@ from textual.widgets import (
 )
 
 from kiosk.messages import t
+from kiosk.stats import Stats
+from screens.admin_alerts import AlertsPane
+from screens.admin_audit import AuditPane
+from screens.admin_operators import OperatorsPane
 from screens.base import KioskScreen
 from screens.settings_form import SettingsForm
+from screens.stats_view import StatsView
 from screens.status_header import StatusHeader, age_text
 
-
-def bar(n: int, biggest: int, width: int = 30) -> str:
-    """A text bar proportional to n."""
-    return "█" * max(1 if n else 0, round(width * n / biggest)) if biggest else ""
+ALERTS = "警报 Alerts"
 
 
 class AdminScreen(KioskScreen):
@@ -55,11 +57,11 @@ class AdminScreen(KioskScreen):
             self.result, self.error = result, error
 
     class Counted(Message):
-        """Statistics computed in a worker."""
+        """Statistics computed in a worker: the figures, or why there are none."""
 
-        def __init__(self, rows: list[tuple[str, str, str, str, int]]) -> None:
+        def __init__(self, stats: Stats | None = None, error: str | None = None) -> None:
             super().__init__()
-            self.rows = rows
+            self.stats, self.error = stats, error
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -76,9 +78,15 @@ class AdminScreen(KioskScreen):
             with TabPane("信任列表 Trust list", id="tab-trust"):
                 yield DataTable(id="trust-table")
             with TabPane("统计 Statistics", id="tab-stats"):
-                yield VerticalScroll(Static(id="admin-stats"))
+                yield StatsView(id="admin-stats")
             with TabPane("设置 Settings", id="tab-settings"):
                 yield VerticalScroll(id="settings-form")
+            with TabPane(ALERTS, id="tab-alerts"):
+                yield AlertsPane(id="admin-alerts")
+            with TabPane("审计 Audit", id="tab-audit"):
+                yield VerticalScroll(AuditPane(id="admin-audit"), can_focus=False)
+            with TabPane("操作员 Operators", id="tab-operators"):
+                yield VerticalScroll(OperatorsPane(id="admin-operators"), can_focus=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -107,6 +115,29 @@ class AdminScreen(KioskScreen):
         self._show_status()
         self._show_trust()
         self._count()
+        self.query_one(AlertsPane).load()  # the open alerts' count is in the tab's title
+
+    def on_screen_resume(self) -> None:
+        """Shown again (F4, or back from a sign-in): what the admin sees is read afresh."""
+        self.query_one(AlertsPane).load()
+        self._refresh_pane(self.query_one(TabbedContent).active)
+
+    @on(TabbedContent.TabActivated)
+    def on_tab(self, event: TabbedContent.TabActivated) -> None:
+        self._refresh_pane(event.pane.id or "")
+
+    def _refresh_pane(self, pane: str) -> None:
+        if pane == "tab-alerts":
+            self.query_one(AlertsPane).load()
+        elif pane == "tab-audit":
+            self.query_one(AuditPane).verify()
+        elif pane == "tab-operators":
+            self.query_one(OperatorsPane).load()
+
+    def on_alerts_pane_counted(self, message: AlertsPane.Counted) -> None:
+        n = message.open_alerts
+        tab = self.query_one(TabbedContent).get_tab("tab-alerts")
+        tab.label = Text(f"{ALERTS} ({n})", style="bold red") if n else ALERTS
 
     def _show_status(self) -> None:
         service = self.kiosk_app.service
@@ -158,33 +189,22 @@ class AdminScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="stats")
     def _count(self) -> None:
-        service = self.kiosk_app.service
-        rows = service.stats() if service.replica is not None else []
-        self.post_message(self.Counted(rows))
+        from domain.errors import KioskError
+
+        try:
+            stats: Stats = self.kiosk_app.service.stats()
+        except KioskError as err:
+            self.post_message(self.Counted(error=err.message))
+            return
+        self.post_message(self.Counted(stats))
 
     def on_admin_screen_counted(self, message: Counted) -> None:
-        by_authority: dict[tuple[str, str], int] = defaultdict(int)
-        by_status: dict[str, int] = defaultdict(int)
-        for code, name, _kind, status, n in message.rows:
-            by_authority[(code, name)] += n
-            by_status[status] += n
-        top = max(by_authority.values(), default=0)
-        table = Table(title="按审批机关统计 by approving authority", expand=False)
-        for col in ("机关 authority", "代码 code", "数量 count", ""):
-            table.add_column(col)
-        for (code, name), n in sorted(by_authority.items(), key=lambda kv: -kv[1]):
-            table.add_row(name, code, f"{n:,}", Text(bar(n, top), style="cyan"))
-        status_table = Table(title="按状态 by status", expand=False)
-        for col in ("状态 status", "数量 count", ""):
-            status_table.add_column(col)
-        top_s = max(by_status.values(), default=0)
-        for status, n in sorted(by_status.items(), key=lambda kv: -kv[1]):
-            status_table.add_row(
-                t(f"status.{status}"), f"{n:,}", Text(bar(n, top_s), style="magenta")
-            )
-        from rich.console import Group
-
-        self.query_one("#admin-stats", Static).update(Group(status_table, table))
+        view = self.query_one(StatsView)
+        if message.stats is not None:
+            failed = self.kiosk_app.service.load_error  # why there is no replica, if it failed
+            view.show(message.stats, failed.message if failed else None)
+        else:
+            view.show_error(message.error or "")
 
     @on(Button.Pressed, "#sync-go")
     @on(Input.Submitted, "#sync-source")

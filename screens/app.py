@@ -1,4 +1,5 @@
-"""The kiosk's Textual app: wiring only (modes, bindings, scanner input, global errors)."""
+"""The kiosk's Textual app: wiring only (modes, bindings, sign-in and lock, scanner input,
+global errors)."""
 
 from __future__ import annotations
 
@@ -12,38 +13,53 @@ from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerFailed, WorkerState
 
 from domain.errors import KioskError
+from domain.types import Institution
 from kiosk.messages import t
-from kiosk.service import KioskService
+from kiosk.service import KioskService, query_kind
 from scanner.wedge import BurstConfig, BurstDetector
 from screens.admin import AdminScreen
 from screens.crash import Crashed
+from screens.demo_guide import DemoGuide
 from screens.inspect import InspectScreen
+from screens.kiosk_exit import KioskExitScreen
 from screens.lookup import LookupScreen
 from screens.messages import PayloadScanned
 from screens.scan import ScanScreen
+from screens.session import MODE_PERMISSION, SessionGuard
+from screens.signin import SignInScreen
 
 log = logging.getLogger("yanzhao.tui")
 BURST_MAX_GAP_MS = 400.0
 RECHECK_S = 15.0
+IDLE_CHECK_S = 1.0
 
 
-class YanzhaoApp(App[int]):
-    """The counter kiosk: scan, look up, inspect, administer."""
+class YanzhaoApp(App[int], inherit_bindings=False):
+    """The counter kiosk: sign in, then scan, look up, inspect, administer.
+
+    Textual's own bindings are not inherited (ctrl+c, ctrl+q): quitting is ours to allow, and
+    in kiosk mode it takes an admin's PIN.
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "验照 Yanzhao"
     MODES: ClassVar[dict[str, Any]] = {
+        "signin": SignInScreen,
         "scan": ScanScreen,
         "lookup": LookupScreen,
         "inspect": InspectScreen,
         "admin": AdminScreen,
     }
-    DEFAULT_MODE = "scan"
+    DEFAULT_MODE = "signin"  # before anything else; on_mount moves on if already signed in
     BINDINGS: ClassVar[list[BindingType]] = [
+        # First, so that a narrow footer still shows it.
+        Binding("ctrl+l", "sign_out", "登出 Sign out", priority=True),
         Binding("f1", "switch_mode('scan')", "扫码 Scan"),
         Binding("f2", "switch_mode('lookup')", "查询 Look up"),
         Binding("f3", "switch_mode('inspect')", "检查 Inspect"),
+        Binding("f3", "refuse_mode('inspect')", show=False),  # the roles without: a notice
         Binding("f4", "switch_mode('admin')", "管理 Admin"),
+        Binding("f4", "refuse_mode('admin')", show=False),
         Binding("f9", "toggle_language", "中/EN"),
         Binding("ctrl+q", "quit", "退出 Quit", priority=True),
     ]
@@ -60,6 +76,11 @@ class YanzhaoApp(App[int]):
         # A terminal can deliver a burst in uneven chunks while the app is busy redrawing, so
         # pauses are tolerated up to BURST_MAX_GAP_MS; the median gap still tells a scanner.
         self.burst = BurstDetector(BurstConfig(max_gap_ms=BURST_MAX_GAP_MS))
+        # The institution being inspected (Inspection, F3), if any: the context of every
+        # check by ID number on Look up too.
+        self.inspected: Institution | None = None
+        self.guard = SessionGuard(self, {m: self.MODES[m] for m in MODE_PERMISSION})
+        self.admin_exit = False  # kiosk mode ended by an admin's PIN (main.py does not restart)
 
     @property
     def lang(self) -> str:
@@ -72,6 +93,9 @@ class YanzhaoApp(App[int]):
 
     def on_mount(self) -> None:
         self.title = t("app.title", self.lang)
+        if self.service.session is not None:
+            self.switch_mode("scan")
+        self.set_interval(IDLE_CHECK_S, self.guard.lock_if_idle)
         # Once the first screen is painted, not before: the import holds the GIL a while.
         self.set_timer(
             1.0,
@@ -105,14 +129,44 @@ class YanzhaoApp(App[int]):
             self.camera.stop()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "quit" and self.kiosk:
-            return False  # kiosk mode: no quit until an admin unlocks (operators: a later issue)
+        """Before sign-in only quit and the language; then the modes the role allows (the
+        others' keys give a notice instead); never the palette in kiosk mode."""
+        signed_in = self.service.session is not None
+        if action in ("switch_mode", "refuse_mode"):
+            if isinstance(self.screen, KioskExitScreen):
+                return False  # the prompt stays over the screen it was opened on
+            allowed = self.guard.may_open(str(parameters[0]))
+            return allowed is not None and allowed == (action == "switch_mode")
+        if action in ("sign_out", "command_palette"):
+            return signed_in and not (action == "command_palette" and self.kiosk)
         return True
+
+    def action_refuse_mode(self, mode: str) -> None:
+        """A mode the signed-in role may not use (the core would refuse its actions anyway)."""
+        self.notify(self.text(f"mode.denied.{mode}"), severity="warning", markup=False)
+
+    def action_sign_out(self) -> None:
+        """Sign out (ctrl+l): the screens are cleared and the sign-in screen shows."""
+        self.guard.sign_out("logout")
+
+    async def action_quit(self) -> None:
+        """Quit; in kiosk mode only with an admin's name and PIN."""
+        if not self.kiosk:
+            self.exit()
+        elif not isinstance(self.screen, KioskExitScreen):
+            self.push_screen(KioskExitScreen(), self._kiosk_exit)
+
+    def _kiosk_exit(self, confirmed: bool | None) -> None:
+        if confirmed:
+            self.admin_exit = True
+            self.exit(0)
 
     async def on_event(self, event: events.Event) -> None:
         # Every key passes the burst detector first, whichever widget has focus: a wedge
         # scanner types a payload and Enter at 1-5 ms a key. This is the one place the app
         # overrides App.on_event (public API).
+        if isinstance(event, (events.Key, events.MouseEvent)) and not event.is_forwarded:
+            self.guard.touch()
         if isinstance(event, events.Key) and not event.is_forwarded:
             char = "enter" if event.key == "enter" else (event.character or "")
             if char != "enter" and not (len(char) == 1 and char.isprintable()):
@@ -154,10 +208,17 @@ class YanzhaoApp(App[int]):
         widget.call_later(strip)
 
     def on_payload_scanned(self, message: PayloadScanned) -> None:
-        """Route a scan: the inspection screen takes it during an inspection, else Scan."""
+        """Route a scan: the inspection screen takes it during an inspection; an ID number
+        read on Look up is checked there; anything else goes to Scan. Nothing before sign-in."""
+        if self.service.session is None:
+            self.notify(self.text("signin.first_scan"), severity="warning", markup=False)
+            return
         screen = self.screen
         if isinstance(screen, InspectScreen) and screen.accepts_scans:
             screen.scan(message.payload)
+            return
+        if isinstance(screen, LookupScreen) and query_kind(message.payload) == "id":
+            screen.check_id(message.payload)
             return
         if not isinstance(screen, ScanScreen):
             self.switch_mode("scan")
@@ -166,6 +227,20 @@ class YanzhaoApp(App[int]):
     def _to_scan_screen(self, payload: str, context: dict[str, str]) -> None:
         if isinstance(self.screen, ScanScreen):
             self.screen.scan(payload, context)
+
+    def on_demo_guide_id_case_picked(self, message: DemoGuide.IdCasePicked) -> None:
+        """A demo check by ID number: on Look up, as if the number had been typed there."""
+        self.check_id_number(message.id_number, message.context)
+
+    def check_id_number(self, id_number: str, context: dict[str, str] | None = None) -> None:
+        """Show Look up and check an ID number there."""
+        if not isinstance(self.screen, LookupScreen):
+            self.switch_mode("lookup")
+        self.call_later(self._to_lookup_screen, id_number, context or {})
+
+    def _to_lookup_screen(self, id_number: str, context: dict[str, str]) -> None:
+        if isinstance(self.screen, LookupScreen):
+            self.screen.check_id(id_number, context)
 
     def action_toggle_language(self) -> None:
         language = "en" if self.service.config.language == "zh" else "zh"

@@ -1,9 +1,11 @@
-"""Inspection (inspectors): pick the institution, then every scan is checked in its context
-and added to a running roster; ending the inspection exports an HTML and CSV report."""
+"""Inspection (inspectors): pick the institution, then every person, scanned or entered by
+ID number, is checked in its context, shown on a verdict card and added to a running roster;
+ending the inspection exports an HTML and CSV report."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import datetime as dt
+from typing import Any, ClassVar
 
 from rich.markup import escape
 from rich.text import Text
@@ -15,14 +17,17 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from domain.errors import BadInputError
-from domain.types import Institution, Verification
+from domain import idnum
+from domain.errors import BadInputError, KioskError
+from domain.types import TYPE_OF_KIND, IdCheck, Institution, Reason, Verdict, Verification
 from kiosk import report
 from kiosk.messages import VERDICT_LABELS, t
+from kiosk.service import query_kind
 from kiosk.verify import trusted
 from screens.base import KioskScreen
+from screens.card_stack import CardStack
+from screens.photo_view import halfblock
 from screens.status_header import StatusHeader
-from screens.verdict_card import UNCHECKED, UNCHECKED_ADVICE
 
 STYLE = {"valid": "bold green", "warning": "bold yellow", "invalid": "bold red"}
 
@@ -31,7 +36,8 @@ class InspectScreen(KioskScreen):
     """Two steps: choose the institution, then check people."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+e", "end_inspection", "结束检查 End"),
+        # priority: the add box (an Input, focused) binds ctrl+e to "end of line" itself
+        Binding("ctrl+e", "end_inspection", "结束检查 End", priority=True),
     ]
 
     class Picked(Message):
@@ -43,14 +49,36 @@ class InspectScreen(KioskScreen):
             self.chosen = chosen
 
     class Checked(Message):
-        """A person checked in the inspection's context, and the roster line it makes."""
+        """People checked in the inspection's context (a scan: one; an ID number: one per
+        licence), the roster lines they make and their photos; with nobody found by an ID
+        number, no results and the reasons why (NOT_IN_REGISTRY …)."""
 
-        def __init__(self, result: Verification, check: report.Check) -> None:
+        def __init__(
+            self,
+            results: tuple[Verification, ...],
+            lines: list[report.Check],
+            photos: list[Text | None],
+            not_found: tuple[Reason, ...] = (),
+            epoch: int = 0,
+        ) -> None:
             super().__init__()
-            self.result = result
-            self.check = check
+            self.results = results
+            self.lines = lines
+            self.photos = photos
+            self.not_found = not_found
+            self.epoch = epoch
+
+    class IdCheckRefused(Message):
+        """An ID number that could not be checked here (not enrolled, no replica): why."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
 
     inspection: report.Inspection | None = None
+    # Checks started before the last clear_personal carry an older epoch: they still join
+    # the inspection (its report), but are not shown on a screen that was just cleared.
+    epoch = 0
 
     @property
     def accepts_scans(self) -> bool:
@@ -61,9 +89,10 @@ class InspectScreen(KioskScreen):
         yield StatusHeader()
         yield Static(id="inspect-title")
         yield Input(id="inspect-search")
+        yield Input(placeholder=self.kiosk_app.text("inspect.add"), id="inspect-add")
         with Vertical(id="inspect-main"):
             yield DataTable(id="inspect-institutions", cursor_type="row")
-            yield Static(id="inspect-last")
+            yield CardStack(id="inspect-last")
             yield DataTable(id="inspect-roster", cursor_type="row", zebra_stripes=True)
             yield Static(id="inspect-reports")
         yield Footer()
@@ -93,9 +122,10 @@ class InspectScreen(KioskScreen):
         )
         self.query_one("#inspect-title", Static).update(title)
         self.query_one("#inspect-search", Input).display = ins is None
+        self.query_one("#inspect-add", Input).display = ins is not None
         self.query_one("#inspect-institutions", DataTable).display = ins is None
         self.query_one("#inspect-roster", DataTable).display = ins is not None
-        self.query_one("#inspect-last", Static).display = ins is not None
+        self.query_one("#inspect-last", CardStack).display = ins is not None
         self._show_reports()
 
     def _show_reports(self) -> None:
@@ -140,19 +170,76 @@ class InspectScreen(KioskScreen):
             self.start(self.found[int(event.row_key.value)])
 
     def start(self, institution: Institution) -> None:
-        """Begin inspecting an institution."""
-        service = self.kiosk_app.service
-        self.inspection = report.Inspection(institution, service.operator, service.clock())
+        """Begin inspecting an institution (also the context of Look up's ID checks)."""
+        app = self.kiosk_app
+        try:
+            self.inspection = app.service.start_inspection(institution)
+        except KioskError as err:
+            self.notify(err.message, title=err.title, severity="error", markup=False)
+            return
+        app.inspected = institution
         self.query_one("#inspect-roster", DataTable).clear()
-        self.query_one("#inspect-last", Static).update(self.kiosk_app.text("inspect.none"))
+        self.call_later(self.query_one(CardStack).show_message, app.text("inspect.none"))
         self.refresh_texts()
+        self.query_one("#inspect-add", Input).focus()  # an ID card reader types into it
 
     def scan(self, payload: str) -> None:
-        """A scan: picks the institution (its licence QR) or checks a person."""
-        self._check(payload, self.inspection.institution.reg_no if self.inspection else None)
+        """A scan: picks the institution (its licence QR) or checks a person; an ID number
+        read by a card reader checks the person it belongs to."""
+        if query_kind(payload) == "id":
+            self.add_id_number(payload)
+            return
+        here = self.inspection.institution.reg_no if self.inspection else None
+        self._check(payload, here, self.epoch)
+
+    @on(Input.Submitted, "#inspect-add")
+    def on_add(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        event.input.value = ""  # a full ID number does not stay on screen
+        if text.startswith("YZ1:"):
+            self.scan(text)
+        elif query_kind(text) == "id":
+            self.add_id_number(text)
+        elif text:
+            self.notify(self.kiosk_app.text("inspect.not_id"), severity="warning", markup=False)
+
+    def add_id_number(self, id_number: str) -> None:
+        """Check a person by ID number at the inspected institution, as a scan would be."""
+        app = self.kiosk_app
+        why = idnum.problem(idnum.fold(id_number))
+        if self.inspection is None or why:
+            message = why or app.text("inspect.pick_first")
+            self.notify(message, severity="warning", markup=False)
+            return
+        self._check_id(id_number, self.inspection.institution.reg_no, self.epoch)
+
+    # The description stands in for Textual's default, which would repr the ID number.
+    @work(
+        thread=True,
+        exclusive=False,
+        exit_on_error=False,
+        group="inspect-check",
+        description="check an ID number",
+    )
+    def _check_id(self, id_number: str, here: str, epoch: int) -> None:
+        service = self.kiosk_app.service
+        try:
+            result = service.check_id_number(id_number, institution=here, purpose="inspection")
+        except KioskError as err:
+            self.post_message(self.IdCheckRefused(err.message))
+            return
+        mask = idnum.mask(idnum.normalise(id_number))
+        lines = _id_lines(service.clock(), result, mask, self.kiosk_app.lang)
+        photos = [_photo(service, v) for v in result.results]
+        self.post_message(self.Checked(result.results, lines, photos, result.reasons, epoch))
+
+    def on_inspect_screen_id_check_refused(self, message: IdCheckRefused) -> None:
+        text = self.kiosk_app.text("lookup.cannot_check", message=message.message)
+        self.notify(text, severity="error", markup=False)
+        self.call_later(self.query_one(CardStack).show_message, text, error=True)
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="inspect-check")
-    def _check(self, payload: str, here: str | None) -> None:
+    def _check(self, payload: str, here: str | None, epoch: int) -> None:
         service = self.kiosk_app.service
         result = service.verify(payload, institution=here)
         if here is None:
@@ -166,30 +253,34 @@ class InspectScreen(KioskScreen):
                 raise BadInputError("本机注册库中没有该机构 (the replica has no such institution)")
             self.post_message(self.Picked([inst], inst))
             return
-        self.post_message(self.Checked(result, report.Check.of(service.clock(), result)))
+        line = report.Check.of(service.clock(), result)
+        self.post_message(self.Checked((result,), [line], [_photo(service, result)], (), epoch))
 
-    def on_inspect_screen_checked(self, message: Checked) -> None:
+    async def on_inspect_screen_checked(self, message: Checked) -> None:
         if self.inspection is None:
             return
-        # The data-dependent part (report.Check.of) ran in the worker: a failure there ends in
-        # on_worker_state_changed below. What is left only lays out plain strings.
-        check = message.check
-        self.inspection.add(check)
-        zh, en = VERDICT_LABELS[message.result.verdict]
-        label = Text(f"{zh} {en}", style=STYLE[check.verdict])
-        self.query_one("#inspect-roster", DataTable).add_row(
-            check.at.astimezone().strftime("%H:%M:%S"),
-            escape(check.name),  # data, never markup
-            escape(check.no),
-            label,
-            escape("；".join(check.reasons) or "—"),
-        )
-        last = Text(f"{check.name}  ", style="bold")
-        last.append(label)
-        for r in message.result.reasons:
-            last.append(f"\n• {r.message}")
-        self.query_one("#inspect-last", Static).update(last)
-        if check.verdict == "invalid":
+        # The data-dependent part (the roster lines) ran in the worker: a failure there ends
+        # in on_worker_state_changed below. What is left lays out plain strings and the cards.
+        roster = self.query_one("#inspect-roster", DataTable)
+        for check in message.lines:
+            self.inspection.add(check)
+        if message.epoch != self.epoch:
+            return  # recorded, not shown: the screen was cleared meanwhile
+        for check in message.lines:
+            zh, en = VERDICT_LABELS[Verdict(check.verdict)]
+            roster.add_row(
+                check.at.astimezone().strftime("%H:%M:%S"),
+                escape(check.name),  # data, never markup
+                escape(check.no),
+                Text(f"{zh} {en}", style=STYLE[check.verdict]),
+                escape("；".join(check.reasons) or "—"),
+            )
+        stack, lang = self.query_one(CardStack), self.kiosk_app.lang
+        if message.results:
+            await stack.show_results(message.results, message.photos, lang)
+        else:
+            await stack.show_not_found(message.not_found, lang)
+        if any(check.verdict == Verdict.INVALID for check in message.lines):
             self.app.bell()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -199,10 +290,7 @@ class InspectScreen(KioskScreen):
                 self._show_unchecked()
 
     def _show_unchecked(self) -> None:
-        zh, en = UNCHECKED
-        text = Text(f"{zh} ({en})", style="bold yellow")
-        text.append("\n" + "\n".join(UNCHECKED_ADVICE))
-        self.query_one("#inspect-last", Static).update(text)
+        self.call_later(self.query_one(CardStack).show_unchecked, self.kiosk_app.lang)
         self.app.bell()
 
     def action_end_inspection(self) -> None:
@@ -211,20 +299,56 @@ class InspectScreen(KioskScreen):
             return
         service = self.kiosk_app.service
         try:
-            html_path, _ = report.save(
-                self.inspection, service.home.path / "reports", service.clock()
-            )
-        except OSError as err:
-            self.notify(
-                f"报告保存失败 (report not saved: {err.strerror})", severity="error", markup=False
-            )
+            html_path, _ = service.save_inspection(self.inspection)
+        except KioskError as err:
+            self.notify(err.message, title=err.title, severity="error", markup=False)
             return
-        service.audit(
-            "inspection",
-            subject=self.inspection.institution.reg_no,
-            outcome=str(len(self.inspection.checks)),
-            detail=html_path.name,
-        )
         self.notify(self.kiosk_app.text("inspect.saved", path=html_path.name), markup=False)
         self.inspection = None
+        self.kiosk_app.inspected = None
         self.refresh_texts()
+
+    def clear_personal(self) -> None:
+        """Empty every widget that may show a person (the last cards, the roster, the boxes):
+        the screen locks, or the operator signs out. The inspection itself goes on: what was
+        checked stays in it, for its report, but is not shown again."""
+        self.epoch += 1
+        if not self.is_mounted:
+            return  # never shown: nothing on it
+        self.query_one("#inspect-last", CardStack).clear()
+        self.query_one("#inspect-roster", DataTable).clear()
+        self.query_one("#inspect-search", Input).value = ""
+        self.query_one("#inspect-add", Input).value = ""
+
+
+def _photo(service: Any, v: Verification) -> Text | None:
+    """The replica's photo of the person verified, drawn (or the trusted licence's own)."""
+    person = v.practitioner
+    raw = service.photo(person.kind, person.cert_no) if person and person.has_photo else None
+    if raw is None and v.credential is not None and trusted(v):
+        raw = v.credential.licence.photo
+    return halfblock(raw)
+
+
+def _id_lines(at: dt.datetime, result: IdCheck, mask: str, lang: str) -> list[report.Check]:
+    """The roster lines of a check by ID number: one per licence found (the registry's record
+    names the person), or one 查无此人 line under the masked number."""
+    if not result.results:
+        codes = tuple(r.code for r in result.reasons)
+        messages = tuple(r.message for r in result.reasons)
+        name = t("card.not_found", lang)
+        return [report.Check(at, name, "", mask, result.verdict.value, codes, messages)]
+    return [
+        report.Check(
+            at,
+            v.practitioner.name,
+            TYPE_OF_KIND[v.practitioner.kind],
+            v.practitioner.cert_no,
+            v.verdict.value,
+            v.codes,
+            tuple(r.message for r in v.reasons),
+        )
+        if v.practitioner is not None
+        else report.Check.of(at, v)
+        for v in result.results
+    ]

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from domain.types import Verdict
+from kiosk.service import query_kind
 from kiosk.verify import trusted
 from screens.base import KioskScreen
 from screens.demo_guide import DemoGuide
@@ -36,15 +37,19 @@ class ScanScreen(KioskScreen):
     class Verified(Message):
         """A verification finished in a worker."""
 
-        def __init__(self, data: CardData) -> None:
+        def __init__(self, data: CardData, epoch: int = 0) -> None:
             super().__init__()
             self.data = data
+            self.epoch = epoch
 
     def __init__(self) -> None:
         super().__init__()
         self._clear_timer: Timer | None = None
         self.last: CardData | None = None
         self.unchecked = False  # the last scan could not be checked
+        # Verifications started before the last clear_personal carry an older epoch and are
+        # dropped: nothing personal comes back onto a screen that was just cleared.
+        self.epoch = 0
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
@@ -105,15 +110,17 @@ class ScanScreen(KioskScreen):
     def on_paste(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         event.input.value = ""
-        if text:
+        if query_kind(text) == "id":  # an ID card reader types here too: check it on Look up
+            self.kiosk_app.check_id_number(text)
+        elif text:
             self.scan(text)
 
     def scan(self, payload: str, context: dict[str, str] | None = None) -> None:
         """Verify a payload in a worker; the card updates when it is done."""
-        self._verify(payload, context or {})
+        self._verify(payload, context or {}, self.epoch)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="verify")
-    def _verify(self, payload: str, context: dict[str, str]) -> None:
+    def _verify(self, payload: str, context: dict[str, str], epoch: int) -> None:
         from domain.timeutil import parse_cli_time
 
         service = self.kiosk_app.service
@@ -131,9 +138,11 @@ class ScanScreen(KioskScreen):
         if raw is None and result.credential is not None and trusted(result):
             raw = result.credential.licence.photo
         if not get_current_worker().is_cancelled:  # a newer scan has started: it shows instead
-            self.post_message(self.Verified(CardData(result, halfblock(raw))))
+            self.post_message(self.Verified(CardData(result, halfblock(raw)), epoch))
 
     def on_scan_screen_verified(self, message: Verified) -> None:
+        if message.epoch != self.epoch:
+            return
         self._restart_clear_timer()
         if not self._show(message.data):
             return
@@ -179,3 +188,15 @@ class ScanScreen(KioskScreen):
         """Clear the card (also after the configured time, for privacy)."""
         self.last, self.unchecked = None, False
         self.query_one(VerdictCard).clear(self.kiosk_app.text("scan.prompt"))
+
+    def clear_personal(self) -> None:
+        """Empty every widget that may show a person (the verdict card, the box, the camera
+        picture): the screen locks, or the operator signs out."""
+        self.epoch += 1
+        if not self.is_mounted:
+            return  # never shown: nothing on it
+        if self._clear_timer is not None:
+            self._clear_timer.stop()
+        self.action_clear_card()
+        self.query_one("#scan-input", Input).value = ""
+        self.query_one("#camera-preview", Static).update("")

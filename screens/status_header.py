@@ -1,5 +1,6 @@
-"""The header every screen shows: title, demo marker, clock, replica age, and a banner when
-the replica is stale or missing (pointing to sync)."""
+"""The header every screen shows: title, demo marker, clock, who is signed in and as what,
+replica age, and a banner when the replica is stale, past its hard limit (red: the kiosk
+vouches for nobody until synced) or missing (pointing to sync)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from domain.timeutil import CHINA
+from kiosk.operators import ROLE_NAMES
 from screens.base import kiosk_of
 
 
@@ -54,13 +56,20 @@ class StatusHeader(Vertical):
         title = Text(app.text("app.title"), style="bold")
         if app.demo:
             title.append("  " + app.text("demo"), style="bold reverse")
-        title.append(f"  · {app.screen.sub_title or ''}" if app.screen.sub_title else "")
+        # Its own screen's, not the active one's: a header refreshes while its screen is hidden.
+        title.append(f"  · {self.screen.sub_title}" if self.screen.sub_title else "")
         self.query_one("#header-title", Static).update(title)
         health = service.health()
         now = service.clock().astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
         status = Text(now + "  ")
-        # Operators and their login come with a later issue; this is where the name goes.
-        status.append(f"{app.text('operator')} {service.operator or '—'}  ", style="dim")
+        status.append(f"{app.text('operator')} ", style="dim")
+        session = service.session
+        if session is None:
+            status.append("—  ", style="dim")
+        else:  # who is signed in, and as what (issue 20)
+            zh, en = ROLE_NAMES.get(session.role, (session.role, session.role))
+            status.append(session.name, style="bold")
+            status.append(f"（{zh}）  " if app.lang == "zh" else f" ({en})  ", style="dim")
         if health.replica is None or health.age is None:
             status.append(app.text("replica.none"), style="bold red")
         else:
@@ -78,8 +87,10 @@ class StatusHeader(Vertical):
             message = health.problem
         elif health.replica is None:
             message = app.text("replica.missing")
+        elif health.expired and health.age is not None:
+            message = app.text("replica.expired", days=health.age.days)
         elif health.stale and health.age is not None:
             message = app.text("replica.stale", days=health.age.days)
         banner.update(message or "")
         banner.set_class(message is not None, "is-shown")
-        banner.set_class(health.replica is None, "is-error")
+        banner.set_class(health.replica is None or health.expired, "is-error")

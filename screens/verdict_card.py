@@ -1,5 +1,6 @@
-"""The verdict card: one glance tells the verdict; then the reasons, the public fields, the
-photo, the masked ID, and for SUPERSEDED what changed against the registry."""
+"""The verdict card: one glance tells the verdict; then the reasons (the deciding ones first,
+information after them), the public fields, the photo, the masked ID, and for SUPERSEDED what
+changed against the registry. A scan and a check by ID number show the same card."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
-from domain.types import Verdict, Verification
+from domain.types import TYPE_OF_KIND, Reason, ReasonClass, Verdict, Verification
 from kiosk.messages import VERDICT_LABELS, t
-from kiosk.verify import trusted
+from screens.card_fields import fields
 
 ICONS = {Verdict.VALID: "✔", Verdict.WARNING: "!", Verdict.INVALID: "✘"}
 CLASSES = {Verdict.VALID: "is-valid", Verdict.WARNING: "is-warning", Verdict.INVALID: "is-invalid"}
@@ -33,41 +34,6 @@ class CardData:
 
     result: Verification
     photo: Text | None = None
-
-
-def _fields(v: Verification, lang: str) -> list[tuple[str, str]]:
-    """The public disclosure fields of DOMAIN.md §9 (never more), plus the masked ID."""
-    if v.credential is None or not trusted(v):
-        return []  # the content of an untrusted credential is not shown
-    lic = v.credential.licence
-    rows: list[tuple[str, str | None]]
-    if lic.type == "I":
-        rows = [
-            ("card.inst_name", lic.name),
-            ("card.reg", lic.no),
-            ("card.address", lic.address),
-            ("card.subjects", "、".join(lic.subjects)),
-            ("card.legal_rep", lic.legal_rep),
-            ("card.principal", lic.principal),
-            ("card.valid_until", lic.valid_until),
-            ("card.authority", lic.issuer_name),
-        ]
-    else:
-        rows = [
-            ("card.name", lic.name),
-            ("card.sex", t(f"sex.{lic.sex}", lang)),
-            ("card.level", lic.level),
-            ("card.category", lic.category),
-            ("card.scope", "、".join(lic.scope) or None),
-            ("card.cert", lic.no),
-            ("card.location", lic.location),
-            ("card.org", lic.org.name if lic.org else None),
-            ("card.sites", "、".join(s.name for s in lic.sites) or None),
-            ("card.valid_until", lic.valid_until if lic.type == "N" else None),
-            ("card.authority", lic.issuer_name),
-            ("card.id", v.practitioner.id_mask if v.practitioner else None),
-        ]
-    return [(t(k, lang), val) for k, val in rows if val]
 
 
 def _changes(v: Verification, lang: str) -> Table | None:
@@ -135,32 +101,59 @@ class VerdictCard(Vertical):
         self.query_one("#verdict-reasons", Static).update(Text("\n".join(UNCHECKED_ADVICE)))
 
     def show(self, data: CardData, lang: str) -> None:
-        """Show a verification."""
+        """Show a verification: of a scanned credential, or of a record found by ID number."""
         v = data.result
+        if v.credential is not None:
+            kind = t(f"card.type.{v.credential.licence.type}", lang)
+        elif v.practitioner is not None:
+            kind = t(f"card.type.{TYPE_OF_KIND[v.practitioner.kind]}", lang)
+            kind += "\n" + t("card.by_id", lang)
+        else:
+            kind = ""
+        self._banner(v.verdict, kind, lang)
+        self.query_one("#verdict-reasons", Static).update(reasons_text(v.reasons))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column(overflow="fold")  # a long number wraps, never cut to "…"
+        for name, value in fields(v, lang):
+            grid.add_row(name, Text(value))  # data, never markup
+        changes = _changes(v, lang)
+        self.query_one("#verdict-fields", Static).update(Group(grid, changes) if changes else grid)
+        self.query_one("#verdict-photo", Static).update(data.photo or "")
+
+    def not_found(self, reasons: tuple[Reason, ...], lang: str) -> None:
+        """No licence for an ID number: 查无此人, with the replica's own reasons."""
+        self._blank()
+        self._banner(Verdict.INVALID, t("card.not_found", lang), lang)
+        text = Text(t("card.not_found_detail", lang) + "\n\n")
+        text.append(reasons_text(reasons))
+        self.query_one("#verdict-reasons", Static).update(text)
+
+    def _banner(self, verdict: Verdict, kind: str, lang: str) -> None:
         self.remove_class(*CLASSES.values(), "is-unchecked")
-        self.add_class(CLASSES[v.verdict])
-        zh, en = VERDICT_LABELS[v.verdict]
+        self.add_class(CLASSES[verdict])
+        zh, en = VERDICT_LABELS[verdict]
         label = (
-            f"{ICONS[v.verdict]}  {zh}  {en.upper()}"
+            f"{ICONS[verdict]}  {zh}  {en.upper()}"
             if lang != "en"
-            else f"{ICONS[v.verdict]}  {en.upper()}  {zh}"
+            else f"{ICONS[verdict]}  {en.upper()}  {zh}"
         )
-        kind = t(f"card.type.{v.credential.licence.type}", lang) if v.credential else ""
         banner = Text(label, style="bold", justify="center")
         if kind:
             banner.append(f"\n{kind}", style="")
         self.query_one("#verdict-banner", Static).update(banner)
-        reasons = Text()
-        for r in v.reasons:
-            style = "bold" if r.verdict is Verdict.INVALID else ""
-            reasons.append(f"• {r.message}", style=style)
-            reasons.append(f"  {r.code}\n", style="dim")
-        self.query_one("#verdict-reasons", Static).update(reasons)
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="dim", no_wrap=True)
-        grid.add_column()
-        for name, value in _fields(v, lang):
-            grid.add_row(name, escape(value))  # data, never markup
-        changes = _changes(v, lang)
-        self.query_one("#verdict-fields", Static).update(Group(grid, changes) if changes else grid)
-        self.query_one("#verdict-photo", Static).update(data.photo or "")
+
+
+def reasons_text(reasons: tuple[Reason, ...]) -> Text:
+    """Invalid and warning reasons first, as bullets (invalid in bold); then the info ones,
+    dim and marked ℹ, so that they read as notes beside the verdict, not as its cause."""
+    text = Text()
+    deciding = [r for r in reasons if r.severity is not ReasonClass.INFO]
+    notes = [r for r in reasons if r.severity is ReasonClass.INFO]
+    for r in deciding:
+        text.append(f"• {r.message}", style="bold" if r.severity is ReasonClass.INVALID else "")
+        text.append(f"  {r.code}\n", style="dim")
+    for r in notes:
+        text.append(f"ℹ {r.message}", style="dim italic")
+        text.append(f"  {r.code}\n", style="dim")
+    return text

@@ -12,16 +12,27 @@ import json
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain import idkey
 from seed import keys as keytool
 from seed.demo_cases import Cast, build_cases
+from seed.divisions import load as load_divisions
 from seed.registry import generate
 from seed.world_state import FORMAT, MARKER
 
+if TYPE_CHECKING:
+    from kiosk.home import Home
+
 JURISDICTION = "410000"
 ID_KEY = "id-index.key"
+# One demo operator per role (issue 20), first the admin; the demo guide shows their PINs.
+DEMO_OPERATORS = (
+    ("演示管理员", "admin", "202611"),
+    ("演示检查员", "inspector", "202622"),
+    ("演示窗口", "desk", "202633"),
+)
+OPERATORS_FILE = "operators.json"
 
 
 def _prepare(home: Path) -> None:
@@ -69,12 +80,15 @@ def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
         keytool.write_pair(key, folder, name)
     idkey.write(folder / ID_KEY, idkey.generate())  # the publisher's and the kiosks' secret
     start, end = iso(now - dt.timedelta(days=3 * 365)), iso(now + dt.timedelta(days=5 * 365))
+    # The registry's own authority names, so that the trust list and the licences agree; the
+    # seeds' real names where they give one (Nanyang: 南阳市卫生健康体育委员会, 宛卫〔2023〕107号).
+    henan, nanyang = (load_divisions().authority_name(c) for c in ("410000", "411300"))
     entries = [
         trust.entry(
             made["issuer-henan"].public_key(),
             role="issuer",
             authority="410000",
-            authority_name="河南省卫生健康委员会",
+            authority_name=henan,
             not_before=start,
             not_after=end,
         ),
@@ -82,7 +96,7 @@ def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
             made["issuer-nanyang"].public_key(),
             role="issuer",
             authority="411300",
-            authority_name="南阳市卫生健康委员会",
+            authority_name=nanyang,
             not_before=start,
             not_after=end,
         ),
@@ -90,7 +104,7 @@ def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
             made["issuer-revoked"].public_key(),
             role="issuer",
             authority="410000",
-            authority_name="河南省卫生健康委员会",
+            authority_name=henan,
             not_before=start,
             not_after=end,
             revoked_at=iso(now - dt.timedelta(days=10)),
@@ -99,7 +113,7 @@ def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
             made["issuer-retired"].public_key(),
             role="issuer",
             authority="410000",
-            authority_name="河南省卫生健康委员会",
+            authority_name=henan,
             not_before=start,
             not_after=iso(now - dt.timedelta(days=30)),
         ),
@@ -115,6 +129,22 @@ def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
     data, sig = trust.build(1, iso(now), entries, made["root"])
     trust.save(folder.parent, data, sig)
     return made
+
+
+def _operators(home: Home, demo: Path, now: dt.datetime) -> None:
+    """Create the demo operators through the kiosk's own service (the first one is the admin,
+    who then adds the others), and list them with their PINs in demo/OPERATORS_FILE."""
+    from kiosk.service import KioskService
+
+    service = KioskService(home, clock=lambda: now)
+    (admin, role, pin), *others = DEMO_OPERATORS
+    service.add_operator(admin, role, pin)
+    service.sign_in(admin, pin)
+    for name, role, pin in others:
+        service.add_operator(name, role, pin)
+    service.sign_out()
+    listed = [{"name": n, "role": r, "pin": p} for n, r, p in DEMO_OPERATORS]
+    (demo / OPERATORS_FILE).write_text(json.dumps(listed, ensure_ascii=False, indent=2), "utf-8")
 
 
 def build(
@@ -160,6 +190,7 @@ def build(
     )
     h = homes.init(home, [demo / "keys" / "root.pub.pem"], JURISDICTION, id_key)
     sync(h, str(demo / "bundle"), now=now)
+    _operators(h, demo, now)
     bare = homes.init(
         demo / "no-replica-home", [demo / "keys" / "root.pub.pem"], JURISDICTION, id_key
     )

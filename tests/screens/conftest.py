@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 
 from kiosk.home import Home
+from kiosk.operators import Operator
 from kiosk.service import KioskService
 from screens.app import YanzhaoApp
 
 WORLD_TIME = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+ADMIN = Operator("admin1", "admin")  # signed in already, unless a test signs in itself
 CLOCK = WORLD_TIME + dt.timedelta(minutes=30)
 
 
@@ -50,9 +52,16 @@ def make_app(world: Path) -> Callable[..., YanzhaoApp]:
     """Build the app on the private world with a frozen clock."""
 
     def factory(
-        home: Path | None = None, *, demo: bool = True, kiosk: bool = False, camera: Any = None
+        home: Path | None = None,
+        *,
+        demo: bool = True,
+        kiosk: bool = False,
+        camera: Any = None,
+        session: Operator | None = ADMIN,
+        purpose: str | None = "counter",
     ) -> YanzhaoApp:
-        service = KioskService(Home(home or world), clock=lambda: CLOCK)
+        service = KioskService(Home(home or world), clock=lambda: CLOCK, session=session)
+        service.purpose = purpose
         return YanzhaoApp(service, demo=demo, kiosk=kiosk, camera=camera)
 
     return factory
@@ -100,3 +109,31 @@ async def until(pilot: Any, condition: Any, timeout: float = 5.0) -> bool:
 def notified(app: Any, text: str) -> bool:
     """True when a notification containing `text` was shown."""
     return any(text in n.message for n in app._notifications)  # noqa: SLF001
+
+
+def demo_operator(home: Path, role: str) -> tuple[str, str]:
+    """(name, PIN) of the demo world's operator with this role (demo/operators.json)."""
+    listed = json.loads((home / "demo" / "operators.json").read_text("utf-8"))
+    return next((op["name"], op["pin"]) for op in listed if op["role"] == role)
+
+
+async def sign_in(app: YanzhaoApp, pilot: Any, name: str, pin: str) -> None:
+    """Type a name and PIN on the sign-in screen, as a person would, and wait for the core."""
+    from textual.widgets import Input
+
+    app.screen.query_one("#signin-name", Input).value = name
+    app.screen.query_one("#signin-name", Input).focus()
+    await pilot.press("enter", *pin, "enter")
+    await settle(app, pilot)
+
+
+def audit_actions(home: Path) -> list[tuple[str, str, str]]:
+    """(action, operator, subject) of every audit record of the home, oldest first."""
+    import sqlite3
+
+    conn = sqlite3.connect(home / "kiosk.db")
+    try:
+        rows = conn.execute("SELECT action, operator, subject FROM audit_entry ORDER BY id")
+        return [(str(a), str(o), str(s)) for a, o, s in rows]
+    finally:
+        conn.close()

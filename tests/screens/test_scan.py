@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from textual import events
@@ -226,3 +227,53 @@ async def test_markup_in_a_name_is_shown_as_text(
         await settle(app, pilot)
         assert "[/]张[b]三" in _text(app)
         assert app.is_running and not screen.query_one(VerdictCard).has_class("is-unchecked")
+
+
+async def test_an_id_number_typed_on_scan_is_checked_on_lookup(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]], world: Path
+) -> None:
+    """An ID card reader typing into the paste box: not a BAD_FORMAT card, but the verdict of
+    that person's licence on Look up; the number is not left anywhere on screen."""
+    from screens.lookup import LookupScreen
+    from tests.screens.id_helpers import cards_text, id_of_case, on_screen
+
+    id18, cert_no = id_of_case(world, case_by(cases, "FILED"))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        box = app.screen.query_one("#scan-input", Input)
+        box.value = id18
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert isinstance(app.screen, LookupScreen)
+        text = cards_text(app, "#lookup-cards")
+        assert cert_no in text and "FILED" in text and "BAD_FORMAT" not in text
+        assert id18 not in on_screen(app)
+
+
+async def test_clear_personal_empties_the_card_and_drops_a_late_result(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """What the lock and the sign-out call: the card, the box and the camera picture emptied;
+    a verification still running when it is called shows nothing when it ends."""
+    from wire.codec import decode
+
+    case = case_by(cases, None)
+    cert_no = decode(case["payload"]).licence.no
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ScanScreen)
+        app.post_message(PayloadScanned(case["payload"], "test"))
+        await settle(app, pilot)
+        assert screen.query_one(VerdictCard).has_class("is-valid") and cert_no in _text(app)
+        screen.query_one("#scan-input", Input).value = "YZ1:half-typed"
+        screen.clear_personal()
+        await pilot.pause()
+        assert not screen.query_one(VerdictCard).has_class("is-valid")
+        assert cert_no not in _text(app) and "请出示" in _banner(app)
+        assert screen.query_one("#scan-input", Input).value == ""
+        screen.scan(case["payload"])  # a verification starts...
+        screen.clear_personal()  # ...and the screen locks before it ends
+        await settle(app, pilot)
+        assert cert_no not in _text(app) and "请出示" in _banner(app)

@@ -61,7 +61,7 @@ def test_scan_verdicts(
 def test_lookup_results(
     snap_compare: Any, make_app: Callable[..., YanzhaoApp], world: Path
 ) -> None:
-    """Look-up by ID number: one row, the detail panel, the photo."""
+    """Look-up by ID number: the verdict card with the licence fields and the photo."""
     with (world / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8") as fh:
         person = next(r for r in map(json.loads, fh) if r.get("photo"))
 

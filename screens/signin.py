@@ -157,5 +157,6 @@ class SignInScreen(KioskScreen):
                 box.value = ""
         self.refresh_texts()
         self._say(message, error=True)
-        self.query_one("#signin-pin", Input).focus()
+        # after the refresh that enables the boxes: a disabled box cannot take the focus
+        self.call_after_refresh(self.query_one("#signin-pin", Input).focus)
         self.app.bell()

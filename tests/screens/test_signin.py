@@ -92,6 +92,9 @@ async def test_a_wrong_pin_says_so_then_the_right_one_shows_scan(
         assert app.screen.query_one("#signin-pin", Input).value == ""
         assert app.screen.query_one("#signin-name", Input).value == name
         assert app.service.session is None
+        await pilot.pause()
+        await pilot.press("1", "2")  # the next try is typed straight into the PIN box
+        assert app.screen.query_one("#signin-pin", Input).value == "12"
     # The frozen clock says the next try comes too soon: a new app, as after the wait.
     app = make_app(session=None)
     async with app.run_test(size=(120, 40)) as pilot:

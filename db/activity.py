@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+from db.audit import stamp
 from domain.errors import HomeError
 
 
@@ -39,13 +40,8 @@ def outcomes_per_day(
         rows = conn.execute(
             f"SELECT date(at, ?) AS day, outcome, count(*) FROM audit_entry "
             f"WHERE at >= ? AND at < ? AND action IN ({marks}) GROUP BY day, outcome",
-            (f"{minutes:+d} minutes", _stamp(start), _stamp(end), *actions),
+            (f"{minutes:+d} minutes", stamp(start), stamp(end), *actions),
         ).fetchall()
     except sqlite3.Error as err:
         raise HomeError(f"审计日志无法读取 (the audit trail cannot be read: {err})") from err
     return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
-
-
-def _stamp(at: dt.datetime) -> str:
-    """An instant as the audit trail writes it, so that text order is time order."""
-    return at.astimezone(dt.UTC).isoformat(timespec="milliseconds")

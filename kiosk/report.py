@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from domain.timeutil import CHINA
-from domain.types import Institution, Verification
+from domain.types import TYPE_OF_KIND, IdCheck, Institution, Verification
 from kiosk.messages import VERDICT_LABELS
 from kiosk.verify import trusted
 
@@ -41,7 +41,14 @@ class Check:
 
     @classmethod
     def of(cls, at: dt.datetime, v: Verification) -> Check:
-        """The roster line of a verification: an unsigned credential's content stays out."""
+        """The roster line of a verification: an unsigned credential's content stays out; a
+        check by ID number (no credential) is named by the registry's record."""
+        p = v.practitioner
+        if v.credential is None and p is not None:
+            reasons = tuple(r.message for r in v.reasons)
+            return cls(
+                at, p.name, TYPE_OF_KIND[p.kind], p.cert_no, v.verdict.value, v.codes, reasons
+            )
         lic = v.credential.licence if v.credential and trusted(v) else None
         return cls(
             at,
@@ -52,6 +59,16 @@ class Check:
             v.codes,
             tuple(r.message for r in v.reasons),
         )
+
+
+def checks_of(at: dt.datetime, result: IdCheck, mask: str, not_found: str) -> list[Check]:
+    """The roster lines of a check by ID number: one per licence found, or one line named
+    `not_found` under the masked number."""
+    if result.results:
+        return [Check.of(at, v) for v in result.results]
+    codes = tuple(r.code for r in result.reasons)
+    messages = tuple(r.message for r in result.reasons)
+    return [Check(at, not_found, "", mask, result.verdict.value, codes, messages)]
 
 
 @dataclass

@@ -505,6 +505,17 @@ class KioskService:
         self.audit("lookup", subject=q, outcome=str(len(found)), detail="institution")
         return found
 
+    def photo_for(self, v: Verification) -> bytes | None:
+        """The face to show beside a verdict: the replica's photo of the person, else the
+        photo a trusted licence carries (an untrusted one's is never shown)."""
+        from kiosk.verify import trusted
+
+        person = v.practitioner
+        raw = self.photo(person.kind, person.cert_no) if person and person.has_photo else None
+        if raw is None and v.credential is not None and trusted(v):
+            raw = v.credential.licence.photo
+        return raw
+
     def photo(self, kind: str, cert_no: str) -> bytes | None:
         """The replica's photo of a practitioner."""
         self.require("lookup")

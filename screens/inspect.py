@@ -4,8 +4,7 @@ ending the inspection exports an HTML and CSV report."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.markup import escape
 from rich.text import Text
@@ -19,7 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from domain import idnum
 from domain.errors import BadInputError, KioskError
-from domain.types import TYPE_OF_KIND, IdCheck, Institution, Reason, Verdict, Verification
+from domain.types import Institution, Reason, Verdict, Verification
 from kiosk import report
 from kiosk.messages import VERDICT_LABELS, t
 from kiosk.service import query_kind
@@ -229,8 +228,10 @@ class InspectScreen(KioskScreen):
             self.post_message(self.IdCheckRefused(err.message))
             return
         mask = idnum.mask(idnum.normalise(id_number))
-        lines = _id_lines(service.clock(), result, mask, self.kiosk_app.lang)
-        photos = [_photo(service, v) for v in result.results]
+        lines = report.checks_of(
+            service.clock(), result, mask, t("card.not_found", self.kiosk_app.lang)
+        )
+        photos = [halfblock(service.photo_for(v)) for v in result.results]
         self.post_message(self.Checked(result.results, lines, photos, result.reasons, epoch))
 
     def on_inspect_screen_id_check_refused(self, message: IdCheckRefused) -> None:
@@ -254,7 +255,9 @@ class InspectScreen(KioskScreen):
             self.post_message(self.Picked([inst], inst))
             return
         line = report.Check.of(service.clock(), result)
-        self.post_message(self.Checked((result,), [line], [_photo(service, result)], (), epoch))
+        self.post_message(
+            self.Checked((result,), [line], [halfblock(service.photo_for(result))], (), epoch)
+        )
 
     async def on_inspect_screen_checked(self, message: Checked) -> None:
         if self.inspection is None:
@@ -319,36 +322,3 @@ class InspectScreen(KioskScreen):
         self.query_one("#inspect-roster", DataTable).clear()
         self.query_one("#inspect-search", Input).value = ""
         self.query_one("#inspect-add", Input).value = ""
-
-
-def _photo(service: Any, v: Verification) -> Text | None:
-    """The replica's photo of the person verified, drawn (or the trusted licence's own)."""
-    person = v.practitioner
-    raw = service.photo(person.kind, person.cert_no) if person and person.has_photo else None
-    if raw is None and v.credential is not None and trusted(v):
-        raw = v.credential.licence.photo
-    return halfblock(raw)
-
-
-def _id_lines(at: dt.datetime, result: IdCheck, mask: str, lang: str) -> list[report.Check]:
-    """The roster lines of a check by ID number: one per licence found (the registry's record
-    names the person), or one 查无此人 line under the masked number."""
-    if not result.results:
-        codes = tuple(r.code for r in result.reasons)
-        messages = tuple(r.message for r in result.reasons)
-        name = t("card.not_found", lang)
-        return [report.Check(at, name, "", mask, result.verdict.value, codes, messages)]
-    return [
-        report.Check(
-            at,
-            v.practitioner.name,
-            TYPE_OF_KIND[v.practitioner.kind],
-            v.practitioner.cert_no,
-            v.verdict.value,
-            v.codes,
-            tuple(r.message for r in v.reasons),
-        )
-        if v.practitioner is not None
-        else report.Check.of(at, v)
-        for v in result.results
-    ]

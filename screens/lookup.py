@@ -238,12 +238,7 @@ class LookupScreen(KioskScreen):
         except KioskError as err:
             self.post_message(self.IdCheckRefused(err.message))
             return
-        photos = [
-            halfblock(service.photo(v.practitioner.kind, v.practitioner.cert_no))
-            if v.practitioner is not None and v.practitioner.has_photo
-            else None
-            for v in check.results
-        ]
+        photos = [halfblock(service.photo_for(v)) for v in check.results]
         if not get_current_worker().is_cancelled:  # a newer look-up has started: it shows
             self.post_message(self.IdChecked(check, photos, mask, epoch))
 

@@ -16,7 +16,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from domain.types import Verdict
 from kiosk.service import query_kind
-from kiosk.verify import trusted
 from screens.base import KioskScreen
 from screens.demo_guide import DemoGuide
 from screens.photo_view import from_array, halfblock
@@ -131,12 +130,7 @@ class ScanScreen(KioskScreen):
             id_number=context.get("id_number"),
             at=at,
         )
-        raw = None
-        person = result.practitioner
-        if person is not None and person.has_photo:
-            raw = service.photo(person.kind, person.cert_no)
-        if raw is None and result.credential is not None and trusted(result):
-            raw = result.credential.licence.photo
+        raw = service.photo_for(result)
         if not get_current_worker().is_cancelled:  # a newer scan has started: it shows instead
             self.post_message(self.Verified(CardData(result, halfblock(raw)), epoch))
 

@@ -33,6 +33,7 @@ INSTALLED = "installed.json"
 ID_KEY = "id-index.key"
 PINNED = "home.json"
 NATIONAL = "000000"
+ROOT_ALGS = ("Ed25519", "SM2")  # trust-list.md: ES256 is for issuers only
 
 
 def _write_synced(path: Path, content: bytes) -> None:
@@ -177,7 +178,8 @@ def init(path: Path, root_keys: list[Path], jurisdiction: str, id_key: Path | No
     jurisdiction, and install the ID-index key when one is given.
 
     Raises:
-        KeyFileError: a root key file that is not an Ed25519 PEM public key; a bad ID-index key.
+        KeyFileError: a root key file that is not an Ed25519 or SM2 PEM public key (trust-list.md:
+            a root key's algorithm follows from its pinned public key); a bad ID-index key.
         HomeError: a bad jurisdiction code, or another one than the home already pins.
     """
     from wire.keys import alg_name
@@ -189,8 +191,10 @@ def init(path: Path, root_keys: list[Path], jurisdiction: str, id_key: Path | No
         )
     keys = [read_public(p) for p in root_keys]
     for p, key in zip(root_keys, keys, strict=True):
-        if alg_name(key) != "Ed25519":
-            raise KeyFileError(f"根密钥必须是 Ed25519 ({p.name}: root keys are Ed25519)")
+        if alg_name(key) not in ROOT_ALGS:
+            raise KeyFileError(
+                f"根密钥必须是 Ed25519 或 SM2 ({p.name}: root keys are Ed25519 or SM2)"
+            )
     key_bytes = idkey.read(id_key) if id_key is not None else None
     home = Home(path)
     if home.pinned_path.exists() and home.jurisdiction() != jurisdiction:

@@ -22,6 +22,8 @@ from seed.registry import generate
 from seed.world_state import FORMAT, MARKER
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from kiosk.home import Home
 
 JURISDICTION = "410000"
@@ -73,6 +75,7 @@ def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
             ("issuer-revoked", "Ed25519"),
             ("issuer-retired", "Ed25519"),
             ("issuer-unlisted", "Ed25519"),
+            ("issuer-henan-sm2", "SM2"),  # the province's SM2 key (issue 22)
             ("publisher", "Ed25519"),
         ]
     }
@@ -86,6 +89,14 @@ def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
     entries = [
         trust.entry(
             made["issuer-henan"].public_key(),
+            role="issuer",
+            authority="410000",
+            authority_name=henan,
+            not_before=start,
+            not_after=end,
+        ),
+        trust.entry(
+            made["issuer-henan-sm2"].public_key(),
             role="issuer",
             authority="410000",
             authority_name=henan,
@@ -148,12 +159,19 @@ def _operators(home: Home, demo: Path, now: dt.datetime) -> None:
 
 
 def build(
-    home: Path, *, practitioners: int = 2000, seed: int = 2026, now: dt.datetime | None = None
+    home: Path,
+    *,
+    practitioners: int = 2000,
+    seed: int = 2026,
+    now: dt.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Build the demo world into `home` (replacing an older demo world there).
 
     `now` fixes the world's clock (tests and snapshots); by default it is the current time.
+    `progress`, if given, is called with one line per phase (for the terminal).
     """
+    say = progress or (lambda _line: None)
     from kiosk import home as homes
     from kiosk.sync import sync
     from publisher.publish import publish
@@ -163,8 +181,10 @@ def build(
     demo = home / "demo"
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     exported_at = now - dt.timedelta(hours=1)
+    say("[1/6] 密钥与信任列表 keys and trust list")
     made = _keys(demo / "keys", now)
     export = demo / "export"
+    say(f"[2/6] 注册库 registry: {practitioners} 名执业人员 practitioners")
     generate(
         export,
         seed=seed,
@@ -181,6 +201,7 @@ def build(
     for name, rows in tables.items():
         _write(export / f"{name}.ndjson", rows)
     id_key = demo / "keys" / ID_KEY
+    say(f"[3/6] 发布数据包 publishing: {len(tables['institutions'])} 家机构 institutions")
     publish(
         export,
         demo / "trustlist.json",
@@ -189,7 +210,9 @@ def build(
         id_key_path=id_key,
     )
     h = homes.init(home, [demo / "keys" / "root.pub.pem"], JURISDICTION, id_key)
+    say("[4/6] 同步到本机 syncing the replica into the home")
     sync(h, str(demo / "bundle"), now=now)
+    say(f"[5/6] 演示操作员 demo operators: {len(DEMO_OPERATORS)}")
     _operators(h, demo, now)
     bare = homes.init(
         demo / "no-replica-home", [demo / "keys" / "root.pub.pem"], JURISDICTION, id_key
@@ -197,6 +220,7 @@ def build(
     bare.install_trust(
         (demo / "trustlist.json").read_bytes(), (demo / "trustlist.json.sig").read_bytes()
     )
+    say("[6/6] 演示凭证二维码 demo credentials (QR images)")
     cases = build_cases(cast, made, tables, demo, now=now, exported_at=exported_at)
     world = {
         "format": FORMAT,

@@ -27,6 +27,7 @@ from seed.issue import (
     with_changes,
 )
 from wire import base45, codec
+from wire.keys import ALG_SM2
 
 # A private dental clinic in 卧龙区 (411303): its GB 11714 check character is 3.
 DENTAL_NO = "PDY00042341130317D2152"
@@ -187,6 +188,7 @@ def build_cases(
     d, n, c, regs = cast.doctors, cast.nurses, cast.clinics, cast.by_reg
     ts = int(now.timestamp())
     henan, nanyang = keys["issuer-henan"], keys["issuer-nanyang"]
+    sm2 = keys["issuer-henan-sm2"]  # SM2 with SM3 (GB/T 32918), alg -65537
 
     def lic(rec: dict[str, Any], **changes: Any) -> Licence:
         base = licence_for_practitioner(rec, regs, cast.filings.get(rec["cert_no"], []))
@@ -440,6 +442,36 @@ def build_cases(
             "注册库无照片 NO_PHOTO (valid, compare with the ID card)",
             "valid",
             issue(lic(d[11]), henan, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "SM2 签名：有效医师（河南省卫健委 SM2 签发）SM2-signed valid physician",
+            "valid",
+            issue(photo_lic(d[0]), sm2, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "SM2 签名：有效护士 SM2-signed valid nurse",
+            "valid",
+            issue(photo_lic(n[0]), sm2, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "SM2 签名：有效医疗机构执业许可证 SM2-signed valid institution",
+            "valid",
+            issue(licence_for_institution(c[3]), sm2, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "SM2 签名被篡改 BAD_SIGNATURE (SM2)",
+            "invalid",
+            _forged(lic(d[0]), sm2, iss="410000", iat=ts - 3600),
+            {},
+        ),
+        (
+            "SM2 算法与密钥不符 BAD_SIGNATURE (an ES256 key's signature presented as SM2)",
+            "invalid",
+            issue(lic(d[1]), nanyang, iss="411300", iat=ts - 7200, alg=ALG_SM2),
             {},
         ),
     ]

@@ -8,13 +8,19 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from wire.keys import PrivateKey, private_pem, public_pem
 
+ALGS = ("Ed25519", "ES256", "SM2")
+
 
 def generate(alg: str = "Ed25519") -> PrivateKey:
-    """A new private key: 'Ed25519' or 'ES256'."""
+    """A new private key: 'Ed25519', 'ES256' or 'SM2' (sm2p256v1, d drawn from `secrets`)."""
     if alg == "Ed25519":
         return ed25519.Ed25519PrivateKey.generate()
     if alg == "ES256":
         return ec.generate_private_key(ec.SECP256R1())
+    if alg == "SM2":
+        from wire import sm2
+
+        return sm2.generate()
     raise ValueError(f"unsupported algorithm {alg}")
 
 

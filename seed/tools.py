@@ -1,14 +1,15 @@
 """Key and credential tooling for rehearsals and integrators.
 
-    python -m seed.tools keygen --alg Ed25519|ES256 --name NAME --out DIR
+    python -m seed.tools keygen --alg Ed25519|ES256|SM2 --name NAME --out DIR
     python -m seed.tools idkey --out FILE       a new ID-index key (32 random bytes, mode 0600)
     python -m seed.tools trustlist --root ROOT.pem --sequence N --out trustlist.json \
         --issuer PUB.pem:410000:河南省卫生健康委员会 [--issuer …] --publisher PUB.pem:000000:发布方
     python -m seed.tools issue --key ISSUER.pem --iss 410000 --registry EXPORT_DIR \
         (--cert-no NO [--kind physician|nurse] | --reg-no NO) [--png FILE]
 
-`trustlist` writes trustlist.json and trustlist.json.sig beside it; `issue` prints the YZ1
-payload text (and writes a QR PNG with --png).
+`trustlist` writes trustlist.json and trustlist.json.sig beside it (each key's algorithm, and
+the root's, follows from its PEM: an SM2 root signs with SM2); `issue` prints the YZ1 payload
+text (and writes a QR PNG with --png), signed with the key's algorithm (alg -65537 for SM2).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m seed.tools", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     k = sub.add_parser("keygen")
-    k.add_argument("--alg", choices=["Ed25519", "ES256"], default="Ed25519")
+    k.add_argument("--alg", choices=list(keytool.ALGS), default="Ed25519")
     k.add_argument("--name", required=True)
     k.add_argument("--out", required=True)
     d = sub.add_parser("idkey")

@@ -12,7 +12,8 @@ MARKER = "world.json"
 # 2: the ID-index key (id-index.key) and the pinned jurisdiction (home.json).
 # 3: the realistic world of issue 19 (names, 登记号, dates, authority names changed).
 # 4: the demo operators, one per role, listed in demo/operators.json (issue 20).
-FORMAT = 4
+# 5: the province's SM2 issuer key and its SM2-signed credentials (issue 22).
+FORMAT = 5
 
 
 def is_fresh(home: Path) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,9 +19,19 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_rehearsal_from_scratch(tmp_path: Path, demo_world: Path) -> None:
+@pytest.mark.parametrize(
+    ("root_alg", "issuer_alg", "pub_alg"),
+    [("Ed25519", "ES256", "Ed25519"), ("SM2", "SM2", "SM2")],
+    ids=["Ed25519 root, ES256 issuer", "SM2 world"],
+)
+def test_rehearsal_from_scratch(
+    tmp_path: Path, demo_world: Path, root_alg: str, issuer_alg: str, pub_alg: str
+) -> None:
+    """An SM2 world end to end (issue 22): an SM2 root signs the trust list and is pinned at
+    init, an SM2 publisher signs the bundle that sync accepts, an SM2 issuer's credential
+    verifies in the CLI."""
     keys = tmp_path / "keys"
-    for name, alg in (("root", "Ed25519"), ("issuer", "ES256"), ("pub", "Ed25519")):
+    for name, alg in (("root", root_alg), ("issuer", issuer_alg), ("pub", pub_alg)):
         assert (
             _run(
                 "-m", "seed.tools", "keygen", "--alg", alg, "--name", name, "--out", str(keys)
@@ -102,4 +115,9 @@ def test_rehearsal_from_scratch(tmp_path: Path, demo_world: Path) -> None:
     doc = json.loads(proc.stdout)
     expected = {"active": "valid"}.get(rec["status"], "invalid")
     assert doc["verdict"] == expected or (expected == "valid" and doc["verdict"] == "warning"), doc
-    assert doc["key"]["alg"] == "ES256"
+    assert doc["key"]["alg"] == issuer_alg
+    if root_alg == "SM2":
+        assert len(base64.b64decode((tmp_path / "trustlist.json.sig").read_text())) == 64
+        manifest_sig = json.loads((bundle / "manifest.json.sig").read_bytes())
+        entries = {k["kid"]: k["alg"] for k in json.loads(tl.read_bytes())["keys"]}
+        assert entries[manifest_sig["kid"]] == "SM2"

@@ -80,6 +80,13 @@ EXPECTED_CODES: dict[str, list[str]] = {
     "非本机构人员 NOT_REGISTERED_HERE": ["NOT_REGISTERED_HERE"],
     "护士注册即将到期 EXPIRES_SOON (valid, renewal due)": ["EXPIRES_SOON"],
     "注册库无照片 NO_PHOTO (valid, compare with the ID card)": ["NO_PHOTO"],
+    "SM2 签名：有效医师（河南省卫健委 SM2 签发）SM2-signed valid physician": [],
+    "SM2 签名：有效护士 SM2-signed valid nurse": [],
+    "SM2 签名：有效医疗机构执业许可证 SM2-signed valid institution": [],
+    "SM2 签名被篡改 BAD_SIGNATURE (SM2)": ["BAD_SIGNATURE"],
+    "SM2 算法与密钥不符 BAD_SIGNATURE (an ES256 key's signature presented as SM2)": [
+        "BAD_SIGNATURE"
+    ],
 }
 
 

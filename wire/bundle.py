@@ -4,7 +4,8 @@ A bundle folder, served as plain files by any static server, CDN or object store
 
     manifest.json            this publication (sequence, exported_at, jurisdiction, files with
                              their size, SHA-256 and, for compressed ones, unpacked size)
-    manifest.json.sig        {"kid": publisher kid, "sig": base64 Ed25519 over manifest.json}
+    manifest.json.sig        {"kid": publisher kid, "sig": base64 signature over manifest.json:
+                             Ed25519's 64 bytes or SM2's r‖s, as the trust list says of the kid}
     trustlist.json(.sig)     the trust list, root-signed
     snapshot-<seq>.db.zst    the full replica, a finished SQLite file
     delta-<from>-<to>.ndjson.zst   one per consecutive pair of publications

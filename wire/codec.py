@@ -13,12 +13,21 @@ from collections.abc import Mapping
 from typing import Any
 
 import cbor2
-from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from domain.types import Credential
 from wire import base45
 from wire.claims import ClaimError, licence_from_map, licence_to_map
-from wire.keys import ALG_EDDSA, ALG_ES256, PrivateKey, kid_bytes, sign, spki_der
+from wire.keys import (
+    ALG_EDDSA,
+    ALG_ES256,
+    ALG_SM2,
+    COSE_ALG_NAME,
+    PrivateKey,
+    alg_name,
+    kid_bytes,
+    sign,
+    spki_der,
+)
 
 PREFIX = "YZ1:"
 MAX_TEXT = 8192  # a QR code holds at most 4,296 alphanumeric characters
@@ -36,7 +45,7 @@ class FormatError(ValueError):
 
 
 class UnsupportedAlgError(ValueError):
-    """The protected header names an algorithm other than EdDSA or ES256."""
+    """The protected header names an algorithm other than EdDSA, ES256 or SM2."""
 
     def __init__(self, alg: object) -> None:
         super().__init__(f"alg {alg!r}")
@@ -144,7 +153,7 @@ def decode(text: str) -> Credential:
         licence = licence_from_map(claims.get(LICENCE_CLAIM))
     except ClaimError as err:
         raise FormatError(f"licence: {err}") from None
-    if alg not in (ALG_EDDSA, ALG_ES256):
+    if alg not in (ALG_EDDSA, ALG_ES256, ALG_SM2):
         raise UnsupportedAlgError(alg)
     signed = cbor2.dumps(["Signature1", protected_bstr, b"", payload])
     return Credential(
@@ -170,7 +179,8 @@ def encode_cose(
 ) -> str:
     """Sign CWT claims as COSE_Sign1 and wrap as YZ1 text (issuing side)."""
     if alg is None:
-        alg = ALG_EDDSA if isinstance(key, ed25519.Ed25519PrivateKey) else ALG_ES256
+        name = alg_name(key.public_key())
+        alg = next(a for a, n in COSE_ALG_NAME.items() if n == name)
     if kid is None:
         kid = kid_bytes(spki_der(key.public_key()))
     protected = cbor2.dumps({1: alg, 4: kid})

@@ -29,7 +29,7 @@ from wire.keys import (
 )
 
 ROLES = ("issuer", "publisher")
-ALGS = ("Ed25519", "ES256")
+ALGS = ("Ed25519", "ES256", "SM2")
 
 
 def verify_signature(data: bytes, sig_text: str | bytes, roots: Iterable[PublicKey]) -> None:

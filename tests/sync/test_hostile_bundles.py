@@ -125,6 +125,54 @@ def test_a_publisher_key_of_another_jurisdiction_is_refused(
     _refused(home1, b, BundleSignatureError, "not authorised for this jurisdiction")
 
 
+def test_an_sm2_publisher_signs_and_a_forged_sm2_signature_is_refused(
+    chain: Chain, home1: Path, copy_bundle: Any, tmp_path: Path
+) -> None:
+    """An SM2 publisher key (issue 22) signs manifests like an Ed25519 one; its signature with
+    one bit changed, or with r out of range, is refused before anything is written."""
+    import base64
+
+    from seed import keys as keytool
+    from tests.sync.conftest import sign_trust
+    from wire import sm2, trust
+    from wire.keys import read_private
+
+    sm2_pub = keytool.generate("SM2")
+    keytool.write_pair(sm2_pub, tmp_path, "sm2-publisher")
+    doc = json.loads(chain.trust.read_bytes())
+    doc["sequence"] += 1
+    doc["keys"].append(
+        trust.entry(
+            sm2_pub.public_key(),
+            role="publisher",
+            authority="000000",
+            authority_name="国家卫生健康委员会 电子化注册数据发布 (SM2)",
+            not_before="2020-01-01T00:00:00Z",
+            not_after="2099-01-01T00:00:00Z",
+        )
+    )
+
+    def bundle_signed_by_sm2() -> Path:
+        b: Path = copy_bundle(chain.bundles[2])
+        sign_trust(b, doc, read_private(chain.demo / "keys" / "root.pem"))
+        resign(b, tmp_path / "sm2-publisher.pem", lambda m: m["trust_list"].update(sequence=2))
+        return b
+
+    for change in ("flip", "high r"):
+        b = bundle_signed_by_sm2()
+        sig_doc = json.loads((b / "manifest.json.sig").read_bytes())
+        sig = bytearray(base64.b64decode(sig_doc["sig"]))
+        if change == "flip":
+            sig[40] ^= 1
+        else:
+            sig[:32] = sm2.N.to_bytes(32, "big")
+        sig_doc["sig"] = base64.b64encode(bytes(sig)).decode()
+        (b / "manifest.json.sig").write_text(json.dumps(sig_doc))
+        _refused(home1, b, BundleSignatureError, "does not verify")
+    _sync(home1, bundle_signed_by_sm2())
+    assert sequence_of(installed(home1)) == 2
+
+
 # ---- sizes: a zstd bomb stops at the declared size ----------------------------------------------
 
 

@@ -143,7 +143,8 @@ class IdMaskFilter:
 
 
 def _logging(home_path: Path) -> None:
-    """Full tracebacks go to a rotating file in the home, never on screen; ID numbers masked."""
+    """Full tracebacks go to a rotating file in the home, never on screen; ID numbers masked.
+    Python warnings and exceptions that end a thread go there too."""
     import logging
     from logging.handlers import RotatingFileHandler
 
@@ -157,6 +158,20 @@ def _logging(home_path: Path) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(IdMaskFilter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    logging.captureWarnings(True)  # warnings.warn() from any library: to the file, not the screen
+    import threading
+
+    def thread_failed(args: threading.ExceptHookArgs) -> None:
+        # The default prints to sys.stderr, which Textual swallows while it draws: log it.
+        if args.exc_type is not SystemExit and args.exc_value is not None:
+            name = args.thread.name if args.thread is not None else "?"
+            logging.getLogger("yanzhao").error(
+                "thread %s failed",
+                name,
+                exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+            )
+
+    threading.excepthook = thread_failed
 
 
 def run_tui(home_opt: str | None, *, demo: bool, kiosk: bool) -> int:
@@ -170,25 +185,38 @@ def run_tui(home_opt: str | None, *, demo: bool, kiosk: bool) -> int:
     if kiosk:  # Textual keeps ctrl+c, ctrl+z and ctrl+\ as keys unless this asks for signals
         os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)
 
+    from scanner.quiet import native_output_to, quiet_opencv
+
+    quiet_opencv()  # before anything imports cv2
     from cli.launch import prepare
+
+    home, is_demo = prepare(home_opt, demo=demo)
+    print(STARTING, flush=True)  # the imports below take a second on a busy machine
     from kiosk.service import KioskService
     from scanner.feed import CameraFeed
     from screens.app import YanzhaoApp
     from screens.crash import CRASH_TEXT
 
-    home, is_demo = prepare(home_opt, demo=demo)
     _logging(home.path)
     log = logging.getLogger("yanzhao")
+    # Ask the terminal once, before Textual reads the keyboard, whether it can show real
+    # pixels (Kitty graphics, Sixel); after logging, so that nothing of it reaches the screen.
+    from screens.photo_view import detect_graphics
+
+    detect_graphics()
     restarts: list[float] = []
     while True:
         service = KioskService(home)
+        # The settings are the truth, in the demo too: the camera they name is opened, or
+        # retried quietly while missing, and the scan screen says which.
         device = service.config.camera.strip()
-        camera = (
-            CameraFeed(device, service.config.decoder_order) if device and not is_demo else None
-        )
+        camera = CameraFeed(device, service.config.decoder_order) if device else None
         app = YanzhaoApp(service, demo=is_demo, kiosk=kiosk, camera=camera)
         try:
-            app.run()
+            # What C libraries write to the terminal (OpenCV, ZBar, drivers) goes to a file
+            # while the app draws; Textual itself still reaches the terminal.
+            with native_output_to(home.path / "logs" / NATIVE_LOG):
+                app.run()
             code = app.return_code or 0
         except Exception:  # noqa: BLE001 - the supervisor logs and restarts
             # return_code is read-only in Textual 8: keep the code here, so that this branch
@@ -207,6 +235,8 @@ def run_tui(home_opt: str | None, *, demo: bool, kiosk: bool) -> int:
 
 
 MAX_RESTARTS = 5
+NATIVE_LOG = "native.log"
+STARTING = "正在启动验照… starting Yanzhao…"
 
 
 def _backup(home: str | None, dest: str, io: cli.Io) -> int:

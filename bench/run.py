@@ -2,7 +2,8 @@
 
 Runs bench.core at province scale (700,000 practitioners) or, with --national, at national
 scale (10,400,000), bench.stats on the same world, then bench.audit, bench.scanner,
-bench.tui and bench.bulk. Each runs in its own process so one's memory and imports do not weigh on the
+bench.tui, bench.tui_scan (with --national, its first screen on the national world) and
+bench.bulk. Each runs in its own process so one's memory and imports do not weigh on the
 other's figures.
 """
 
@@ -52,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     status = _run(["-m", "bench.audit", "--out", str(OUT / "audit.json")]) or status
     status = _run(["-m", "bench.scanner"]) or status
     status = _run(["-m", "bench.tui", "--out", str(OUT / "tui.json")]) or status
+    scan = ["-m", "bench.tui_scan", "--out", str(OUT / "tui_scan.json")]
+    if a.national:  # the first screen on the national world bench.core has just cached
+        scan += ["--scale", str(scale), "--photo-fraction", a.photo_fraction]
+    status = _run(scan) or status
     status = _run(["-m", "bench.bulk"]) or status
     return status
 

@@ -76,8 +76,8 @@ def startup(home: Path, runs: int) -> dict[str, Any]:
 
 async def _scan_to_card(home: Path, payload: str, runs: int) -> list[float]:
     from textual import events
-    from textual.widgets import Input
 
+    from bench._pilot import _drained
     from kiosk.home import Home
     from kiosk.operators import Operator
     from kiosk.service import KioskService
@@ -106,11 +106,10 @@ async def _scan_to_card(home: Path, payload: str, runs: int) -> list[float]:
             await pilot.pause()
             for c in payload:
                 app.post_message(events.Key(names.get(c, c), c))
-            # A real scanner types over 1.5-7 s and the paste box keeps up; wait until it has,
-            # so that what is timed is Enter to card, not a backlog no scanner makes.
-            box = app.screen.query_one(Input)
-            while len(box.value) < len(payload):
-                await asyncio.sleep(0.005)
+            # A real scanner types over 1.5-7 s; wait until the app has taken every key, so
+            # that what is timed is Enter to card, not a backlog (bench.tui_scan times that).
+            # Not by the paste box's length: the app may hold a burst back from the box.
+            await _drained(app)
             await pilot.pause()
             began = time.perf_counter()
             app.post_message(events.Key("enter", "\r"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -410,6 +411,16 @@ def run_guarded(command: str, fn: Any, io: Io) -> int:
         return 130
 
 
+def progress_printer(out: TextIO) -> Callable[[str], None]:
+    """Writes each progress line indented and at once (the terminal must not stay blank)."""
+
+    def say(line: str) -> None:
+        out.write(f"  {line}\n")
+        out.flush()
+
+    return say
+
+
 def demo(home_opt: str | None, if_missing: bool, practitioners: int, io: Io) -> int:
     """demo: build the demo world into the home (by default ./demo-home)."""
     import os
@@ -423,7 +434,8 @@ def demo(home_opt: str | None, if_missing: bool, practitioners: int, io: Io) -> 
         return EXIT_OK
     from seed.demo import build
 
-    world = build(path, practitioners=practitioners)
+    io.say(f"正在生成演示数据 building the demo world in {path} …")
+    world = build(path, practitioners=practitioners, progress=progress_printer(io.out))
     io.say(
         f"演示数据已生成 demo world built in {path}: {world['cases']} credentials, "
         f"{world['seconds']} s"

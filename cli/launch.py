@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from kiosk.home import ENV, Home
@@ -23,8 +24,9 @@ def prepare(home_opt: str | None, *, demo: bool = False) -> tuple[Home, bool]:
     home = Home(path)
     is_demo = demo or not value or (path / "demo" / MARKER).exists() or not home.initialised
     if is_demo and not is_fresh(path):
+        from cli.commands import progress_printer
         from seed.demo import build
 
         print(f"正在生成演示数据 building the demo world in {path} …", flush=True)
-        build(path)
+        build(path, progress=progress_printer(sys.stdout))
     return home, is_demo

@@ -188,6 +188,16 @@ class Replica:
         )
         return self._practitioners(rows, False)
 
+    def count_by_name(self, name: str, *, cap: int) -> int:
+        """How many practitioners `by_name` would find for `name`, all pages, counted up to
+        `cap` (a search that matches more says "more than")."""
+        rows = self._all(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM practitioner WHERE name >= ? AND name < ? "
+            "LIMIT ?)",
+            (name, name + "\U0010ffff", cap),
+        )
+        return int(rows[0][0]) if rows else 0
+
     def filings(self, kind: str, cert_no: str) -> list[Filing]:
         """The multi-site filings of one practitioner."""
         rows = self._all(
@@ -218,6 +228,16 @@ class Replica:
             (KIND_CODE.get(kind, kind), cert_no),
         )
         return rows[0][0] if rows else None
+
+    def warm(self) -> None:
+        """Run every statement a scan and a certificate look-up run, once, with a key that
+        matches nothing: each is compiled into the connection's statement cache and the top
+        pages of each index it uses are read, off the UI thread, before the first scan."""
+        self.practitioner("P", "")
+        self.filings("P", "")  # practitioner() runs it only for a record it found
+        self.institution("")
+        self.photo("P", "")
+        self.by_cert_no("")
 
     def staff(self, reg_no: str, *, limit: int = 500) -> list[Practitioner]:
         """Practitioners registered at an institution: main registrations and filings."""

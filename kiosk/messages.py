@@ -5,6 +5,9 @@ One catalog for the TUI, the CLI and the reports, so the wording is the same eve
 
 from __future__ import annotations
 
+import logging
+import re
+
 from domain.types import ReasonClass, Verdict
 
 INV, WARN, INFO = ReasonClass.INVALID, ReasonClass.WARNING, ReasonClass.INFO
@@ -154,10 +157,65 @@ VERDICT_LABELS = {
 }
 
 
+# The decoder's technical details (wire/codec.py FormatError, with wire/base45.py and
+# wire/claims.py errors inside) in Chinese words, most specific first. A detail not listed
+# here is left out of the Chinese sentence (it is in the log and in English).
+FORMAT_DETAILS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), zh)
+    for pattern, zh in (
+        (r"^empty payload$", "内容为空"),
+        (r"^payload longer than (\d+) characters$", "内容过长，超过 {0} 个字符"),
+        (r"^not a YZ1 payload", "缺少验照二维码的开头标识"),
+        (r"^Base45: dangling character", "编码长度不完整，内容可能被截断"),
+        (r"^Base45: character .* is not Base45", "含有编码之外的字符"),
+        (r"^Base45: group value over", "编码数值超出范围"),
+        (r"^Base45:", "编码已损坏"),
+        (r"^empty after Base45", "解码后内容为空"),
+        (r"^zlib: truncated stream", "压缩数据不完整，内容可能被截断"),
+        (r"^zlib: trailing bytes", "压缩数据之后有多余内容"),
+        (r"^zlib: inflates to more than", "解压后内容过大"),
+        (r"^zlib:", "压缩数据已损坏"),
+        (r": trailing bytes after the CBOR item$", "数据之后有多余内容"),
+        (r": not valid CBOR", "数据结构无法解析"),
+        (r"must be a map$|: labels must be integers or text$", "数据结构不符合规范"),
+        (r"^COSE", "签名结构不符合规范"),
+        (r"^claim iss ", "签发机关代码无效"),
+        (r"^claim iat ", "签发时间无效"),
+        (r"^claim exp ", "有效期限无效"),
+        (r"^licence: 'ph' ", "照片过大"),
+        (r"^licence: .*(required|non-empty)", "证照内容缺少必填项"),
+        (r"^licence:", "证照内容不符合规范"),
+    )
+)
+
+_log = logging.getLogger(__name__)
+
+
+def format_detail_zh(detail: str) -> str | None:
+    """A decoder's technical detail in Chinese words, or None when it has none."""
+    for pattern, zh in FORMAT_DETAILS_ZH:
+        found = pattern.search(detail)
+        if found:
+            return zh.format(*found.groups())
+    return None
+
+
 def reason_text(code: str, lang: str = "zh", **params: object) -> str:
-    """The sentence for a reason code, with its placeholders filled."""
+    """The sentence for a reason code, with its placeholders filled.
+
+    In Chinese, BAD_FORMAT's technical detail is given in Chinese words, or left out (and
+    logged) when there are none for it: no English internals in a Chinese sentence.
+    """
     _, zh, en = REASONS[code]
     template = en if lang == "en" else zh
+    if code == "BAD_FORMAT":
+        detail = params.get("detail")
+        if detail is not None and lang != "en":
+            _log.info("BAD_FORMAT: %s", detail)
+            detail = format_detail_zh(str(detail))
+        if detail is None:
+            template = template.replace("（{detail}）", "").replace(" ({detail})", "")
+        params = {**params, "detail": detail}
     try:
         return template.format(**params)
     except (KeyError, IndexError):
@@ -313,6 +371,46 @@ TEXT: dict[str, tuple[str, str]] = {
     "lookup.refused": ("无法按身份证号核验（原因见下）", "Cannot check by ID number (why: below)"),
     "lookup.none": ("没有找到匹配的执业人员", "No practitioner matches"),
     "lookup.count": ("找到 {n} 条记录", "{n} record(s) found"),
+    "lookup.typing_any": (
+        "身份证号或证书编号：已输入 {n} 位",
+        "ID or certificate number: {n} characters so far",
+    ),
+    "lookup.typing_cert": ("证书编号：回车查询", "Certificate number: press Enter to search"),
+    "lookup.typing_legacy": (
+        "15 位数字：回车按证书编号查询，查无则按旧版身份证号核验",
+        "15 digits: Enter searches it as a certificate number, else as an old 15-digit ID number",
+    ),
+    "lookup.typing_name": (
+        "姓名：回车查询（须选择查询事由）",
+        "Name: press Enter to search (needs a purpose)",
+    ),
+    "lookup.name_too_long": ("姓名最多 {n} 个字", "A name has at most {n} characters"),
+    "lookup.typing_code": (
+        "这是证照二维码的内容：回车后在“扫码”页核验",
+        "This is a licence's QR code: Enter verifies it on Scan",
+    ),
+    "lookup.truncated": (
+        "输入过长：只保留前 {n} 个字符",
+        "Too long: only the first {n} characters are kept",
+    ),
+    "lookup.found": ("找到 {total} 条", "{total} found"),
+    "lookup.found_first": ("找到 {total} 条，显示前 {n} 条", "{total} found, showing 1–{n}"),
+    "lookup.found_page": ("找到 {total} 条，显示第 {a}–{b} 条", "{total} found, showing {a}–{b}"),
+    "lookup.found_over": ("超过 {total} 条", "more than {total}"),
+    "lookup.next_page": ("PgDn 下一页", "PgDn: next page"),
+    "lookup.name_cap": (
+        "姓名查询最多显示 {max} 条：请输入更完整的姓名",
+        "a name search shows at most {max}: type more of the name",
+    ),
+    "lookup.col.name": ("姓名", "Name"),
+    "lookup.col.kind": ("类别", "Kind"),
+    "lookup.col.cert": ("证书编码", "Cert no."),
+    "lookup.col.id": ("身份证号", "ID number"),
+    "lookup.col.status": ("状态", "Status"),
+    "lookup.col.institution": ("执业机构", "Institution"),
+    "lookup.kind.physician": ("医师", "physician"),
+    "lookup.kind.nurse": ("护士", "nurse"),
+    "lookup.detail.status": ("状态", "Status"),
     "inspect.pick": (
         "选择被检查机构：扫描机构许可证二维码，或输入名称/登记号",
         "Pick the institution: scan its licence QR, or type its name or registration number",
@@ -337,6 +435,54 @@ TEXT: dict[str, tuple[str, str]] = {
     "admin.source": ("数据包目录或网址", "Bundle folder or URL"),
     "admin.synced": ("同步完成：版本 {to}（{method}）", "Synced: sequence {to} ({method})"),
     "admin.uptodate": ("已是最新：版本 {to}", "Already up to date: sequence {to}"),
+    "admin.tab.status": ("状态", "Status"),
+    "admin.tab.sync": ("同步", "Sync"),
+    "admin.tab.trust": ("信任列表", "Trust"),
+    "admin.tab.stats": ("统计", "Stats"),
+    "admin.tab.settings": ("设置", "Settings"),
+    "admin.tab.alerts": ("警报", "Alerts"),
+    "admin.tab.audit": ("审计", "Audit"),
+    "admin.tab.operators": ("操作员", "Operators"),
+    "trust.authority": ("签发机关", "Authority"),
+    "trust.key": ("密钥", "Key"),
+    "trust.validity": ("有效期", "Validity"),
+    "trust.state": ("状态", "State"),
+    "trust.valid": ("有效", "valid"),
+    "trust.expired": ("已过期", "expired"),
+    "trust.revoked": ("已吊销", "revoked"),
+    "trust.role.issuer": ("签发", "issuer"),
+    "trust.role.publisher": ("发布", "publisher"),
+    "sync.idle": ("未在同步", "No sync running"),
+    "sync.starting": ("正在读取同步源…", "Reading the source…"),
+    "sync.running": ("同步中…", "Syncing…"),
+    "sync.installing": ("正在写入注册库", "Writing the replica"),
+    "sync.bytes": ("{what}  {done} / {total} MB", "{what}  {done} / {total} MB"),
+    "sync.rate": ("{rate} MB/s", "{rate} MB/s"),
+    "sync.done": ("已完成：读取 {total} MB，用时 {s} 秒", "Done: {total} MB read in {s} s"),
+    "sync.done_nothing": ("已完成：无需下载，用时 {s} 秒", "Done: nothing to download ({s} s)"),
+    "sync.failed": (
+        "未完成：本机的注册库和信任列表保持不变",
+        "Not done: the replica and the trust list are unchanged",
+    ),
+    "sync.need_source": (
+        "请输入数据包目录或网址",
+        "Enter a bundle folder or URL",
+    ),
+    "sync.failed_title": ("同步失败", "Sync failed"),
+    "settings.camera.unset": ("现在：未设置，不使用摄像头", "Now: not set, no camera is used"),
+    "settings.camera.restart": (
+        "现在：已设置 {dev}，重新启动后生效",
+        "Now: set to {dev}; it takes effect after a restart",
+    ),
+    "settings.camera.on": ("现在：正在使用摄像头 {dev}", "Now: camera {dev} in use"),
+    "settings.camera.lost": (
+        "现在：已设置 {dev}，但无法打开，正在重试",
+        "Now: set to {dev}, but it cannot be opened; retrying",
+    ),
+    "settings.save": ("保存", "Save"),
+    "settings.saved": ("设置已保存", "Settings saved"),
+    "settings.not_set": ("未设置", "not set"),
+    "settings.invalid": ("设置有误", "Invalid setting"),
     "error.generic": (
         "出现意外问题，请联系管理员。其他功能仍可使用。",
         "Something went wrong. Please ask staff; the rest of the kiosk still works.",

@@ -10,6 +10,7 @@ one with a wrong PIN, and says the same, so the sign-in box does not tell who ex
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
@@ -40,7 +41,13 @@ MAX_NAME: Final = 32
 PIN_DIGITS: Final = (6, 12)
 
 _HASHER = PasswordHasher()  # argon2id, the library's current defaults (RFC 9106 low-memory)
-_DUMMY = _HASHER.hash("000000-not-a-pin")  # verified against for unknown names
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """The hash an unknown name is verified against. Made on first use, not at import: one
+    argon2 hash costs about 0.4 s, which the first screen must not wait for (issue 21)."""
+    return _HASHER.hash("000000-not-a-pin")
 
 
 class SignInError(KioskError):
@@ -174,7 +181,7 @@ class Operators:
             "SELECT role, pin, failures, next_try, locked FROM operator WHERE name = ?", (name,)
         ).fetchone()
         if row is None:
-            _matches(_DUMMY, pin)  # the same cost as a known name
+            _matches(dummy_hash(), pin)  # the same cost as a known name
             return SignInError("姓名或PIN不正确 (wrong name or PIN)")
         role, hashed, failures, next_try, locked = row
         if locked:

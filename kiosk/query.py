@@ -5,13 +5,22 @@ Shared by the CLI and the TUI's service, so both refuse the same things in the s
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
+from typing import TYPE_CHECKING
 
+from domain import idnum
 from domain.errors import QueryError
+
+if TYPE_CHECKING:
+    from db.replica import Replica
 
 NAME_RESULTS = 20  # people one name search returns at a time
 MAX_NAME_RESULTS = 100  # and at most, paging included: narrow the search for more
 MAX_NAME = 50  # characters; no name is longer
+MAX_QUERY = 64  # characters the look-up box takes: an ID number, a certificate number or a name
+COUNT_CAP = 10_000  # a name search counts its matches up to this many ("more than")
+CREDENTIAL_PREFIX = "YZ1:"  # a licence's QR payload (wire/), verified on Scan, never searched
 
 
 def name_query(text: str) -> str:
@@ -47,6 +56,63 @@ def name_page(offset: int) -> int:
             f"(a name search shows at most {MAX_NAME_RESULTS} people: type more of the name)"
         )
     return min(NAME_RESULTS, MAX_NAME_RESULTS - max(0, offset))
+
+
+def typed_kind(text: str) -> str:
+    """What the look-up box holds so far, for the hint under it.
+
+    Returns one of: "empty"; "code" (a licence's QR payload); "id" (an 18-character ID number,
+    complete or being typed: the birth date so far fits); "id_or_cert" (too few digits to
+    tell); "legacy_or_cert" (15 digits that may be an old ID number); "cert" (a certificate or
+    registration number); "name".
+    """
+    if text.lstrip()[: len(CREDENTIAL_PREFIX)].upper() == CREDENTIAL_PREFIX:
+        return "code"
+    s = idnum.fold(text[:MAX_QUERY])
+    if not s:
+        return "empty"
+    if not (s.isascii() and any(c.isdigit() for c in s)):
+        return "name"
+    body, last = (s[:-1], s[-1]) if len(s) == 18 else (s, "")
+    if len(s) > 18 or not body.isdigit() or (last and not (last.isdigit() or last == "X")):
+        return "cert"
+    if len(s) <= 6:
+        return "id_or_cert" if s[0] != "0" else "cert"
+    if _could_be_birth(s[6:14]):
+        return "id"
+    if len(s) == 15 and _could_be_birth("19" + s[6:12]):
+        return "legacy_or_cert"
+    return "cert"
+
+
+def _could_be_birth(digits: str) -> bool:
+    """True when `digits` (YYYYMMDD, possibly cut short) can still become a birth date from
+    1800 to 2099."""
+    year, month, day = digits[:4], digits[4:6], digits[6:8]
+    if not any(str(y).startswith(year) for y in range(1800, 2100)):
+        return False
+    if month and not any(f"{m:02d}".startswith(month) for m in range(1, 13)):
+        return False
+    if not day:
+        return True
+    if len(day) == 1:
+        return day <= "3"
+    try:
+        dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return True
+
+
+def count_by_name(replica: Replica, name: str) -> int:
+    """How many people a name search for `name` matches (at most COUNT_CAP): the total the
+    look-up shows above its first page.
+
+    Raises:
+        QueryError: the name is not one a search takes (name_query).
+        ReplicaError: the replica cannot be read.
+    """
+    return replica.count_by_name(name_query(name), cap=COUNT_CAP)
 
 
 MAX_INSTITUTION = 100  # characters of an institution's name or registration number

@@ -45,6 +45,7 @@ from kiosk.operators import (
     OperatorLockedError,
     Operators,
     SignInError,
+    dummy_hash,
 )
 from kiosk.query import check_purpose, institution_query, name_page, name_query
 from kiosk.verify import Context, check_people, verify_payload
@@ -245,12 +246,17 @@ class KioskService:
         return True
 
     def warm_up(self) -> None:
-        """Touch the replica's hot pages and the audit database once, off the UI thread."""
-        if self.replica is not None:
-            self.replica.by_cert_no("0")
+        """Touch the replica's hot pages and the audit database once, off the UI thread: the
+        statements a scan runs are compiled and their indexes' top pages read (issue 21)."""
+        with self._lock:
+            replica = self.replica
+        if replica is not None:
+            replica.warm()
         self._audit_conn()
+        self._latest_recorded()  # the newest page of the trail, read by every verification
         self._check_replica_age()
         self.purge_audit(automatic=True)
+        dummy_hash()  # so that the first sign-in with an unknown name is not slower
 
     def purge_audit(self, *, automatic: bool = False) -> int:
         """Remove audit records older than the retention period, leaving a purge record that
@@ -480,6 +486,18 @@ class KioskService:
         found = self._replica().by_name(q, limit=name_page(offset), offset=offset)
         self.audit("lookup", subject=q, outcome=str(len(found)), detail="name", purpose=why)
         return found
+
+    def count_name_matches(self, name: str) -> int:
+        """How many people a name search matches, all pages (up to COUNT_CAP): the total the
+        look-up shows with its first page. Not audited: `lookup_name` audits the search.
+
+        Raises:
+            QueryError: not a name a search takes. ReplicaMissingError: no replica here.
+        """
+        from kiosk.query import count_by_name  # here: one method added (issue 21)
+
+        self.require("lookup")
+        return count_by_name(self._replica(), name)
 
     def practitioner(self, kind: str, cert_no: str) -> Practitioner | None:
         """One record with its filings (detail view)."""

@@ -41,6 +41,7 @@ from kiosk.fetch import (
     open_source,
 )
 from kiosk.home import Home
+from kiosk.progress import INSTALL
 from wire import bundle
 from wire import trust as trustlist
 from wire.bundle import DeltaRef, FileRef, Manifest
@@ -204,18 +205,18 @@ def _install_snapshot(
     if isinstance(src, FolderSource):
         # A folder needs no staging copy: hash while decompressing, in one read of the file.
         _clean_staging(home, keep=())
-        writer = _decompress_checked(lambda: src.open(ref), ref, check_hash=True)
+        writer = _decompress_checked(lambda: src.open(ref), ref, check_hash=True, progress=progress)
     else:
         # Keep a partial download of this very snapshot (resume); drop everything else.
         _clean_staging(home, keep=(ref.name,))
         path = _download(home, src, ref, progress)
-        writer = _decompress_checked(lambda: open_regular(path), ref, check_hash=False)
+        writer = _decompress_checked(
+            lambda: open_regular(path), ref, check_hash=False, progress=progress
+        )
     if progress:
-        progress("install", 0, 1)
+        progress(INSTALL, 0, ref.size)
     store.install_snapshot(home.replica_dir, writer, manifest.sequence, manifest.jurisdiction)
     store.clean(home.replica_dir)
-    if progress:
-        progress("install", 1, 1)
     return ref.size
 
 
@@ -243,6 +244,9 @@ def too_large(ref: FileRef) -> BundleIntegrityError:
         f"{ref.name} 解压后超过清单声明的大小，拒绝 "
         f"({ref.name} unpacks to more than the {ref.unpacked} bytes the manifest states)"
     )
+
+
+READ_BLOCK = 1 << 18  # a quarter MiB: fine progress steps, still few calls per MiB
 
 
 class _BackgroundHash:
@@ -277,11 +281,16 @@ class _BackgroundHash:
 
 
 def _decompress_checked(
-    opener: Callable[[], IO[bytes]], ref: FileRef, *, check_hash: bool
+    opener: Callable[[], IO[bytes]],
+    ref: FileRef,
+    *,
+    check_hash: bool,
+    progress: Progress | None = None,
 ) -> Callable[[store.Sink], None]:
     """A writer that decompresses a bundle file into the new replica file, never past the
     manifest's unpacked size; with `check_hash`, it also checks the compressed bytes' size and
-    SHA-256 as they are read (the file is read only once)."""
+    SHA-256 as they are read (the file is read only once). `progress` hears (INSTALL, bytes
+    read, file size) after each block."""
 
     def write(out: store.Sink) -> None:
         import zstandard
@@ -296,7 +305,7 @@ def _decompress_checked(
             def read(fin: IO[bytes]) -> bytes:
                 try:
                     # Never past the stated size: a file that grows (or never ends) is cut off.
-                    return fin.read(min(1 << 20, ref.size + 1 - digest.size))
+                    return fin.read(min(READ_BLOCK, ref.size + 1 - digest.size))
                 except OSError as err:
                     raise cannot_read(ref.name, err) from err
 
@@ -308,6 +317,8 @@ def _decompress_checked(
                         while block := read(fin):
                             digest.update(block)
                             sink.write(block)
+                            if progress:
+                                progress(INSTALL, min(digest.size, ref.size), ref.size)
                 except zstandard.ZstdError as err:
                     while check_hash and (block := read(fin)):
                         digest.update(block)  # name the damage by its hash, as a copy would
@@ -333,9 +344,12 @@ def _decompress_checked(
 class _BoundedReader(io.RawIOBase):
     """A delta's decompressed stream, refused past the manifest's unpacked size."""
 
-    def __init__(self, raw: IO[bytes], ref: FileRef) -> None:
+    def __init__(
+        self, raw: IO[bytes], ref: FileRef, on_read: Callable[[int], None] | None = None
+    ) -> None:
         self._raw, self._ref, self.size = raw, ref, 0
         self._limit = ref.unpacked if ref.unpacked is not None else 0
+        self._on_read = on_read
 
     def readable(self) -> bool:
         return True
@@ -346,6 +360,8 @@ class _BoundedReader(io.RawIOBase):
         if self.size > self._limit:
             raise too_large(self._ref)
         buffer[: len(data)] = data
+        if self._on_read and data:
+            self._on_read(len(data))
         return len(data)
 
 
@@ -384,6 +400,16 @@ def _apply_chain(
     paths = [(_download(home, src, d.file, progress), d) for d in chain]
     import zstandard
 
+    total = sum(d.file.unpacked or 0 for d in chain)
+    applied = [0]
+
+    def on_read(n: int) -> None:
+        applied[0] += n
+        if progress:
+            progress(INSTALL, min(applied[0], total), total)
+
+    if progress:
+        progress(INSTALL, 0, total)
     with contextlib.ExitStack() as stack:
         streams: list[tuple[dict[str, Any], Any]] = []
         for path, ref in paths:
@@ -391,7 +417,7 @@ def _apply_chain(
                 zstandard.ZstdDecompressor().stream_reader(stack.enter_context(open_regular(path)))
             )
             header, records = delta.read(
-                io.BufferedReader(_BoundedReader(fh, ref.file), buffer_size=1 << 20)
+                io.BufferedReader(_BoundedReader(fh, ref.file, on_read), buffer_size=1 << 20)
             )
             _check_delta_header(header, ref, jurisdiction)
             streams.append((header, records))

@@ -2,9 +2,11 @@
 
 `CameraSource` opens an OpenCV `VideoCapture` by index or device path (V4L2 on Linux)
 with the configured resolution and frame rate. When the device is missing or stops
-giving frames, it reports a `CameraUnavailableError` through `on_problem` and a
-background thread keeps trying to reopen it; meanwhile `read()` returns None after a
-short wait, so the scan loop idles instead of crashing.
+giving frames, it reports a `CameraUnavailableError` through `on_problem` once and a
+background thread keeps trying to reopen it, quietly and less and less often (`backoff`:
+1, 2, 4 … 30 s); meanwhile `read()` returns None after a short wait, so the scan loop
+idles instead of crashing. OpenCV's own warning per failed open is turned off
+(`scanner.quiet`): nothing reaches the terminal the TUI draws on.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import CameraUnavailableError
+from scanner.quiet import quiet_opencv
 from scanner.sources import Frame
 
 log = logging.getLogger(__name__)
@@ -35,14 +38,59 @@ class CameraConfig:
     """Requested frame height in pixels."""
     fps: float = 30.0
     """Requested frame rate."""
-    retry_s: float = 2.0
-    """Seconds between attempts to reopen a missing camera."""
+    retry_s: float = 1.0
+    """Seconds before the first attempt to reopen a missing camera; each later wait doubles."""
+    retry_max_s: float = 30.0
+    """The longest wait between two attempts to reopen a missing camera."""
     fail_after: int = 5
     """Consecutive failed reads that count as an unplugged camera."""
 
 
+def backoff(first_s: float, max_s: float) -> Iterator[float]:
+    """The waits between attempts to reopen: `first_s`, doubling, never above `max_s`."""
+    delay = min(first_s, max_s)
+    while True:
+        yield delay
+        delay = min(delay * 2, max_s)
+
+
+def open_capture(config: CameraConfig) -> Any:
+    """An opened OpenCV capture for the configured device, or None when it cannot be opened."""
+    quiet_opencv()  # before the import: a missing camera must not print a warning per attempt
+    import cv2
+
+    quiet_opencv()  # and after it, in case another thread had it half imported
+    dev = config.device
+    linux_dev = sys.platform.startswith("linux") and (
+        isinstance(dev, int) or str(dev).startswith("/dev/video")
+    )
+    backend = cv2.CAP_V4L2 if linux_dev else cv2.CAP_ANY
+    try:
+        cap = cv2.VideoCapture(dev, backend)
+        if not cap.isOpened():
+            cap.release()
+            return None
+        cap.set(cv2.CAP_PROP_FRAME_WIDTH, config.width)
+        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, config.height)
+        cap.set(cv2.CAP_PROP_FPS, config.fps)
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the newest frame, not a backlog
+    except cv2.error as err:
+        log.debug("camera %s: %s", dev, err)
+        return None
+    return cap
+
+
 class CameraSource:
-    """A live camera; `read()` never raises, problems go to `on_problem`."""
+    """A live camera; `read()` never raises, problems go to `on_problem`.
+
+    Args:
+        config: which device, and how often to retry it.
+        on_problem: called with the error when the camera goes away and with None when it is
+            back; never once per failed retry.
+        opener: opens the device (None when it cannot); `open_capture` unless a test fakes it.
+        wait: sleeps between retries, returning True when the source is closed meanwhile;
+            the close event's `wait` unless a test brings its own clock.
+    """
 
     live = True
 
@@ -50,14 +98,19 @@ class CameraSource:
         self,
         config: CameraConfig,
         on_problem: Callable[[CameraUnavailableError | None], None] | None = None,
+        *,
+        opener: Callable[[CameraConfig], Any] = open_capture,
+        wait: Callable[[float], bool] | None = None,
     ) -> None:
         self.config = config
         self.name = f"camera {config.device}"
         self._on_problem = on_problem or (lambda _e: None)
+        self._opener = opener
         self._lock = threading.Lock()
         self._cap: Any = None
         self._failures = 0
         self._closed = threading.Event()
+        self._wait = wait or self._closed.wait
         self._reopener: threading.Thread | None = None
         self.open_attempts = 0
         self.problem: CameraUnavailableError | None = None
@@ -65,25 +118,13 @@ class CameraSource:
             self._lost("The camera could not be opened.")
 
     def _open(self) -> bool:
-        import cv2
-
         self.open_attempts += 1
-        dev = self.config.device
-        linux_dev = sys.platform.startswith("linux") and (
-            isinstance(dev, int) or str(dev).startswith("/dev/video")
-        )
-        backend = cv2.CAP_V4L2 if linux_dev else cv2.CAP_ANY
         try:
-            cap = cv2.VideoCapture(dev, backend)
-            if not cap.isOpened():
-                cap.release()
-                return False
-            cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.config.width)
-            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.config.height)
-            cap.set(cv2.CAP_PROP_FPS, self.config.fps)
-            cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the newest frame, not a backlog
-        except cv2.error as err:
-            log.warning("camera %s: %s", dev, err)
+            cap = self._opener(self.config)
+        except Exception:  # noqa: BLE001 - a driver error must not end the kiosk
+            log.debug("%s: opening failed", self.name, exc_info=True)
+            cap = None
+        if cap is None:
             return False
         with self._lock:
             self._cap, self._failures = cap, 0
@@ -98,8 +139,9 @@ class CameraSource:
         if cap is not None:
             cap.release()
         err = CameraUnavailableError(
-            f"{why} Retrying every {self.config.retry_s:g} s; "
-            "codes can still be typed or scanned with a USB scanner."
+            f"{why} Retrying in the background (at least every "
+            f"{self.config.retry_max_s:g} s); codes can still be typed or scanned with a USB "
+            "scanner."
         )
         self.problem = err
         log.warning("%s: %s", self.name, err)
@@ -110,7 +152,9 @@ class CameraSource:
         self._reopener.start()
 
     def _reopen(self) -> None:
-        while not self._closed.wait(self.config.retry_s):
+        for delay in backoff(self.config.retry_s, self.config.retry_max_s):
+            if self._wait(delay) or self._closed.is_set():
+                return
             if self._open():
                 return
 

@@ -5,6 +5,12 @@ A wedge scanner types the payload and Enter at 1–5 ms per character; people ty
 (character, timestamp) events from anywhere (the TUI's key handler, with no input
 focused) and returns the completed payload when Enter ends a burst whose timing fits.
 It imports nothing from the UI.
+
+`step()` also says which keys to hold back from the focused text box while a burst arrives:
+a text box that takes a 1,400-character payload one key at a time redraws, scrolls and
+re-validates on every key (about 1 ms a key in Textual's Input, more than a fast wedge
+scanner leaves between keys), so the verdict waited for a backlog of keys. Held keys that
+turn out to be typing are released in one piece, in order, before the next key.
 """
 
 from __future__ import annotations
@@ -31,6 +37,27 @@ class BurstConfig:
     """Shorter bursts are ignored (a few fast key presses are not a scan)."""
     max_chars: int = 8192
     """A burst longer than this is not a credential; it is dropped."""
+    hold_after: int = 32
+    """Keys of a burst that reach the focused text box before `step()` holds the rest back:
+    short bursts (a PIN, an ID number from a card reader, a test typing) are never held, and a
+    long one costs the box only these few keys."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What the UI does with one key event (`BurstDetector.step`)."""
+
+    hold: bool = False
+    """Keep this key from the focused widget: a scanner burst is arriving."""
+    release: str = ""
+    """Keys held back earlier that were not a scan after all: give them to the widget, in one
+    piece, before this key (and, when `payload` is set but not routed as a scan, before its
+    Enter)."""
+    payload: str | None = None
+    """This Enter ended a burst with scanner timing: the payload."""
+    typed: str = ""
+    """The start of `payload` that reached the widget before holding began: take it back out
+    of the widget when the payload is routed as a scan."""
 
 
 class BurstDetector:
@@ -42,13 +69,64 @@ class BurstDetector:
         self._gaps: list[float] = []
         self._slow = 0
         self._last: float | None = None
+        self._held: list[str] = []
 
     def reset(self) -> None:
-        """Forget any partial burst."""
+        """Forget any partial burst (held keys stay until `release()` gives them back)."""
         self._chars.clear()
         self._gaps.clear()
         self._slow = 0
         self._last = None
+
+    def release(self) -> str:
+        """The held keys, in order, and forget the burst (a key that is not a character
+        arrived, or the burst went quiet without Enter)."""
+        self.reset()
+        return self._take_held()
+
+    @property
+    def holding(self) -> bool:
+        """True while keys are held back (the UI keeps a timer for `release_if_quiet`)."""
+        return bool(self._held)
+
+    def release_if_quiet(self, now: float) -> str:
+        """The held keys when no key came for `max_gap_ms` (the burst ended without Enter: it
+        was typing); "" while a burst may still go on."""
+        if self._held and self._last is not None:
+            if (now - self._last) * 1000 > self.config.max_gap_ms:
+                return self.release()
+        return ""
+
+    def step(self, char: str, at: float, *, may_hold: bool = True) -> Step:
+        """Take one key event and say what the UI does with it.
+
+        Args:
+            char: one character, Enter ("\\r", "\\n" or "enter"), or "" for any other key
+                (Tab, arrows, function keys: never part of a scan).
+            at: when it happened, in seconds (any monotonic clock).
+            may_hold: False when nothing is focused that keys could be held back from.
+
+        Returns:
+            The Step: hold this key back, release held ones first, or a finished payload.
+        """
+        if char in ENTER:
+            held = self._take_held()
+            payload = self.feed(char, at)
+            if payload is None:
+                return Step(release=held)
+            return Step(payload=payload, typed=payload[: len(payload) - len(held)], release=held)
+        if len(char) != 1:
+            return Step(release=self.release())
+        self.feed(char, at)  # a gap that ends the burst starts a new one: not in a burst yet
+        if may_hold and len(self._chars) > self.config.hold_after and self.in_burst(at):
+            self._held.append(char)  # joined only when given back: no O(n²) on a long burst
+            return Step(hold=True)
+        return Step(release=self._take_held())
+
+    def _take_held(self) -> str:
+        held = "".join(self._held) if self._held else ""
+        self._held.clear()
+        return held
 
     def feed(self, char: str, at: float) -> str | None:
         """Take one key event.

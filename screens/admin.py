@@ -25,6 +25,7 @@ from textual.widgets import (
 )
 
 from kiosk.messages import t
+from kiosk.progress import SyncMeter, Transfer, done_text, transfer_text
 from kiosk.stats import Stats
 from screens.admin_alerts import AlertsPane
 from screens.admin_audit import AuditPane
@@ -34,27 +35,48 @@ from screens.settings_form import SettingsForm
 from screens.stats_view import StatsView
 from screens.status_header import StatusHeader, age_text
 
-ALERTS = "警报 Alerts"
+# The tabs, each named in the current language only, so that all eight fit 80 columns.
+TABS = (
+    "status",
+    "sync",
+    "trust",
+    "stats",
+    "settings",
+    "alerts",
+    "audit",
+    "operators",
+)
 
 
 class AdminScreen(KioskScreen):
     """Tabs for the admin's work."""
 
     BINDINGS: ClassVar[list[BindingType]] = []
+    DEFAULT_CSS = """
+    AdminScreen #sync-progress { display: none; }
+    AdminScreen #sync-progress.is-running { display: block; }
+    AdminScreen #sync-meter { color: $text-muted; }
+    """
 
     class Progressed(Message):
-        """Sync progress from the worker."""
+        """Sync progress from the worker: where the transfer stands."""
 
-        def __init__(self, name: str, done: int, total: int) -> None:
+        def __init__(self, transfer: Transfer) -> None:
             super().__init__()
-            self.name, self.done, self.total = name, done, total
+            self.transfer = transfer
 
     class Synced(Message):
-        """A sync ended: a result, or an error message."""
+        """A sync ended: a result, or an error message; and how long it took."""
 
-        def __init__(self, result: Any = None, error: str | None = None) -> None:
+        def __init__(
+            self, result: Any = None, error: str | None = None, seconds: float = 0.0
+        ) -> None:
             super().__init__()
-            self.result, self.error = result, error
+            self.result, self.error, self.seconds = result, error, seconds
+
+    # What the sync tab's meter line shows: ("idle",), ("starting",), ("transfer", Transfer),
+    # ("done", SyncResult, seconds) or ("failed",); redrawn in the current language on F9.
+    _meter: tuple[Any, ...] = ("idle",)
 
     class Counted(Message):
         """Statistics computed in a worker: the figures, or why there are none."""
@@ -65,27 +87,29 @@ class AdminScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
+        text = self.kiosk_app.text
         with TabbedContent(id="admin-tabs"):
-            with TabPane("状态 Status", id="tab-status"):
+            with TabPane(text("admin.tab.status"), id="tab-status"):
                 yield VerticalScroll(Static(id="admin-status"))
-            with TabPane("同步 Sync", id="tab-sync"):
-                yield Label(t("admin.source"))
+            with TabPane(text("admin.tab.sync"), id="tab-sync"):
+                yield Label(text("admin.source"), id="sync-label")
                 with Horizontal(id="sync-row"):
                     yield Input(id="sync-source")
-                    yield Button("同步 Sync", id="sync-go", variant="primary")
-                yield ProgressBar(id="sync-progress", show_eta=False)
+                    yield Button(text("admin.sync"), id="sync-go", variant="primary")
+                yield ProgressBar(id="sync-progress", total=100, show_eta=False)
+                yield Static(id="sync-meter")
                 yield Static(id="sync-result")
-            with TabPane("信任列表 Trust list", id="tab-trust"):
-                yield DataTable(id="trust-table")
-            with TabPane("统计 Statistics", id="tab-stats"):
+            with TabPane(text("admin.tab.trust"), id="tab-trust"):
+                yield DataTable(id="trust-table", cursor_type="row")
+            with TabPane(text("admin.tab.stats"), id="tab-stats"):
                 yield StatsView(id="admin-stats")
-            with TabPane("设置 Settings", id="tab-settings"):
+            with TabPane(text("admin.tab.settings"), id="tab-settings"):
                 yield VerticalScroll(id="settings-form")
-            with TabPane(ALERTS, id="tab-alerts"):
+            with TabPane(text("admin.tab.alerts"), id="tab-alerts"):
                 yield AlertsPane(id="admin-alerts")
-            with TabPane("审计 Audit", id="tab-audit"):
+            with TabPane(text("admin.tab.audit"), id="tab-audit"):
                 yield VerticalScroll(AuditPane(id="admin-audit"), can_focus=False)
-            with TabPane("操作员 Operators", id="tab-operators"):
+            with TabPane(text("admin.tab.operators"), id="tab-operators"):
                 yield VerticalScroll(OperatorsPane(id="admin-operators"), can_focus=False)
         yield Footer()
 
@@ -93,20 +117,22 @@ class AdminScreen(KioskScreen):
         self.sub_title = self.kiosk_app.text("mode.admin")
         service = self.kiosk_app.service
         self.query_one("#sync-source", Input).value = service.config.sync_source
-        self.query_one("#trust-table", DataTable).add_columns(
-            "机关 authority",
-            "代码 code",
-            "角色 role",
-            "算法 alg",
-            "kid",
-            "有效期 validity",
-            "状态 state",
-        )
         self._build_settings()
+        self._show_meter()
         self.refresh_all()
 
     def refresh_texts(self) -> None:
-        self.sub_title = self.kiosk_app.text("mode.admin")
+        text = self.kiosk_app.text
+        self.sub_title = text("mode.admin")
+        tabs = self.query_one(TabbedContent)
+        for name in TABS:
+            if name != "alerts":  # the alerts' title carries their count: set when counted
+                tabs.get_tab(f"tab-{name}").label = text(f"admin.tab.{name}")
+        self.query_one("#sync-label", Label).update(text("admin.source"))
+        self.query_one("#sync-go", Button).label = text("admin.sync")
+        self._show_meter()
+        for form in self.query(SettingsForm):
+            form.refresh_texts()
         self.refresh_all()
 
     def refresh_all(self) -> None:
@@ -137,7 +163,8 @@ class AdminScreen(KioskScreen):
     def on_alerts_pane_counted(self, message: AlertsPane.Counted) -> None:
         n = message.open_alerts
         tab = self.query_one(TabbedContent).get_tab("tab-alerts")
-        tab.label = Text(f"{ALERTS} ({n})", style="bold red") if n else ALERTS
+        name = self.kiosk_app.text("admin.tab.alerts")
+        tab.label = Text(f"{name} ({n})", style="bold red") if n else name
 
     def _show_status(self) -> None:
         service = self.kiosk_app.service
@@ -164,27 +191,29 @@ class AdminScreen(KioskScreen):
         self.query_one("#admin-status", Static).update(out)
 
     def _show_trust(self) -> None:
+        """One key a two-line row, four columns, so that validity and revocation fit 80
+        columns: authority (name; code · role), key (kid; algorithm), validity (from; to),
+        state (and the revocation date)."""
         service = self.kiosk_app.service
+        text = self.kiosk_app.text
         table = self.query_one("#trust-table", DataTable)
-        table.clear()
+        table.clear(columns=True)
+        for key in ("trust.authority", "trust.key", "trust.validity", "trust.state"):
+            table.add_column(text(key))
         for k in service.trust.keys if service.trust else ():
-            state = (
-                Text("已吊销 revoked", style="bold red")
-                if k.revoked
-                else (
-                    Text("有效 valid", style="green")
-                    if k.not_after > service.clock()
-                    else Text("已过期 expired", style="yellow")
-                )
-            )
+            if k.revoked_at is not None:
+                state = Text(text("trust.revoked"), style="bold red")
+                state.append(f"\n{k.revoked_at.date()}")
+            elif k.not_after > service.clock():
+                state = Text(text("trust.valid"), style="green")
+            else:
+                state = Text(text("trust.expired"), style="yellow")
             table.add_row(
-                k.authority_name,
-                k.authority,
-                k.role,
-                k.alg,
-                k.kid,
-                f"{k.not_before.date()} – {k.not_after.date()}",
+                f"{k.authority_name}\n{k.authority} · {text('trust.role.' + k.role)}",
+                f"{k.kid}\n{k.alg}",
+                f"{k.not_before.date()}\n{k.not_after.date()}",
                 state,
+                height=2,
             )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="stats")
@@ -211,14 +240,15 @@ class AdminScreen(KioskScreen):
     def start_sync(self) -> None:
         source = self.query_one("#sync-source", Input).value.strip()
         if not source:
-            self.notify(
-                "请输入数据包目录或网址 (enter a bundle folder or URL)",
-                severity="warning",
-                markup=False,
-            )
+            self.notify(self.kiosk_app.text("sync.need_source"), severity="warning", markup=False)
             return
         self.query_one("#sync-go", Button).disabled = True
-        self.query_one("#sync-result", Static).update("同步中… syncing…")
+        self.query_one("#sync-result", Static).update(self.kiosk_app.text("sync.running"))
+        bar = self.query_one("#sync-progress", ProgressBar)
+        bar.update(total=100, progress=0)
+        bar.add_class("is-running")
+        self._meter = ("starting",)
+        self._show_meter()
         self._sync(source)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
@@ -226,45 +256,65 @@ class AdminScreen(KioskScreen):
         from domain.errors import KioskError
 
         service = self.kiosk_app.service
-        last = {"pct": -1}
+        meter = SyncMeter()
 
         def progress(name: str, done: int, total: int) -> None:
-            pct = int(100 * done / total) if total else 100
-            if pct != last["pct"]:
-                last["pct"] = pct
-                self.post_message(self.Progressed(name, done, total))
+            shown = meter.update(name, done, total)
+            if shown is not None:
+                self.post_message(self.Progressed(shown))
 
         try:
             result = service.sync(source, progress)
         except KioskError as err:
-            self.post_message(self.Synced(error=err.message))
+            self.post_message(self.Synced(error=err.message, seconds=meter.seconds()))
             return
         try:
             service.update_settings(sync_source=source)
         except KioskError:
             pass  # the sync is done; only the folder to offer next time is not remembered
-        self.post_message(self.Synced(result))
+        self.post_message(self.Synced(result, seconds=meter.seconds()))
 
     def on_admin_screen_progressed(self, message: Progressed) -> None:
+        tr = message.transfer
         self.query_one("#sync-progress", ProgressBar).update(
-            total=message.total or 1, progress=message.done
+            total=max(tr.total, 1), progress=min(tr.done, max(tr.total, 1))
         )
+        self._meter = ("transfer", tr)
+        self._show_meter()
+
+    def _show_meter(self) -> None:
+        """The line under the bar: idle, the bytes and speed, or how the last sync ended."""
+        lang, state = self.kiosk_app.lang, self._meter
+        if state[0] == "transfer":
+            line = transfer_text(state[1], lang)
+        elif state[0] == "done":
+            r = state[1]
+            line = done_text(r.downloaded, state[2], lang)
+            key = "admin.synced" if r.changed else "admin.uptodate"
+            self.query_one("#sync-result", Static).update(
+                Text("✔ " + t(key, lang, to=r.to_sequence, method=r.method), style="bold green")
+            )
+        else:
+            line = t(f"sync.{state[0]}", lang)
+        self.query_one("#sync-meter", Static).update(line)
 
     def on_admin_screen_synced(self, message: Synced) -> None:
         self.query_one("#sync-go", Button).disabled = False
+        self.query_one("#sync-progress", ProgressBar).remove_class("is-running")
         out = self.query_one("#sync-result", Static)
         if message.error:
+            self._meter = ("failed",)
+            self._show_meter()
             out.update(Text(f"✘ {message.error}", style="bold red"))
-            self.notify(message.error, title="同步失败 Sync failed", severity="error", markup=False)
-            return
-        r = message.result
-        key = "admin.synced" if r.changed else "admin.uptodate"
-        out.update(
-            Text(
-                "✔ " + self.kiosk_app.text(key, to=r.to_sequence, method=r.method),
-                style="bold green",
+            self.notify(
+                message.error,
+                title=self.kiosk_app.text("sync.failed_title"),
+                severity="error",
+                markup=False,
             )
-        )
+            return
+        self._meter = ("done", message.result, message.seconds)
+        self._show_meter()  # and the result line, both in the current language
         self.refresh_all()
 
     def _build_settings(self) -> None:

@@ -5,33 +5,58 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from typing import Any, ClassVar
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Input
 from textual.worker import Worker, WorkerFailed, WorkerState
 
 from domain.errors import KioskError
 from domain.types import Institution
 from kiosk.messages import t
-from kiosk.service import KioskService, query_kind
+from kiosk.query import typed_kind
+from kiosk.service import KioskService
 from scanner.wedge import BurstConfig, BurstDetector
-from screens.admin import AdminScreen
+from screens.base import NARROW_BELOW, SHORT_BELOW, both, worded_for
 from screens.crash import Crashed
 from screens.demo_guide import DemoGuide
-from screens.inspect import InspectScreen
 from screens.kiosk_exit import KioskExitScreen
-from screens.lookup import LookupScreen
 from screens.messages import PayloadScanned
 from screens.scan import ScanScreen
 from screens.session import MODE_PERMISSION, SessionGuard
 from screens.signin import SignInScreen
+from screens.verdict_card import VerdictCard
 
 log = logging.getLogger("yanzhao.tui")
 BURST_MAX_GAP_MS = 400.0
+# How often a burst held back from a text box is looked at: once it has been quiet this long,
+# it was typing after all and the box gets it.
+HOLD_CHECK_S = BURST_MAX_GAP_MS / 1000 + 0.05
 RECHECK_S = 15.0
 IDLE_CHECK_S = 1.0
+
+
+def _lookup_screen() -> Screen[Any]:
+    from screens.lookup import LookupScreen
+
+    return LookupScreen()
+
+
+def _inspect_screen() -> Screen[Any]:
+    from screens.inspect import InspectScreen
+
+    return InspectScreen()
+
+
+def _admin_screen() -> Screen[Any]:
+    from screens.admin import AdminScreen
+
+    return AdminScreen()
 
 
 class YanzhaoApp(App[int], inherit_bindings=False):
@@ -43,25 +68,39 @@ class YanzhaoApp(App[int], inherit_bindings=False):
 
     CSS_PATH = "app.tcss"
     TITLE = "验照 Yanzhao"
+    # Look up, Inspect and Admin are imported when first opened (some 170 ms of imports the
+    # first screen does not wait for): check `current_mode`, not isinstance, before then.
     MODES: ClassVar[dict[str, Any]] = {
         "signin": SignInScreen,
         "scan": ScanScreen,
-        "lookup": LookupScreen,
-        "inspect": InspectScreen,
-        "admin": AdminScreen,
+        "lookup": lambda: _lookup_screen(),
+        "inspect": lambda: _inspect_screen(),
+        "admin": lambda: _admin_screen(),
     }
     DEFAULT_MODE = "signin"  # before anything else; on_mount moves on if already signed in
+    # Below 100 columns the demo guide folds and the card takes the width; below 30 rows
+    # the paste box and the verdict band shed their padding (app.tcss).
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),
+        (NARROW_BELOW, "-wide"),
+    ]
+    VERTICAL_BREAKPOINTS = [
+        (0, "-short"),
+        (SHORT_BELOW, "-tall"),
+    ]
+    # Each key twice, worded in one language each: check_action shows the one of the current
+    # language, so the footer holds every key at 80 columns. Sign-out first, so that a narrow
+    # footer still shows it.
     BINDINGS: ClassVar[list[BindingType]] = [
-        # First, so that a narrow footer still shows it.
-        Binding("ctrl+l", "sign_out", "登出 Sign out", priority=True),
-        Binding("f1", "switch_mode('scan')", "扫码 Scan"),
-        Binding("f2", "switch_mode('lookup')", "查询 Look up"),
-        Binding("f3", "switch_mode('inspect')", "检查 Inspect"),
+        *both("ctrl+l", "sign_out", "登出", "Sign out", priority=True),
+        *both("f1", "switch_mode('scan')", "扫码", "Scan"),
+        *both("f2", "switch_mode('lookup')", "查询", "Look up"),
+        *both("f3", "switch_mode('inspect')", "检查", "Inspect"),
         Binding("f3", "refuse_mode('inspect')", show=False),  # the roles without: a notice
-        Binding("f4", "switch_mode('admin')", "管理 Admin"),
+        *both("f4", "switch_mode('admin')", "管理", "Admin"),
         Binding("f4", "refuse_mode('admin')", show=False),
-        Binding("f9", "toggle_language", "中/EN"),
-        Binding("ctrl+q", "quit", "退出 Quit", priority=True),
+        *both("f9", "toggle_language", "English", "中文"),
+        *both("ctrl+q", "quit", "退出", "Quit", priority=True),
     ]
 
     def __init__(
@@ -81,6 +120,7 @@ class YanzhaoApp(App[int], inherit_bindings=False):
         self.inspected: Institution | None = None
         self.guard = SessionGuard(self, {m: self.MODES[m] for m in MODE_PERMISSION})
         self.admin_exit = False  # kiosk mode ended by an admin's PIN (main.py does not restart)
+        self._hold_timer: Timer | None = None  # looks at a burst held back from a text box
 
     @property
     def lang(self) -> str:
@@ -96,12 +136,11 @@ class YanzhaoApp(App[int], inherit_bindings=False):
         if self.service.session is not None:
             self.switch_mode("scan")
         self.set_interval(IDLE_CHECK_S, self.guard.lock_if_idle)
-        # Once the first screen is painted, not before: the import holds the GIL a while.
-        self.set_timer(
-            1.0,
+        # Right after the first paint, not before: the imports hold the GIL a while.
+        self.call_after_refresh(
             lambda: self.run_worker(
                 self._warm_up, thread=True, exit_on_error=False, group="warm-up"
-            ),
+            )
         )
         self.set_interval(
             RECHECK_S,
@@ -116,6 +155,11 @@ class YanzhaoApp(App[int], inherit_bindings=False):
         """After the first screen is up: load what the first scan needs (OpenCV for photos,
         the replica's first pages), so that scan is as fast as the rest."""
         import cv2  # noqa: F401
+        import PIL.Image  # the first photo's decode and enhancement (some 25 ms cold)
+        import PIL.ImageEnhance  # noqa: F401
+        import PIL.ImageFilter  # noqa: F401
+
+        PIL.Image.init()  # its plugins (JPEG, PNG) are registered on first open otherwise
 
         self.service.warm_up()
 
@@ -131,6 +175,8 @@ class YanzhaoApp(App[int], inherit_bindings=False):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Before sign-in only quit and the language; then the modes the role allows (the
         others' keys give a notice instead); never the palette in kiosk mode."""
+        if not worded_for(self.lang, parameters):
+            return False  # the same key, worded in the other language
         signed_in = self.service.session is not None
         if action in ("switch_mode", "refuse_mode"):
             if isinstance(self.screen, KioskExitScreen):
@@ -141,15 +187,19 @@ class YanzhaoApp(App[int], inherit_bindings=False):
             return signed_in and not (action == "command_palette" and self.kiosk)
         return True
 
+    async def action_switch_mode(self, mode: str, lang: str = "") -> None:
+        """Show a mode's screen (F1-F4); `lang` only tells the key's two wordings apart."""
+        await super().action_switch_mode(mode)
+
     def action_refuse_mode(self, mode: str) -> None:
         """A mode the signed-in role may not use (the core would refuse its actions anyway)."""
         self.notify(self.text(f"mode.denied.{mode}"), severity="warning", markup=False)
 
-    def action_sign_out(self) -> None:
+    def action_sign_out(self, lang: str = "") -> None:
         """Sign out (ctrl+l): the screens are cleared and the sign-in screen shows."""
         self.guard.sign_out("logout")
 
-    async def action_quit(self) -> None:
+    async def action_quit(self, lang: str = "") -> None:
         """Quit; in kiosk mode only with an admin's name and PIN."""
         if not self.kiosk:
             self.exit()
@@ -167,43 +217,73 @@ class YanzhaoApp(App[int], inherit_bindings=False):
         # overrides App.on_event (public API).
         if isinstance(event, (events.Key, events.MouseEvent)) and not event.is_forwarded:
             self.guard.touch()
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            char = "enter" if event.key == "enter" else (event.character or "")
-            if char != "enter" and not (len(char) == 1 and char.isprintable()):
-                self.burst.reset()  # Tab, arrows, function keys: never part of a scan
-                char = ""
-            # The event's own time (when the driver read it), not when it is handled here.
-            payload = self.burst.feed(char, event.time) if char else None
-            if payload is not None and self._is_scan(payload):
-                self._strip_from_focused_input(payload)
-                self.post_message(PayloadScanned(payload, "scanner"))
-                event.prevent_default()
-                event.stop()
-                return
+        if isinstance(event, events.Key) and not event.is_forwarded and self._burst_key(event):
+            event.prevent_default()
+            event.stop()
+            return
         await super().on_event(event)
+
+    def _burst_key(self, event: events.Key) -> bool:
+        """Feed one key to the burst detector; True when the key is taken (a scan's Enter, or a
+        key held back from the focused text box while a burst arrives).
+
+        A text box redraws and re-validates its whole text on every key (over 1 ms for a long
+        payload), more than a fast wedge scanner leaves between keys: past its first few keys
+        a burst is held back, and given to the box in one piece if it turns out to be typing.
+        """
+        char = "enter" if event.key == "enter" else (event.character or "")
+        if char != "enter" and not (len(char) == 1 and char.isprintable()):
+            char = ""  # Tab, arrows, function keys: never part of a scan
+        box = self.focused if isinstance(self.focused, Input) else None
+        # The event's own time (when the driver read it), not when it is handled here.
+        step = self.burst.step(char, event.time, may_hold=box is not None)
+        if step.payload is not None and self._is_scan(step.payload):
+            self._strip_from_focused_input(step.typed)
+            self.post_message(PayloadScanned(step.payload, "scanner"))
+            return True
+        if step.release:
+            self._give_back(step.release)
+        if step.hold:
+            if self._hold_timer is None:
+                self._hold_timer = self.set_timer(HOLD_CHECK_S, self._release_if_quiet)
+            return True
+        return False
+
+    def _give_back(self, text: str) -> None:
+        """Keys held back that were typing after all: into the focused box, in one piece, before
+        the key that released them (queued on the box, behind the keys it has not handled)."""
+        box = self.focused
+        if text and isinstance(box, Input):
+            box.call_later(box.insert_text_at_cursor, text)
+
+    def _release_if_quiet(self) -> None:
+        """A held burst that stopped without Enter was typing: give it back; else look again."""
+        self._hold_timer = None
+        # event.time is Textual's monotonic clock: the same one here.
+        self._give_back(self.burst.release_if_quiet(time.monotonic()))
+        if self.burst.holding:
+            self._hold_timer = self.set_timer(HOLD_CHECK_S, self._release_if_quiet)
 
     def _is_scan(self, burst: str) -> bool:
         """A credential always counts as a scan; any other burst (an ID card reader typing an
         ID number into the look-up box, say) is typing when an input has focus."""
-        from textual.widgets import Input
-
         return burst.startswith("YZ1:") or not isinstance(self.focused, Input)
 
-    def _strip_from_focused_input(self, payload: str) -> None:
-        """Take a burst back out of the input it was typed into.
+    def _strip_from_focused_input(self, typed: str) -> None:
+        """Take the keys of a scan that reached the input back out of it (the rest was held).
 
-        The input may not have handled all of the burst's keys yet, so this is queued on the
-        input itself, behind them.
+        The input may not have handled all of them yet, so this is queued on the input itself,
+        behind them. An input holding only the start of the payload is cleared.
         """
-        from textual.widgets import Input
-
         widget = self.focused
-        if not isinstance(widget, Input):
+        if not isinstance(widget, Input) or not typed:
             return
 
         def strip() -> None:
-            if widget.value.endswith(payload):
-                widget.value = widget.value[: -len(payload)]
+            if widget.value.endswith(typed):
+                widget.value = widget.value[: -len(typed)]
+            elif typed.startswith(widget.value):
+                widget.value = ""
 
         widget.call_later(strip)
 
@@ -214,12 +294,18 @@ class YanzhaoApp(App[int], inherit_bindings=False):
             self.notify(self.text("signin.first_scan"), severity="warning", markup=False)
             return
         screen = self.screen
-        if isinstance(screen, InspectScreen) and screen.accepts_scans:
-            screen.scan(message.payload)
-            return
-        if isinstance(screen, LookupScreen) and query_kind(message.payload) == "id":
-            screen.check_id(message.payload)
-            return
+        if self.current_mode == "inspect":  # imported once its mode was opened
+            from screens.inspect import InspectScreen
+
+            if isinstance(screen, InspectScreen) and screen.accepts_scans:
+                screen.scan(message.payload)
+                return
+        if self.current_mode == "lookup" and typed_kind(message.payload) != "code":
+            from screens.lookup import LookupScreen
+
+            if isinstance(screen, LookupScreen):  # an ID number is checked, anything else
+                screen.submit(message.payload)  # (a certificate number) searched
+                return
         if not isinstance(screen, ScanScreen):
             self.switch_mode("scan")
         self.call_later(lambda: self._to_scan_screen(message.payload, message.context))
@@ -234,15 +320,18 @@ class YanzhaoApp(App[int], inherit_bindings=False):
 
     def check_id_number(self, id_number: str, context: dict[str, str] | None = None) -> None:
         """Show Look up and check an ID number there."""
-        if not isinstance(self.screen, LookupScreen):
+        if self.current_mode != "lookup":
             self.switch_mode("lookup")
         self.call_later(self._to_lookup_screen, id_number, context or {})
 
     def _to_lookup_screen(self, id_number: str, context: dict[str, str]) -> None:
+        from screens.lookup import LookupScreen  # imported by the switch to its mode
+
         if isinstance(self.screen, LookupScreen):
             self.screen.check_id(id_number, context)
 
-    def action_toggle_language(self) -> None:
+    def action_toggle_language(self, lang: str = "") -> None:
+        """Switch the interface between Chinese and English (F9)."""
         language = "en" if self.service.config.language == "zh" else "zh"
         try:
             self.service.update_settings(language=language)
@@ -252,12 +341,16 @@ class YanzhaoApp(App[int], inherit_bindings=False):
         self.refresh_texts()
 
     def refresh_texts(self) -> None:
-        """Ask every screen to redraw its texts in the current language."""
+        """Ask every screen to redraw its texts in the current language, every verdict card
+        shown included, and the footer its keys."""
         self.title = t("app.title", self.lang)
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_texts", None)
             if refresh:
                 refresh()
+            for card in screen.query(VerdictCard):
+                card.relabel(self.lang)
+        self.refresh_bindings()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Any worker that fails unexpectedly ends in a calm message, never a traceback."""

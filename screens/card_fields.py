@@ -57,8 +57,11 @@ def practitioner_fields(
     if org is None and p is not None:
         org = p.institution_name or p.institution
     sex = _pick(lic, p, "sex")
-    head: list[tuple[str, str | None]] = [  # who it is first: to compare with the ID card
+    # Who it is first, to compare with the ID card, and the licence's number: on a short
+    # terminal these stay in sight when reasons take the top of the card.
+    head: list[tuple[str, str | None]] = [
         ("card.name", _pick(lic, p, "name")),
+        ("card.cert.N" if kind == "N" else "card.cert", _pick(lic, p, "no", "cert_no")),
         ("card.sex", t(f"sex.{sex}", lang) if sex else None),
         ("card.birth_month", _pick(lic, p, "birth_month")),
         ("card.id", p.id_mask if p else None),
@@ -66,7 +69,6 @@ def practitioner_fields(
         ("card.category", _pick(lic, p, "category")),
         ("card.scope", "、".join(scope) or None),
         (f"card.title.{kind}", _pick(lic, p, "title")),
-        ("card.cert.N" if kind == "N" else "card.cert", _pick(lic, p, "no", "cert_no")),
         ("card.location", _pick(lic, p, "location")),
         ("card.org", org),
         ("card.nurse_until", _pick(lic, p, "valid_until") if kind == "N" else None),

@@ -1,43 +1,54 @@
 """Inspection (inspectors): pick the institution, then every person, scanned or entered by
-ID number, is checked in its context, shown on a verdict card and added to a running roster;
-ending the inspection exports an HTML and CSV report."""
+ID number, is checked in its context, shown on a verdict card and added to a running roster
+(once a person: a second check replaces the first); ending the inspection, once confirmed,
+exports an HTML and CSV report. An institution's own licence scanned meanwhile is not a
+person: the officer is offered to inspect that institution instead."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.worker import Worker, WorkerState
 
 from domain import idnum
 from domain.errors import BadInputError, KioskError
 from domain.types import Institution, Reason, Verdict, Verification
 from kiosk import report
-from kiosk.messages import VERDICT_LABELS, t
-from kiosk.service import query_kind
+from kiosk.messages import t
+from kiosk.service import KioskService, query_kind
 from kiosk.verify import trusted
-from screens.base import KioskScreen
 from screens.card_stack import CardStack
-from screens.photo_view import halfblock
+from screens.inspect_ending import InspectEnding
+from screens.inspect_picker import InstitutionPicker
+from screens.inspect_roster import InspectRoster
+from screens.inspect_text import say
+from screens.photo_view import halfblock, no_photo
 from screens.status_header import StatusHeader
 
-STYLE = {"valid": "bold green", "warning": "bold yellow", "invalid": "bold red"}
+
+def photo_of(service: KioskService, v: Verification) -> Text | None:
+    """The face for a person's card (in a worker: it decodes), or the card's "no photo" for a
+    person without one; None for anything else (an unverified credential names nobody)."""
+    raw = service.photo_for(v)
+    if raw:
+        return halfblock(raw)
+    lic = v.credential.licence if v.credential is not None and trusted(v) else None
+    person = v.practitioner is not None or (lic is not None and lic.type in ("P", "N"))
+    return no_photo() if person else None
 
 
-class InspectScreen(KioskScreen):
+class InspectScreen(InspectEnding):
     """Two steps: choose the institution, then check people."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # priority: the add box (an Input, focused) binds ctrl+e to "end of line" itself
-        Binding("ctrl+e", "end_inspection", "结束检查 End", priority=True),
-    ]
+    DEFAULT_CSS: ClassVar[str] = """
+    InspectScreen #inspect-reports { height: auto; max-height: 7; }
+    """
 
     class Picked(Message):
         """Institutions matching the search, or the one chosen by scanning its licence."""
@@ -48,9 +59,9 @@ class InspectScreen(KioskScreen):
             self.chosen = chosen
 
     class Checked(Message):
-        """People checked in the inspection's context (a scan: one; an ID number: one per
-        licence), the roster lines they make and their photos; with nobody found by an ID
-        number, no results and the reasons why (NOT_IN_REGISTRY …)."""
+        """People checked in the context of the institution `place` (a scan: one; an ID
+        number: one per licence), the roster lines they make and their photos; with nobody
+        found by an ID number, no results and the reasons why (NOT_IN_REGISTRY …)."""
 
         def __init__(
             self,
@@ -59,6 +70,7 @@ class InspectScreen(KioskScreen):
             photos: list[Text | None],
             not_found: tuple[Reason, ...] = (),
             epoch: int = 0,
+            place: str | None = None,
         ) -> None:
             super().__init__()
             self.results = results
@@ -66,6 +78,7 @@ class InspectScreen(KioskScreen):
             self.photos = photos
             self.not_found = not_found
             self.epoch = epoch
+            self.place = place
 
     class IdCheckRefused(Message):
         """An ID number that could not be checked here (not enrolled, no replica): why."""
@@ -73,11 +86,6 @@ class InspectScreen(KioskScreen):
         def __init__(self, message: str) -> None:
             super().__init__()
             self.message = message
-
-    inspection: report.Inspection | None = None
-    # Checks started before the last clear_personal carry an older epoch: they still join
-    # the inspection (its report), but are not shown on a screen that was just cleared.
-    epoch = 0
 
     @property
     def accepts_scans(self) -> bool:
@@ -90,49 +98,60 @@ class InspectScreen(KioskScreen):
         yield Input(id="inspect-search")
         yield Input(placeholder=self.kiosk_app.text("inspect.add"), id="inspect-add")
         with Vertical(id="inspect-main"):
-            yield DataTable(id="inspect-institutions", cursor_type="row")
+            yield InstitutionPicker(id="inspect-institutions")
             yield CardStack(id="inspect-last")
-            yield DataTable(id="inspect-roster", cursor_type="row", zebra_stripes=True)
+            yield InspectRoster(id="inspect-roster")
             yield Static(id="inspect-reports")
         yield Footer()
 
     def on_mount(self) -> None:
         self.found: list[Institution] = []
-        self.query_one("#inspect-institutions", DataTable).add_columns(
-            "机构名称 name", "登记号 reg. no.", "类别 category", "状态 status"
-        )
-        self.query_one("#inspect-roster", DataTable).add_columns(
-            "时间 time", "姓名 name", "证书编码 no.", "结论 verdict", "原因 reasons"
-        )
         self.refresh_texts()
 
     def refresh_texts(self) -> None:
-        app = self.kiosk_app
+        """Every text in the current language; the visible step's widgets shown."""
+        app, lang = self.kiosk_app, self.kiosk_app.lang
         self.sub_title = app.text("mode.inspect")
         ins = self.inspection
-        title = (
-            app.text("inspect.pick")
-            if ins is None
-            else app.text(
-                "inspect.active",
-                name=escape(ins.institution.name),  # data, never markup
-                no=escape(ins.institution.reg_no),
-            )
-        )
-        self.query_one("#inspect-title", Static).update(title)
+        self._show_title()
+        self.query_one("#inspect-add", Input).placeholder = app.text("inspect.add")
         self.query_one("#inspect-search", Input).display = ins is None
         self.query_one("#inspect-add", Input).display = ins is not None
-        self.query_one("#inspect-institutions", DataTable).display = ins is None
-        self.query_one("#inspect-roster", DataTable).display = ins is not None
-        self.query_one("#inspect-last", CardStack).display = ins is not None
+        self.query_one(InstitutionPicker).display = ins is None
+        self.query_one(InspectRoster).display = ins is not None
+        self.query_one(CardStack).display = ins is not None
+        self.query_one(InstitutionPicker).show(self.found, lang)
+        self.query_one(InspectRoster).redraw(ins.checks if ins else (), lang)
         self._show_reports()
+        self.refresh_bindings()  # Ctrl+E shown only during an inspection
+
+    def _show_title(self) -> None:
+        """What is inspected, where, by whom, and how many so far; else how to pick."""
+        app, ins = self.kiosk_app, self.inspection
+        if ins is None:
+            title = Text(app.text("inspect.pick"))
+        else:
+            inst = ins.institution
+            title = Text(app.text("inspect.active", name=inst.name, no=inst.reg_no))
+            details = say(
+                "details",
+                app.lang,
+                address=inst.address,
+                officer=ins.officer or say("no_officer", app.lang),
+                people=len(ins.checks),
+                scans=ins.scans(),
+            )
+            title.append("\n" + details, style="not bold dim")
+        self.query_one("#inspect-title", Static).update(title)
 
     def _show_reports(self) -> None:
+        """The latest saved reports, while no inspection takes the room."""
+        widget = self.query_one("#inspect-reports", Static)
+        widget.display = self.inspection is None
         folder = self.kiosk_app.service.home.path / "reports"
         names = [p.name for p in report.listing(folder)[:5]]
-        self.query_one("#inspect-reports", Static).update(
-            ("已保存的报告 saved reports:\n  " + "\n  ".join(names)) if names else ""
-        )
+        heading = say("reports", self.kiosk_app.lang)
+        widget.update(Text(f"{heading}:\n  " + "\n  ".join(names)) if names else "")
 
     @on(Input.Submitted, "#inspect-search")
     def on_search(self, event: Input.Submitted) -> None:
@@ -148,25 +167,18 @@ class InspectScreen(KioskScreen):
             self.start(message.chosen)
             return
         self.found = message.found
-        table = self.query_one("#inspect-institutions", DataTable)
-        table.clear()
-        for i, inst in enumerate(message.found):
-            table.add_row(
-                escape(inst.name),
-                escape(inst.reg_no),
-                escape(inst.category),
-                t(f"status.{inst.status}", self.kiosk_app.lang),
-                key=str(i),
-            )
+        picker = self.query_one(InstitutionPicker)
+        picker.show(message.found, self.kiosk_app.lang)
         if message.found:
-            table.focus()
+            picker.focus()
         else:
-            self.notify(self.kiosk_app.text("lookup.none"), markup=False)
+            self.notify(say("pick.none", self.kiosk_app.lang), markup=False)
 
-    @on(DataTable.RowSelected, "#inspect-institutions")
-    def on_choose(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.start(self.found[int(event.row_key.value)])
+    @on(OptionList.OptionSelected, "#inspect-institutions")
+    def on_choose(self, event: OptionList.OptionSelected) -> None:
+        chosen = next((i for i in self.found if i.reg_no == event.option.id), None)
+        if chosen is not None:
+            self.start(chosen)
 
     def start(self, institution: Institution) -> None:
         """Begin inspecting an institution (also the context of Look up's ID checks)."""
@@ -176,8 +188,10 @@ class InspectScreen(KioskScreen):
         except KioskError as err:
             self.notify(err.message, title=err.title, severity="error", markup=False)
             return
+        if not self.inspection.officer:
+            self.inspection.officer = app.service.operator
         app.inspected = institution
-        self.query_one("#inspect-roster", DataTable).clear()
+        self.query_one(InspectRoster).clear()
         self.call_later(self.query_one(CardStack).show_message, app.text("inspect.none"))
         self.refresh_texts()
         self.query_one("#inspect-add", Input).focus()  # an ID card reader types into it
@@ -210,7 +224,8 @@ class InspectScreen(KioskScreen):
             message = why or app.text("inspect.pick_first")
             self.notify(message, severity="warning", markup=False)
             return
-        self._check_id(id_number, self.inspection.institution.reg_no, self.epoch)
+        key = self.inspection.person_key(idnum.normalise(id_number))
+        self._check_id(id_number, self.inspection.institution.reg_no, key, self.epoch)
 
     # The description stands in for Textual's default, which would repr the ID number.
     @work(
@@ -220,7 +235,7 @@ class InspectScreen(KioskScreen):
         group="inspect-check",
         description="check an ID number",
     )
-    def _check_id(self, id_number: str, here: str, epoch: int) -> None:
+    def _check_id(self, id_number: str, here: str, key: str, epoch: int) -> None:
         service = self.kiosk_app.service
         try:
             result = service.check_id_number(id_number, institution=here, purpose="inspection")
@@ -228,11 +243,11 @@ class InspectScreen(KioskScreen):
             self.post_message(self.IdCheckRefused(err.message))
             return
         mask = idnum.mask(idnum.normalise(id_number))
-        lines = report.checks_of(
-            service.clock(), result, mask, t("card.not_found", self.kiosk_app.lang)
-        )
-        photos = [halfblock(service.photo_for(v)) for v in result.results]
-        self.post_message(self.Checked(result.results, lines, photos, result.reasons, epoch))
+        not_found = t("card.not_found", self.kiosk_app.lang)
+        lines = report.checks_of(service.clock(), result, mask, not_found, key)
+        photos = [photo_of(service, v) for v in result.results]
+        checked = self.Checked(result.results, lines, photos, result.reasons, epoch, here)
+        self.post_message(checked)
 
     def on_inspect_screen_id_check_refused(self, message: IdCheckRefused) -> None:
         text = self.kiosk_app.text("lookup.cannot_check", message=message.message)
@@ -243,42 +258,38 @@ class InspectScreen(KioskScreen):
     def _check(self, payload: str, here: str | None, epoch: int) -> None:
         service = self.kiosk_app.service
         result = service.verify(payload, institution=here)
-        if here is None:
-            lic = result.credential.licence if result.credential else None
-            if lic is None or lic.type != "I" or not trusted(result):
-                raise BadInputError(
-                    "请扫描机构的执业许可证二维码 (scan the institution's licence QR code)"
-                )
+        lic = result.credential.licence if result.credential and trusted(result) else None
+        if lic is not None and lic.type == "I":  # an institution's licence: not a person
             inst = service.institution(lic.no)
-            if inst is None:
+            if here is not None:
+                self.post_message(self.InstitutionScanned(result, inst, epoch))
+            elif inst is None:
                 raise BadInputError("本机注册库中没有该机构 (the replica has no such institution)")
-            self.post_message(self.Picked([inst], inst))
+            else:
+                self.post_message(self.Picked([inst], inst))
             return
+        if here is None:
+            raise BadInputError(
+                "请扫描机构的执业许可证二维码 (scan the institution's licence QR code)"
+            )
         line = report.Check.of(service.clock(), result)
-        self.post_message(
-            self.Checked((result,), [line], [halfblock(service.photo_for(result))], (), epoch)
-        )
+        photo = photo_of(service, result)
+        self.post_message(self.Checked((result,), [line], [photo], (), epoch, here))
 
     async def on_inspect_screen_checked(self, message: Checked) -> None:
-        if self.inspection is None:
-            return
+        ins = self.inspection
+        if ins is None or message.place not in (None, ins.institution.reg_no):
+            return  # checked for an inspection that has ended meanwhile
         # The data-dependent part (the roster lines) ran in the worker: a failure there ends
         # in on_worker_state_changed below. What is left lays out plain strings and the cards.
-        roster = self.query_one("#inspect-roster", DataTable)
-        for check in message.lines:
-            self.inspection.add(check)
+        added = [ins.add(check) for check in message.lines]
+        self._show_title()
         if message.epoch != self.epoch:
             return  # recorded, not shown: the screen was cleared meanwhile
-        for check in message.lines:
-            zh, en = VERDICT_LABELS[Verdict(check.verdict)]
-            roster.add_row(
-                check.at.astimezone().strftime("%H:%M:%S"),
-                escape(check.name),  # data, never markup
-                escape(check.no),
-                Text(f"{zh} {en}", style=STYLE[check.verdict]),
-                escape("；".join(check.reasons) or "—"),
-            )
-        stack, lang = self.query_one(CardStack), self.kiosk_app.lang
+        roster, lang = self.query_one(InspectRoster), self.kiosk_app.lang
+        for line, replaced in added:
+            roster.add_check(line, replaced, lang)
+        stack = self.query_one(CardStack)
         if message.results:
             await stack.show_results(message.results, message.photos, lang)
         else:
@@ -287,7 +298,8 @@ class InspectScreen(KioskScreen):
             self.app.bell()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A check that failed clears the last person shown (the app logs it and says so)."""
+        """A check that failed clears the last person shown (the app logs it and says so:
+        Textual calls KioskScreen's handler too)."""
         if event.worker.group == "inspect-check" and event.state is WorkerState.ERROR:
             if self.inspection is not None:
                 self._show_unchecked()
@@ -295,21 +307,6 @@ class InspectScreen(KioskScreen):
     def _show_unchecked(self) -> None:
         self.call_later(self.query_one(CardStack).show_unchecked, self.kiosk_app.lang)
         self.app.bell()
-
-    def action_end_inspection(self) -> None:
-        """Save the report and go back to picking an institution."""
-        if self.inspection is None:
-            return
-        service = self.kiosk_app.service
-        try:
-            html_path, _ = service.save_inspection(self.inspection)
-        except KioskError as err:
-            self.notify(err.message, title=err.title, severity="error", markup=False)
-            return
-        self.notify(self.kiosk_app.text("inspect.saved", path=html_path.name), markup=False)
-        self.inspection = None
-        self.kiosk_app.inspected = None
-        self.refresh_texts()
 
     def clear_personal(self) -> None:
         """Empty every widget that may show a person (the last cards, the roster, the boxes):
@@ -319,6 +316,6 @@ class InspectScreen(KioskScreen):
         if not self.is_mounted:
             return  # never shown: nothing on it
         self.query_one("#inspect-last", CardStack).clear()
-        self.query_one("#inspect-roster", DataTable).clear()
+        self.query_one(InspectRoster).clear()
         self.query_one("#inspect-search", Input).value = ""
         self.query_one("#inspect-add", Input).value = ""

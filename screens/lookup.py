@@ -2,174 +2,195 @@
 seeds' "输入身份证号即可验证"); a certificate number or a name stays a search, with no verdict.
 
 An ID number or a name is looked up only for a purpose picked for the session (issue 20); the
-cards clear themselves after the card timeout, and `clear_personal` empties the screen."""
+cards clear themselves after the card timeout, and `clear_personal` empties the screen. The
+focus stays in the box: Down or Tab reach the results, PageDown/PageUp page them from either,
+and typing on the table goes back to the box (lookup_results.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar
 
-from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
-from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.containers import Horizontal
+from textual.widgets import Footer, Static
+from textual.widgets.input import Selection
 
 from domain import idnum
-from domain.errors import KioskError
 from domain.timeutil import parse_cli_time
-from domain.types import IdCheck, Practitioner, Verdict
-from kiosk.messages import t
-from kiosk.query import NAME_RESULTS
+from kiosk.query import MAX_QUERY, typed_kind
 from kiosk.service import query_kind
-from screens.base import KioskScreen
-from screens.card_fields import practitioner_fields
-from screens.card_stack import CardStack
-from screens.photo_view import halfblock
+from screens.base import KioskScreen, both
+from screens.lookup_box import LookupBox, typed_hint
+from screens.lookup_check import IdCheckStack
+from screens.lookup_results import ResultsTable
+from screens.lookup_search import SearchView
+from screens.messages import PayloadScanned
 from screens.purpose_picker import PurposePicker
 from screens.status_header import StatusHeader
-
-KIND = {"physician": ("医师", "physician"), "nurse": ("护士", "nurse")}
-
-
-def id_hint(text: str, lang: str) -> tuple[str, bool]:
-    """What to tell a person typing an ID number: (message, is_error)."""
-    s = text.strip().upper()
-    if not s or not s[:17].isdigit():
-        return t("lookup.prompt", lang), False
-    if len(s) < 18:
-        return t("lookup.typing_id", lang, n=len(s)), False
-    why = idnum.problem(s)
-    return (why, True) if why else (t("lookup.id_ok", lang), False)
 
 
 class LookupScreen(KioskScreen):
     """Search box; then the verdict cards of an ID number, or a search's table and detail."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("pagedown", "page(1)", "下一页 Next page"),
-        Binding("pageup", "page(-1)", "上一页 Previous"),
+        # Priority: the focused table's own PageDown only scrolls the page it shows. Not in
+        # the footer: at 80 columns the app's keys (F1-F4, F9, quit) need all of it, and the
+        # hint under the box says "PgDn 下一页" when there is a next page.
+        *both("pagedown", "page(1)", "下一页", "Next page", show=False, priority=True),
+        *both("pageup", "page(-1)", "上一页", "Previous", show=False, priority=True),
+        Binding("down", "focus_results", show=False),
     ]
     AUTO_FOCUS = "#lookup-input"
+    # An ID check asked for before the screen was composed (the app switches to it and checks
+    # at once): done as soon as it is. `_ready` is set once the widgets are there.
+    _ready = False
+    _pending_check: tuple[str, dict[str, str] | None] | None = None
     DEFAULT_CSS: ClassVar[str] = """
     LookupScreen #lookup-bar { height: auto; }
     LookupScreen #lookup-bar #lookup-input { width: 1fr; }
     """
-    query_text = ""
-    # Results of workers started before the last clear_personal carry an older epoch and are
-    # dropped: nothing personal comes back onto a screen that was just cleared.
-    epoch = 0
-    _clear_timer: Timer | None = None
-    shown_check: LookupScreen.IdChecked | None = None  # the ID check whose cards are shown
-    page_start = 0  # the first person of the page shown (not `offset`: a Widget's own)
-
-    class Found(Message):
-        """Results of a look-up worker."""
-
-        def __init__(self, results: list[Practitioner], offset: int = 0, epoch: int = 0) -> None:
-            super().__init__()
-            self.results = results
-            self.offset = offset
-            self.epoch = epoch
-
-    class IdChecked(Message):
-        """The verdict of every licence an ID number holds, photos drawn, number masked."""
-
-        def __init__(
-            self, check: IdCheck, photos: list[Text | None], mask: str, epoch: int = 0
-        ) -> None:
-            super().__init__()
-            self.check = check
-            self.photos = photos
-            self.mask = mask
-            self.epoch = epoch
-
-    class IdCheckRefused(Message):
-        """The ID number could not be checked here (not enrolled, no replica): why."""
-
-        def __init__(self, message: str) -> None:
-            super().__init__()
-            self.message = message
-
-    class Detailed(Message):
-        """A detail record with its photo."""
-
-        def __init__(self, person: Practitioner | None, photo: Text | None, epoch: int = 0) -> None:
-            super().__init__()
-            self.person = person
-            self.photo = photo
-            self.epoch = epoch
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
         with Horizontal(id="lookup-bar"):
-            yield Input(placeholder=self.kiosk_app.text("lookup.prompt"), id="lookup-input")
+            yield LookupBox(placeholder=self.kiosk_app.text("lookup.prompt"), id="lookup-input")
             yield PurposePicker(id="lookup-purpose")
         yield Static(id="lookup-hint")
-        with Horizontal(id="lookup-main"):
-            yield DataTable(id="lookup-results", cursor_type="row", zebra_stripes=True)
-            with VerticalScroll(id="lookup-detail"):
-                yield Static(id="lookup-detail-text")
-                yield Static(id="lookup-photo")
-        yield CardStack(id="lookup-cards")
+        yield SearchView(id="lookup-main")
+        yield IdCheckStack(id="lookup-cards")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = self.kiosk_app.text("mode.lookup")
-        self.results: list[Practitioner] = []
-        table = self.query_one(DataTable)
-        table.add_columns(
-            "姓名 name",
-            "类别 kind",
-            "证书编码 cert no.",
-            "身份证号 ID",
-            "状态 status",
-            "执业机构 institution",
-        )
-        self.query_one("#lookup-hint", Static).update(self.kiosk_app.text("lookup.prompt"))
-        self.query_one(Input).focus()
+        self._hint(self.kiosk_app.text("lookup.prompt"))
+        self.box.focus()
+        self._ready = True
+        if self._pending_check is not None:
+            pending, self._pending_check = self._pending_check, None
+            self.check_id(*pending)
+
+    @property
+    def box(self) -> LookupBox:
+        """The search box."""
+        return self.query_one("#lookup-input", LookupBox)
+
+    @property
+    def cards(self) -> IdCheckStack:
+        """The verdict cards of an ID check."""
+        return self.query_one(IdCheckStack)
+
+    @property
+    def shown_check(self) -> IdCheckStack.Checked | None:
+        """The ID check whose cards are shown, if any."""
+        return self.cards.shown
+
+    @property
+    def search_view(self) -> SearchView:
+        """The table and detail of a search."""
+        return self.query_one(SearchView)
+
+    def _hint(self, message: str | Text, error: bool = False) -> None:
+        hint = self.query_one("#lookup-hint", Static)
+        hint.update(Text(message) if isinstance(message, str) else message)
+        hint.set_class(error, "is-error")
 
     def refresh_texts(self) -> None:
         self.sub_title = self.kiosk_app.text("mode.lookup")
         for picker in self.query(PurposePicker):
             picker.relabel()
+        self.box.placeholder = self.kiosk_app.text("lookup.prompt")
         self.query_one(StatusHeader).update_status()
-        shown = self.shown_check
-        if shown is not None:  # the cards' labels in the new language
-            stack = self.query_one(CardStack)
-            self.call_later(stack.show_check, shown.check, shown.photos, self.kiosk_app.lang)
+        self.search_view.relabel()
+        self.call_later(self.cards.relabel)
 
-    @on(Input.Changed, "#lookup-input")
-    def on_typing(self, event: Input.Changed) -> None:
-        message, error = id_hint(event.value, self.kiosk_app.lang)
-        hint = self.query_one("#lookup-hint", Static)
-        hint.update(message)
-        hint.set_class(error, "is-error")
+    @on(LookupBox.Changed, "#lookup-input")
+    def on_typing(self, event: LookupBox.Changed) -> None:
+        self._hint(*typed_hint(event.value, self.kiosk_app.lang))
+
+    def on_lookup_box_truncated(self) -> None:
+        if typed_kind(self.box.value) != "code":  # a QR payload is cut, and verified on Scan
+            self._hint(self.kiosk_app.text("lookup.truncated", n=MAX_QUERY), True)
 
     def on_screen_resume(self) -> None:
         """Back on this screen (after a sign-in, say): show the session's purpose, if any."""
         for picker in self.query(PurposePicker):
             picker.show_current()
 
-    def on_purpose_picker_picked(self) -> None:
-        self.query_one("#lookup-input", Input).focus()  # Enter now searches
+    def on_screen_suspend(self) -> None:
+        """Left for another screen: typing held on the table, or a QR payload's head left in
+        the box by a scan (the app verifies it on Scan), does not stay."""
+        self.query_one(ResultsTable).discard_typing()
+        if typed_kind(self.box.value) == "code":
+            self.box.value = ""
 
-    @on(Input.Submitted, "#lookup-input")
-    def on_search(self, event: Input.Submitted) -> None:
-        q = event.value.strip()
+    def on_purpose_picker_picked(self) -> None:
+        self.box.focus()  # Enter now searches
+
+    def on_results_table_typed(self, message: ResultsTable.Typed) -> None:
+        """Typing on the table starts a new query in the box."""
+        self.box.value = message.text[:MAX_QUERY]
+        self.box.cursor_position = len(self.box.value)
+        self.box.focus()
+        if message.submit:
+            self.submit(self.box.value)
+
+    def on_search_view_listed(self, message: SearchView.Listed) -> None:
+        self._hint(message.summary if message.summary else self.kiosk_app.text("lookup.prompt"))
+
+    def on_id_check_stack_answered(self, message: IdCheckStack.Answered) -> None:
+        self._hint(message.hint, message.error)
+
+    def action_focus_results(self) -> None:
+        """Down in the box: to the results, when there are some."""
+        table = self.query_one(ResultsTable)
+        if not table.row_count or self.shown_check is not None or table.has_focus:
+            raise SkipAction()
+        table.focus()
+
+    def action_page(self, step: int, lang: str = "") -> None:
+        """Next or previous page of a name search, wherever the focus is (not in the purpose
+        list, whose own keys these are). `lang`: the wording of the key (see `both`)."""
+        picker = self.query_one(PurposePicker)
+        focused = self.focused
+        if focused is not None and picker in focused.ancestors_with_self:
+            raise SkipAction()
+        if not self.search_view.page(step):
+            raise SkipAction()
+
+    @on(LookupBox.Submitted, "#lookup-input")
+    def on_search(self, event: LookupBox.Submitted) -> None:
+        self.submit(event.value)
+
+    def submit(self, text: str) -> None:
+        """Search what the box holds: an ID number is checked; a certificate number or a name
+        (with a purpose) is searched. Nothing of the last person stays meanwhile."""
+        q = text.strip()
+        if typed_kind(q) == "code":  # a QR payload typed or cut here: verified on Scan
+            self.box.value = ""
+            self.kiosk_app.post_message(PayloadScanned(q, "paste"))
+            return
         kind = query_kind(q)
         if kind == "id":
             self.check_id(q)  # clears the box once the check starts; a mistyped one stays
-        elif q and (kind == "cert" or not self._purpose_refused()):  # a name needs a purpose
-            self.query_text, self.page_start = q, 0
+            return
+        if not q:
+            return
+        self._clear_results()
+        if kind == "cert" or not self._purpose_refused():  # a name needs a purpose
             self._show_cards(False)
-            self._search(q, 0, self.epoch)
+            self.search_view.search(q)
+            self.box.focus()
+            self.box.selection = Selection(0, len(self.box.value))  # the next query replaces it
+
+    def _clear_results(self) -> None:
+        """A new search or check starts: the last one's cards, table, detail and photo go."""
+        self.query_one(ResultsTable).discard_typing()
+        self.search_view.clear()
+        self.cards.forget()
 
     def _purpose_refused(self) -> bool:
         """True, with a prompt to pick one, when this session has no purpose for a look-up by
@@ -181,9 +202,7 @@ class LookupScreen(KioskScreen):
         why = pickers[0].problem() if pickers else self.kiosk_app.text("lookup.need_purpose")
         if why is None:
             return False
-        hint = self.query_one("#lookup-hint", Static)
-        hint.update(Text(why))
-        hint.set_class(True, "is-error")
+        self._hint(why, True)
         self.notify(why, title="查询事由 Purpose", severity="warning", markup=False)
         for picker in pickers:
             picker.ask()
@@ -191,214 +210,44 @@ class LookupScreen(KioskScreen):
 
     def check_id(self, id_number: str, context: dict[str, str] | None = None) -> None:
         """Check an ID number (typed, read by a card reader, or a demo case): one verdict card
-        per licence, in the context of the institution being inspected, if there is one."""
-        hint = self.query_one("#lookup-hint", Static)
+        per licence, in the context of the institution being inspected, if there is one. Asked
+        before the screen is composed, it is done once it is."""
+        if not self._ready:
+            self._pending_check = (id_number, context)
+            return
+        self._clear_results()
         why = idnum.problem(idnum.fold(id_number))
         if why:
-            hint.update(why)  # the message never repeats the number
-            hint.set_class(True, "is-error")
+            self._hint(why, True)  # the message never repeats the number
             self._show_cards(True)  # no earlier card stays beside a number that was refused
-            self.call_later(self.query_one(CardStack).show_message, why, error=True)
+            self.call_later(self.cards.show_message, why, error=True)
             return
         if self._purpose_refused():
             return
-        for box in self.query("#lookup-input").results(Input):
+        for box in self.query("#lookup-input").results(LookupBox):
             box.value = ""  # the full number does not stay (nothing typed yet if not composed)
         context = context or {}
         inspected = self.kiosk_app.inspected
         here = context.get("institution") or (inspected.reg_no if inspected else None)
         mask = idnum.mask(idnum.fold(id_number))
-        hint.update(self.kiosk_app.text("lookup.checking", mask=mask))
-        hint.set_class(False, "is-error")
-        self.query_text = ""
+        self._hint(self.kiosk_app.text("lookup.checking", mask=mask))
         self._show_cards(True)
         at = parse_cli_time(context["at"]) if "at" in context else None
-        self._check_id(id_number, mask, here, at, self.epoch)
-
-    # The description stands in for Textual's default, which would repr the ID number.
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="lookup",
-        name="check-id",
-        description="check an ID number",
-    )
-    def _check_id(
-        self,
-        id_number: str,
-        mask: str,
-        institution: str | None,
-        at: dt.datetime | None,
-        epoch: int,
-    ) -> None:
-        service = self.kiosk_app.service
-        try:
-            check = service.check_id_number(id_number, institution=institution, at=at)
-        except KioskError as err:
-            self.post_message(self.IdCheckRefused(err.message))
-            return
-        photos = [halfblock(service.photo_for(v)) for v in check.results]
-        if not get_current_worker().is_cancelled:  # a newer look-up has started: it shows
-            self.post_message(self.IdChecked(check, photos, mask, epoch))
-
-    async def on_lookup_screen_id_checked(self, message: IdChecked) -> None:
-        if message.epoch != self.epoch:
-            return
-        app, check = self.kiosk_app, message.check
-        self.shown_check = message
-        self._restart_clear_timer()
-        n = len(check.results)
-        hint = (
-            app.text("lookup.checked", mask=message.mask, n=n)
-            if n
-            else app.text("lookup.not_found", mask=message.mask)
-        )
-        inspected = next((v.inspected for v in check.results if v.inspected), None)
-        if inspected is not None:
-            hint += "  ·  " + app.text("lookup.context", name=inspected.name, no=inspected.reg_no)
-        self.query_one("#lookup-hint", Static).update(Text(hint))
-        await self.query_one(CardStack).show_check(check, message.photos, app.lang)
-        if check.verdict is Verdict.INVALID:
-            self.app.bell()
-
-    async def on_lookup_screen_id_check_refused(self, message: IdCheckRefused) -> None:
-        app = self.kiosk_app
-        hint = self.query_one("#lookup-hint", Static)
-        hint.update(app.text("lookup.refused"))
-        hint.set_class(True, "is-error")
-        text = app.text("lookup.cannot_check", message=message.message)
-        await self.query_one(CardStack).show_message(text, error=True)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """An ID check that failed unexpectedly leaves no earlier card up; KioskScreen's
-        handler runs next, and the app logs it and says what went wrong."""
-        worker = event.worker
-        if worker.name == "check-id" and event.state is WorkerState.ERROR:
-            if not worker.is_cancelled:
-                self.call_later(self.query_one(CardStack).show_unchecked, self.kiosk_app.lang)
+        self.cards.start(id_number, mask, here, at)
 
     def _show_cards(self, cards: bool) -> None:
         """The cards of an ID check, or the table and detail panel of a search."""
-        self.shown_check = None  # until the next check's cards come
         self.query_one("#lookup-cards").set_class(cards, "is-shown")
         self.query_one("#lookup-main").set_class(cards, "is-hidden")
-
-    def action_page(self, step: int) -> None:
-        """Next or previous page of a name search."""
-        if self.query_text and query_kind(self.query_text) == "name":
-            offset = max(0, self.page_start + step * NAME_RESULTS)
-            if offset != self.page_start and (step < 0 or len(self.results) == NAME_RESULTS):
-                self._search(self.query_text, offset, self.epoch)  # moves when results come
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="lookup")
-    def _search(self, query: str, offset: int, epoch: int) -> None:
-        found = self.kiosk_app.service.lookup(query, offset=offset)
-        self.post_message(self.Found(found, offset, epoch))
-
-    def on_lookup_screen_found(self, message: Found) -> None:
-        if message.epoch != self.epoch:
-            return
-        self._show_cards(False)
-        self.results, self.page_start = message.results, message.offset
-        table = self.query_one(DataTable)
-        table.clear()
-        lang = self.kiosk_app.lang
-        for i, p in enumerate(message.results):
-            kind = KIND[p.kind][1 if lang == "en" else 0]
-            table.add_row(  # escaped: a table reads a str as markup ("[" in a name)
-                escape(p.name),
-                kind,
-                escape(p.cert_no),
-                p.id_mask,
-                t(f"status.{p.status}", lang),
-                escape(p.institution_name or p.institution),
-                key=str(i),
-            )
-        n = len(message.results)
-        page = (
-            f"  ·  {self.page_start + 1}–{self.page_start + n}"
-            if n == NAME_RESULTS or self.page_start
-            else ""
-        )
-        self.query_one("#lookup-hint", Static).update(
-            (t("lookup.count", lang, n=n) + page) if n else t("lookup.none", lang)
-        )
-        if n:
-            table.focus()
-            self._detail(message.results[0], self.epoch)
-
-    @on(DataTable.RowHighlighted, "#lookup-results")
-    def on_row(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value is not None and self.results:
-            self._detail(self.results[int(event.row_key.value)], self.epoch)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
-    def _detail(self, person: Practitioner, epoch: int) -> None:
-        service = self.kiosk_app.service
-        full = service.practitioner(person.kind, person.cert_no)
-        raw = service.photo(person.kind, person.cert_no) if person.has_photo else None
-        self.post_message(self.Detailed(full, halfblock(raw), epoch))
-
-    def on_lookup_screen_detailed(self, message: Detailed) -> None:
-        if message.epoch != self.epoch:
-            return
-        p = message.person
-        panel = self.query_one("#lookup-detail-text", Static)
-        if p is None:
-            panel.update("")
-            return
-        lang = self.kiosk_app.lang
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="dim", no_wrap=True)
-        grid.add_column(overflow="fold")  # a long number wraps, never cut to "…"
-        for name, value in practitioner_fields(p, None, lang):
-            grid.add_row(name, Text(value))  # data, never markup
-        grid.add_row(
-            "状态 status",
-            Text(
-                t(f"status.{p.status}", lang),
-                style="bold green" if p.status == "active" else "bold red",
-            ),
-        )
-        panel.update(grid)
-        self.query_one("#lookup-photo", Static).update(message.photo or "")
-
-    def _restart_clear_timer(self) -> None:
-        if self._clear_timer is not None:
-            self._clear_timer.stop()
-        timeout = self.kiosk_app.service.config.card_timeout_s
-        if timeout > 0:
-            self._clear_timer = self.set_timer(timeout, self.clear_cards)
-
-    def clear_cards(self) -> None:
-        """Take an ID check's cards down (after the card timeout, for the next person's
-        privacy); a search shown since then stays."""
-        if self.shown_check is None:
-            return
-        self.shown_check = None
-        self.query_one(CardStack).clear()
-        hint = self.query_one("#lookup-hint", Static)
-        hint.update(self.kiosk_app.text("lookup.prompt"))
-        hint.set_class(False, "is-error")
 
     def clear_personal(self) -> None:
         """Empty every widget that may show a person (cards, results, detail, photo, the
         box): the screen locks, or the operator signs out. Results still on their way are
         dropped when they come."""
-        self.epoch += 1
-        if not self.is_mounted:
+        self._pending_check = None  # a check not started yet is not started after this
+        if not self._ready:
             return  # never shown: nothing on it
-        if self._clear_timer is not None:
-            self._clear_timer.stop()
-        self.shown_check, self.results, self.query_text, self.page_start = None, [], "", 0
-        self.query_one(CardStack).clear()
-        self.query_one("#lookup-results", DataTable).clear()
-        self.query_one("#lookup-detail-text", Static).update("")
-        self.query_one("#lookup-photo", Static).update("")
-        for box in self.query("#lookup-input").results(Input):
-            box.value = ""
-        hint = self.query_one("#lookup-hint", Static)
-        hint.update(self.kiosk_app.text("lookup.prompt"))
-        hint.set_class(False, "is-error")
+        self._clear_results()
+        self.box.value = ""
+        self._hint(self.kiosk_app.text("lookup.prompt"))
         self._show_cards(False)

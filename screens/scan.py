@@ -16,20 +16,28 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from domain.types import Verdict
 from kiosk.service import query_kind
-from screens.base import KioskScreen
+from screens.base import KioskScreen, both
 from screens.demo_guide import DemoGuide
+from screens.messages import PayloadScanned
 from screens.photo_view import from_array, halfblock
+from screens.scan_box import ScanBox, too_long
 from screens.status_header import StatusHeader
 from screens.verdict_card import CardData, VerdictCard
 
 log = logging.getLogger("yanzhao.tui")
+# The strip's name for F5 when the guide is folded, and when it is open.
+GUIDE_KEY = {
+    False: ("F5 演示清单", "F5 demo list"),
+    True: ("F5 收起演示清单", "F5 fold the demo list"),
+}
 
 
 class ScanScreen(KioskScreen):
     """Waits for a code from the scanner, the camera or a paste, and shows the verdict."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "clear_card", "清除 Clear"),
+        *both("escape", "clear_card", "清除", "Clear"),
+        Binding("f5", "toggle_guide", show=False),  # named on the strip, when folded
     ]
     AUTO_FOCUS = "#scan-input"
 
@@ -59,7 +67,8 @@ class ScanScreen(KioskScreen):
                 yield Static(id="camera-preview")
                 if self.kiosk_app.demo:
                     yield DemoGuide(id="demo-guide")
-        yield Input(placeholder=self.kiosk_app.text("scan.input"), id="scan-input")
+        yield Static(id="scan-strip", markup=False)
+        yield ScanBox(placeholder=self.kiosk_app.text("scan.input"), id="scan-input")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -74,6 +83,8 @@ class ScanScreen(KioskScreen):
         """Redraw in the current language."""
         self.sub_title = self.kiosk_app.text("mode.scan")
         self.query_one(StatusHeader).update_status()
+        self.query_one("#scan-input", Input).placeholder = self.kiosk_app.text("scan.input")
+        self.update_camera_status()
         if self.last is not None:
             self._show(self.last)
         elif self.unchecked:
@@ -95,6 +106,30 @@ class ScanScreen(KioskScreen):
         if camera is not None and camera.notices:
             text += "\n" + "\n".join(camera.notices)
         self.query_one("#camera-status", Static).update(text)
+        strip = text.split("\n", 1)[0]
+        if app.demo:
+            zh, en = GUIDE_KEY[self.has_class("-guide-open")]
+            strip += "  ·  " + (en if app.lang == "en" else zh)
+        self.query_one("#scan-strip", Static).update(strip)
+
+    def action_toggle_guide(self) -> None:
+        """Unfold the demo guide beside the card, or fold it away (F5, below 100 columns)."""
+        if not self.kiosk_app.demo:
+            return
+        self.toggle_class("-guide-open")
+        if self.has_class("-guide-open"):
+            self.query_one("#demo-cases").focus()
+        else:
+            self.query_one("#scan-input").focus()
+        self.update_camera_status()
+
+    @on(PayloadScanned)
+    @on(DemoGuide.IdCasePicked)
+    def fold_guide(self) -> None:
+        """A demo case picked in the unfolded guide: fold it, so the card has the width (the
+        message goes on to the app, which runs the case)."""
+        if self.has_class("-guide-open"):
+            self.action_toggle_guide()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
     def _preview(self) -> None:
@@ -113,6 +148,10 @@ class ScanScreen(KioskScreen):
             self.kiosk_app.check_id_number(text)
         elif text:
             self.scan(text)
+
+    def on_scan_box_too_long(self, message: ScanBox.TooLong) -> None:
+        """More was pasted than any licence's code holds: none of it is taken, and we say so."""
+        self.notify(too_long(self.kiosk_app.lang), severity="warning", markup=False)
 
     def scan(self, payload: str, context: dict[str, str] | None = None) -> None:
         """Verify a payload in a worker; the card updates when it is done."""
@@ -178,7 +217,7 @@ class ScanScreen(KioskScreen):
         if timeout > 0:
             self._clear_timer = self.set_timer(timeout, self.action_clear_card)
 
-    def action_clear_card(self) -> None:
+    def action_clear_card(self, lang: str = "") -> None:
         """Clear the card (also after the configured time, for privacy)."""
         self.last, self.unchecked = None, False
         self.query_one(VerdictCard).clear(self.kiosk_app.text("scan.prompt"))

@@ -13,7 +13,9 @@ from textual.widgets import Static
 
 from domain.timeutil import CHINA
 from kiosk.operators import ROLE_NAMES
-from screens.base import kiosk_of
+from screens.base import NARROW_BELOW, kiosk_of
+
+SHORT_TITLE = ("验照", "Yanzhao")  # the title below NARROW_BELOW columns
 
 
 def age_text(age: dt.timedelta) -> str:
@@ -48,21 +50,34 @@ class StatusHeader(Vertical):
     def on_mount(self) -> None:
         self.update_status()
         self.set_interval(10, self.update_status)
+        # The screen names itself after its header is mounted, and again on F9: follow it.
+        self.watch(self.screen, "sub_title", self.update_status, init=False)
+
+    def on_resize(self) -> None:
+        self.update_status()
 
     def update_status(self) -> None:
         """Redraw the clock, the replica's age and the banner."""
+        if not self.query("#header-title"):
+            return  # being taken down with its screen (a sign-out clears the screens)
         app = kiosk_of(self)
         service = app.service
-        title = Text(app.text("app.title"), style="bold")
+        # Below NARROW_BELOW columns: the short title, the time without the date, no
+        # "operator" label, so that the screen's name and who is signed in still fit.
+        narrow = 0 < self.size.width < NARROW_BELOW
+        zh, en = SHORT_TITLE
+        name = (en if app.lang == "en" else zh) if narrow else app.text("app.title")
+        title = Text(name, style="bold")
         if app.demo:
-            title.append("  " + app.text("demo"), style="bold reverse")
+            title.append("  " + ("DEMO" if narrow else app.text("demo")), style="bold reverse")
         # Its own screen's, not the active one's: a header refreshes while its screen is hidden.
         title.append(f"  · {self.screen.sub_title}" if self.screen.sub_title else "")
         self.query_one("#header-title", Static).update(title)
         health = service.health()
-        now = service.clock().astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        now = service.clock().astimezone(CHINA).strftime("%H:%M" if narrow else "%Y-%m-%d %H:%M")
         status = Text(now + "  ")
-        status.append(f"{app.text('operator')} ", style="dim")
+        if not narrow:
+            status.append(f"{app.text('operator')} ", style="dim")
         session = service.session
         if session is None:
             status.append("—  ", style="dim")

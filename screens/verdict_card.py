@@ -4,7 +4,9 @@ changed against the registry. A scan and a check by ID number show the same card
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from rich.console import Group
 from rich.markup import escape
@@ -17,10 +19,14 @@ from textual.widgets import Static
 from domain.types import TYPE_OF_KIND, Reason, ReasonClass, Verdict, Verification
 from kiosk.messages import VERDICT_LABELS, t
 from screens.card_fields import fields
+from screens.photo_view import PhotoView, no_photo
+from screens.reason_lang import reason_in
 
 ICONS = {Verdict.VALID: "✔", Verdict.WARNING: "!", Verdict.INVALID: "✘"}
 CLASSES = {Verdict.VALID: "is-valid", Verdict.WARNING: "is-warning", Verdict.INVALID: "is-invalid"}
 # A scan that could not be checked (the verifier or the card failed): amber, not a verdict.
+LABEL_MAX = 16  # cells: the Chinese labels and most English ones on one line
+VALUE_MIN = 20  # cells: an 18-character certificate number or masked ID on one line
 UNCHECKED = ("无法核验此次扫码", "This scan could not be checked")
 UNCHECKED_ADVICE = (
     "请重新扫码；如仍无法核验，请联系工作人员。",
@@ -67,19 +73,30 @@ def _changes(v: Verification, lang: str) -> Table | None:
 class VerdictCard(Vertical):
     """Fills the scan screen with the latest verdict, or the prompt when empty."""
 
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        # What is shown, to draw again in another language (F9): None when blank.
+        self._redraw: Callable[[str], None] | None = None
+
+    def relabel(self, lang: str) -> None:
+        """Draw what is shown again in `lang` (labels, verdict band and reasons)."""
+        if self._redraw is not None:
+            self._redraw(lang)
+
     def compose(self) -> ComposeResult:
         yield Static(id="verdict-banner")
         with Horizontal(id="verdict-body"):
             with VerticalScroll(id="verdict-details"):
                 yield Static(id="verdict-reasons")
                 yield Static(id="verdict-fields")
-            yield Static(id="verdict-photo")
+            yield PhotoView(id="verdict-photo")
 
     def on_mount(self) -> None:
         # The details scroll with the mouse wheel but never take focus from the paste box.
         self.query_one("#verdict-details").can_focus = False
 
     def _blank(self) -> None:
+        self._redraw = None
         self.remove_class(*CLASSES.values(), "is-unchecked")
         for wid in ("#verdict-reasons", "#verdict-fields", "#verdict-photo"):
             self.query_one(wid, Static).update("")
@@ -92,6 +109,7 @@ class VerdictCard(Vertical):
     def unchecked(self, lang: str) -> None:
         """Say that this scan could not be checked; nothing of an earlier card stays."""
         self._blank()
+        self._redraw = self.unchecked
         self.add_class("is-warning", "is-unchecked")
         zh, en = UNCHECKED
         label = f"?  {zh}  {en.upper()}" if lang != "en" else f"?  {en.upper()}  {zh}"
@@ -103,6 +121,7 @@ class VerdictCard(Vertical):
     def show(self, data: CardData, lang: str) -> None:
         """Show a verification: of a scanned credential, or of a record found by ID number."""
         v = data.result
+        self._redraw = partial(self.show, data)
         if v.credential is not None:
             kind = t(f"card.type.{v.credential.licence.type}", lang)
         elif v.practitioner is not None:
@@ -111,22 +130,29 @@ class VerdictCard(Vertical):
         else:
             kind = ""
         self._banner(v.verdict, kind, lang)
-        self.query_one("#verdict-reasons", Static).update(reasons_text(v.reasons))
+        self.query_one("#verdict-reasons", Static).update(reasons_text(v.reasons, lang))
         grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="dim", no_wrap=True)
-        grid.add_column(overflow="fold")  # a long number wraps, never cut to "…"
+        # A long English label wraps, so the values keep the width (a number is never cut).
+        grid.add_column(style="dim", max_width=LABEL_MAX, overflow="fold")
+        grid.add_column(overflow="fold", min_width=VALUE_MIN)  # wraps, never cut to "…"
         for name, value in fields(v, lang):
             grid.add_row(name, Text(value))  # data, never markup
         changes = _changes(v, lang)
         self.query_one("#verdict-fields", Static).update(Group(grid, changes) if changes else grid)
-        self.query_one("#verdict-photo", Static).update(data.photo or "")
+        # A person without a photo is told so (NO_PHOTO); an institution has none to show.
+        person = v.practitioner is not None or (
+            v.credential is not None and v.credential.licence.type != "I"
+        )
+        photo = data.photo or (no_photo() if person else "")
+        self.query_one("#verdict-photo", PhotoView).update(photo)
 
     def not_found(self, reasons: tuple[Reason, ...], lang: str) -> None:
         """No licence for an ID number: 查无此人, with the replica's own reasons."""
         self._blank()
+        self._redraw = partial(self.not_found, reasons)
         self._banner(Verdict.INVALID, t("card.not_found", lang), lang)
         text = Text(t("card.not_found_detail", lang) + "\n\n")
-        text.append(reasons_text(reasons))
+        text.append(reasons_text(reasons, lang))
         self.query_one("#verdict-reasons", Static).update(text)
 
     def _banner(self, verdict: Verdict, kind: str, lang: str) -> None:
@@ -144,16 +170,20 @@ class VerdictCard(Vertical):
         self.query_one("#verdict-banner", Static).update(banner)
 
 
-def reasons_text(reasons: tuple[Reason, ...]) -> Text:
+def reasons_text(reasons: tuple[Reason, ...], lang: str) -> Text:
     """Invalid and warning reasons first, as bullets (invalid in bold); then the info ones,
-    dim and marked ℹ, so that they read as notes beside the verdict, not as its cause."""
+    dim and marked ℹ, so that they read as notes beside the verdict, not as its cause. Each
+    in `lang`, whatever language the verifier worded it in."""
     text = Text()
     deciding = [r for r in reasons if r.severity is not ReasonClass.INFO]
     notes = [r for r in reasons if r.severity is ReasonClass.INFO]
     for r in deciding:
-        text.append(f"• {r.message}", style="bold" if r.severity is ReasonClass.INVALID else "")
+        text.append(
+            f"• {reason_in(r, lang)}", style="bold" if r.severity is ReasonClass.INVALID else ""
+        )
         text.append(f"  {r.code}\n", style="dim")
     for r in notes:
-        text.append(f"ℹ {r.message}", style="dim italic")
+        text.append(f"ℹ {reason_in(r, lang)}", style="dim italic")
         text.append(f"  {r.code}\n", style="dim")
+    text.rstrip()  # no blank line under the last: the margin parts reasons from fields
     return text

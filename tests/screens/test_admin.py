@@ -39,7 +39,8 @@ async def test_status_trust_and_statistics(make_app: Callable[..., YanzhaoApp]) 
         assert "sequence" in status and "physicians" in status
         trust = screen.query_one("#trust-table", DataTable)
         states = {str(trust.get_row_at(i)[-1]) for i in range(trust.row_count)}
-        assert trust.row_count == 5 and any("revoked" in s for s in states)
+        assert app.service.trust is not None and trust.row_count == len(app.service.trust.keys)
+        assert any("已吊销" in s for s in states)
 
 
 async def test_sync_from_a_folder_and_failures(
@@ -89,7 +90,9 @@ async def test_settings_are_validated_and_saved(
         timeout.value = "soon"
         screen.query_one("#settings-save", Button).press()
         await pilot.pause()
-        assert await until(pilot, lambda: notified(app, "正整数"))
+        assert await until(
+            pilot, lambda: notified(app, "核验结果自动清除秒数：请输入 1 至 3600 之间的整数")
+        )
         timeout.value = "45"
         screen.query_one("#set-language", Input).value = "en"
         screen.query_one("#settings-save", Button).press()

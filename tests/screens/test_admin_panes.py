@@ -70,7 +70,7 @@ async def test_alerts_show_their_evidence_and_are_acknowledged(
     _invalid_run(app, cases)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _admin(app, pilot, "tab-alerts")
-        assert _alerts_title(screen) == "警报 Alerts (1)"
+        assert _alerts_title(screen) == "警报 (1)"
         ((state, _, kind, evidence),) = _rows(screen, "#alerts-table")
         assert "待确认" in state and kind.startswith("连续无效核验")
         assert evidence.startswith("5 invalid verdicts in a row")
@@ -80,14 +80,14 @@ async def test_alerts_show_their_evidence_and_are_acknowledged(
         await settle(app, pilot)
         assert notified(app, "已确认")
         ((state, *_),) = _rows(screen, "#alerts-table")
-        assert "已确认 admin1" in state and _alerts_title(screen) == "警报 Alerts"
+        assert "已确认 admin1" in state and _alerts_title(screen) == "警报"
         # A second wave: the new, open alert comes before the acknowledged one.
         _invalid_run(app, cases)
         screen.query_one("#alerts-refresh", Button).press()
         await settle(app, pilot)
         states = [row[0] for row in _rows(screen, "#alerts-table")]
         assert len(states) == 2 and "待确认" in states[0] and "已确认" in states[1]
-        assert _alerts_title(screen) == "警报 Alerts (1)"
+        assert _alerts_title(screen) == "警报 (1)"
     with _db(world) as conn:
         assert conn.execute("SELECT count(*) FROM alert WHERE acked_by = 'admin1'").fetchone() == (
             1,
@@ -255,7 +255,7 @@ async def test_a_desk_officer_or_inspector_cannot_use_the_admin_panes(
         tabs = screen.query_one(TabbedContent)
         tabs.active = "tab-alerts"
         await settle(app, pilot)
-        assert not _rows(screen, "#alerts-table") and _alerts_title(screen) == "警报 Alerts"
+        assert not _rows(screen, "#alerts-table") and _alerts_title(screen) == "警报"
         assert "无权" in plain(screen.query_one("#alerts-note", Static))
         screen.query_one("#alert-ack", Button).press()
         await settle(app, pilot)

@@ -19,7 +19,7 @@ from screens.app import YanzhaoApp
 from screens.card_stack import CardStack
 from screens.lookup import LookupScreen
 from screens.verdict_card import VerdictCard
-from tests.screens.conftest import notified, plain, settle, until
+from tests.screens.conftest import case_by, notified, plain, settle, until
 from tests.screens.id_helpers import (
     cards_text,
     case_labelled,
@@ -119,7 +119,10 @@ async def test_the_card_shows_the_licence_style_fields(
             assert value in fields, value
         assert "主要执业机构" in fields and "多机构执业备案" in fields and " 至 " in fields
         assert person["authority_name"] in fields and person["issued_on"] in fields
-        assert plain(card.query_one("#verdict-photo", Static)).strip()  # the photo
+        from screens.photo_view import PhotoView
+
+        photo = card.query_one("#verdict-photo", PhotoView).photo  # drawn at the view's size
+        assert photo is not None and photo.image is not None  # the photo, not NO_PHOTO
         assert person["id_number"] not in on_screen(app)
 
 
@@ -250,6 +253,7 @@ async def test_a_card_reader_burst_checks_the_number_whatever_has_focus(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _to_lookup(app, pilot)
         await _search(app, pilot, person["name"])
+        await pilot.press("down")  # the officer moves to the results
         assert isinstance(app.focused, DataTable)
         for c in person["id_number"]:
             app.post_message(events.Key(c, c))
@@ -309,10 +313,10 @@ async def test_lookup_by_two_character_name_and_cert(
         await pilot.pause()
         await _search(app, pilot, short["name"])
         table = app.screen.query_one(DataTable)
-        names = {table.get_row_at(i)[0] for i in range(table.row_count)}
+        names = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
         assert short["name"] in names
         await _search(app, pilot, short["cert_no"])
-        assert table.row_count >= 1 and table.get_row_at(0)[2] == short["cert_no"]
+        assert table.row_count >= 1 and short["cert_no"] in map(str, table.get_row_at(0))
 
 
 async def test_nothing_found_says_so(make_app: Callable[..., YanzhaoApp]) -> None:
@@ -377,16 +381,21 @@ async def test_an_empty_or_endless_name_search_is_refused(
         screen = app.screen
         assert isinstance(screen, LookupScreen)
         for _ in range(8):
-            screen.action_page(1)  # PageDown (which the focused table takes today: issue 21)
+            await pilot.press("pagedown")
             await settle(app, pilot)
-        assert screen.page_start == 80 and len(screen.results) == 20  # people 81-100, the last page
+        view = screen.search_view
+        assert view.page_start == 80 and len(view.results) == 20  # people 81-100, the last page
         assert notified(app, "100")
 
 
 async def test_the_cards_follow_the_language(
     make_app: Callable[..., YanzhaoApp], world: Path, cases: list[dict[str, Any]]
 ) -> None:
-    """F9 redraws the cards shown in the other language (labels and banner)."""
+    """F9 redraws the cards shown in the other language (labels and banner). A long English
+    label wraps at a word in its column (at most LABEL_MAX cells, so that the values keep
+    theirs): nothing of it is cut, and its value stays whole on the label's first line."""
+    from screens.verdict_card import LABEL_MAX
+
     id18, _ = id_of_case(world, case_labelled(cases, "护士注册已过期 EXPIRED"))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -397,7 +406,12 @@ async def test_the_cards_follow_the_language(
         (card,) = _cards(app)
         assert plain(card.query_one("#verdict-banner", Static)).strip().startswith("✘  INVALID")
         fields = plain(card.query_one("#verdict-fields", Static))
-        assert "Registration valid until" in fields and "注册有效期至" not in fields
+        assert "注册有效期至" not in fields
+        lines = fields.splitlines()
+        labels = " ".join(line[:LABEL_MAX].strip() for line in lines if line[:LABEL_MAX].strip())
+        assert "Registration valid until" in labels  # every word, in order, none cut
+        row = next(line for line in lines if line.startswith("Registration"))
+        assert re.search(r"\b\d{4}-\d{2}-\d{2}\b", row[LABEL_MAX:])  # the date, whole
         assert id18 not in on_screen(app)
 
 
@@ -463,3 +477,328 @@ async def test_clear_personal_leaves_nobody_on_screen(
         screen.clear_personal()
         await settle(app, pilot)
         assert not _cards(app) and cert_no not in on_screen(app)
+
+
+# Issue 21: the look-up as an officer meets it.
+
+
+def _surname(world: Path) -> tuple[str, int]:
+    from collections import Counter
+
+    with (world / "demo" / "export" / "practitioners.ndjson").open(encoding="utf-8") as fh:
+        names = [json.loads(line)["name"] for line in fh]
+    surname = Counter(n[0] for n in names).most_common(1)[0][0]
+    return surname, sum(n.startswith(surname) for n in names)
+
+
+async def test_the_focus_stays_in_the_box_and_the_next_query_is_typed(
+    make_app: Callable[..., YanzhaoApp], world: Path
+) -> None:
+    """After a search the box keeps the focus (the query selected, so typing replaces it);
+    Down reaches the table, and an ID number typed there at a person's pace goes back to the
+    box and is checked on Enter: never dropped, never a scan."""
+    person = _person(world, lambda r: len(r["name"]) == 3)
+    other = _person(world, lambda r: r["kind"] == "nurse")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _to_lookup(app, pilot)
+        box = screen.query_one("#lookup-input", Input)
+        await pilot.press(*person["name"], "enter")
+        await settle(app, pilot)
+        assert app.focused is box and screen.query_one(DataTable).row_count >= 1
+        await pilot.press(*other["name"][:2])
+        assert box.value == other["name"][:2]  # typed over the last query, not dropped
+        box.value = ""
+        await pilot.press("enter")
+        await _search(app, pilot, person["name"])
+        await pilot.press("down")
+        assert isinstance(app.focused, DataTable)
+        for c in other["id_number"]:
+            await pilot.press(c)
+            await pilot.pause(0.02)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LookupScreen) and app.focused is box
+        assert other["cert_no"] in cards_text(app, "#lookup-cards")
+        assert box.value == "" and other["id_number"] not in on_screen(app)
+
+
+async def test_page_keys_page_from_the_box_and_the_table(
+    make_app: Callable[..., YanzhaoApp], world: Path
+) -> None:
+    """PageDown/PageUp load the next/previous 20 whether the box or the table has focus; the
+    hint gives the true total and the range shown, in both languages."""
+    surname, total = _surname(world)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _to_lookup(app, pilot)
+        await _search(app, pilot, surname)
+        hint = screen.query_one("#lookup-hint", Static)
+        assert f"找到 {total} 条，显示前 20 条" in plain(hint)
+        await pilot.press("pagedown")
+        await settle(app, pilot)
+        assert screen.search_view.page_start == 20
+        assert f"找到 {total} 条，显示第 21–40 条" in plain(hint)
+        await pilot.press("down")
+        assert isinstance(app.focused, DataTable)
+        await pilot.press("pagedown")
+        await settle(app, pilot)
+        assert screen.search_view.page_start == 40
+        await pilot.press("pageup")
+        await settle(app, pilot)
+        assert screen.search_view.page_start == 20
+        await pilot.press("f9")
+        screen.query_one("#lookup-input", Input).focus()
+        await _search(app, pilot, surname)
+        assert f"{total} found, showing 1–20" in plain(hint)
+
+
+async def test_a_failed_or_empty_search_leaves_nobody_on_screen(
+    make_app: Callable[..., YanzhaoApp], world: Path, cases: list[dict[str, Any]]
+) -> None:
+    """After 没有找到, a wrong check character or a new search, the last person's details,
+    photo and cards are gone."""
+    person = _person(world, lambda r: len(r["name"]) == 3 and bool(r.get("photo")))
+    id18, cert_no = id_of_case(world, case_labelled(cases, "有效医师（河南省卫健委"))
+    wrong = id18[:17] + ("0" if id18[17] != "0" else "1")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _to_lookup(app, pilot)
+        photo = screen.query_one("#lookup-photo", Static)
+        detail = screen.query_one("#lookup-detail-text", Static)
+        for after in ("无此人名", wrong):
+            await _search(app, pilot, person["name"])
+            assert plain(photo).strip() and person["cert_no"] in plain(detail)
+            await _search(app, pilot, after)
+            assert not plain(photo).strip() and not plain(detail).strip(), after
+            assert screen.query_one(DataTable).row_count == 0
+            assert person["cert_no"] not in on_screen(app)
+        await _search(app, pilot, id18)
+        assert cert_no in cards_text(app, "#lookup-cards")
+        await _search(app, pilot, "无此人名")
+        assert not _cards(app) and cert_no not in on_screen(app)
+        assert "没有找到" in plain(screen.query_one("#lookup-hint", Static))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_hint_knows_what_is_typed(
+    make_app: Callable[..., YanzhaoApp], world: Path, lang: str
+) -> None:
+    """A certificate number is not "已输入 15/18 位" of an ID number; a name says it is one."""
+    doctor = _person(world, lambda r: r["kind"] == "physician")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _to_lookup(app, pilot)
+        if lang == "en":
+            await pilot.press("f9")
+        box = screen.query_one("#lookup-input", Input)
+        hint = screen.query_one("#lookup-hint", Static)
+        expect = {
+            "zh": ("证书编号", "10/18", "姓名"),
+            "en": ("Certificate number", "10 of 18", "Name"),
+        }[lang]
+        for value, said in zip(
+            (doctor["cert_no"], doctor["id_number"][:10], doctor["name"]), expect, strict=True
+        ):
+            box.value = value
+            await pilot.pause()
+            assert said in plain(hint), value
+            assert "15/18" not in plain(hint) and "15 of 18" not in plain(hint)
+
+
+async def test_a_huge_paste_or_typing_is_cut_at_once(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """6,000 characters pasted or typed: the box keeps MAX_QUERY and says so (it drew them all
+    before: 7 s); a licence's QR payload pasted here is verified on Scan."""
+    import time
+
+    from kiosk.query import MAX_QUERY
+    from screens.scan import ScanScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _to_lookup(app, pilot)
+        box = screen.query_one("#lookup-input", Input)
+        hint = screen.query_one("#lookup-hint", Static)
+        box.post_message(events.Paste("7" * 6000))
+        await pilot.pause()
+        assert box.value == "7" * MAX_QUERY and "过长" in plain(hint)
+        box.value = ""
+        start = time.perf_counter()
+        for _ in range(6000):
+            app.post_message(events.Key("a", "a"))
+        assert await until(pilot, lambda: len(box.value) == MAX_QUERY, timeout=30)
+        await settle(app, pilot)
+        elapsed = time.perf_counter() - start
+        assert box.value == "a" * MAX_QUERY and "过长" in plain(hint)
+        print(f"6000 keys typed into the look-up box: {elapsed:.2f} s")
+        box.post_message(events.Paste(case_by(cases, "CANCELLED")["payload"]))
+        await settle(app, pilot)
+        assert isinstance(app.screen, ScanScreen)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_institution_column_shows_at_120_columns(
+    make_app: Callable[..., YanzhaoApp], world: Path, lang: str
+) -> None:
+    """Narrower columns and "…" for long names: the institution has a column at 120."""
+    surname, _ = _surname(world)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _to_lookup(app, pilot)
+        if lang == "en":
+            await pilot.press("f9")
+        await _search(app, pilot, surname)
+        table = screen.query_one(DataTable)
+        labels = [str(c.label) for c in table.columns.values()]
+        assert ("执业机构" if lang == "zh" else "Institution") in labels
+        assert ("证书编码" if lang == "zh" else "Cert no.") in labels
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= table.size.width
+        shot = app.export_screenshot()
+        first = table.get_row_at(0)
+        assert str(first[0]) in shot and str(first[2]) in shot
+
+
+# Issue 21, follow-ups: a check asked for before the screen is composed; 80 columns.
+
+LINE = re.compile(r'<text [^>]*clip-path="url\(#[\w-]*line-(\d+)\)">([^<]*)</text>')
+
+
+def _rows(app: YanzhaoApp) -> list[str]:
+    """The screen as a person sees it, one string a row (its cells' text, in order)."""
+    import html
+
+    rows: dict[int, str] = {}
+    for line, text in LINE.findall(app.export_screenshot()):
+        rows[int(line)] = rows.get(int(line), "") + html.unescape(text).replace("\xa0", " ")
+    return [rows.get(i, "") for i in range(app.size.height)]
+
+
+def _english(app: YanzhaoApp) -> None:
+    import dataclasses
+
+    app.service.config = dataclasses.replace(app.service.config, language="en")
+
+
+async def test_an_id_check_asked_before_the_screen_is_composed_is_done(
+    make_app: Callable[..., YanzhaoApp], world: Path, cases: list[dict[str, Any]]
+) -> None:
+    """The app switches to Look up and checks at once (a card reader on Scan, a demo case):
+    the screen may not be composed yet. The check waits for it and is done; one cleared by a
+    lock meanwhile is never done."""
+    id18, cert_no = id_of_case(world, case_labelled(cases, "有效医师（河南省卫健委"))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = LookupScreen()
+        screen.check_id(id18)  # nothing composed: no NoMatches, and not dropped
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        assert app.screen is screen and cert_no in cards_text(app, "#lookup-cards")
+        assert id18 not in on_screen(app)
+        app.pop_screen()
+        await settle(app, pilot)
+
+        locked = LookupScreen()
+        locked.check_id(id18)
+        locked.clear_personal()  # the screen locks before the check could start
+        await app.push_screen(locked)
+        await settle(app, pilot)
+        assert not _cards(app) and cert_no not in on_screen(app)
+        app.pop_screen()
+        await settle(app, pilot)
+
+        app.check_id_number(id18)  # the app's own way: from Scan, switch and check
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert isinstance(app.screen, LookupScreen)
+        assert cert_no in cards_text(app, "#lookup-cards")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_at_80_columns_the_footer_keeps_the_app_keys(
+    make_app: Callable[..., YanzhaoApp], world: Path, lang: str
+) -> None:
+    """The page keys are not in the footer (the hint says "PgDn 下一页"): F1-F4, F9 and the
+    quit key stay in sight at 80 columns, from the box and from the table; PageDown pages."""
+    surname, _ = _surname(world)
+    app = make_app()
+    if lang == "en":
+        _english(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _to_lookup(app, pilot)
+        await _search(app, pilot, surname)
+        for focus in ("box", "table"):
+            if focus == "table":
+                await pilot.press("down")
+                assert isinstance(app.focused, DataTable)
+            footer = _rows(app)[-1]
+            words = {
+                "zh": ["f1 扫码", "f2 查询", "f3 检查", "f4 管理", "f9 English", "^q 退出"],
+                "en": ["f1 Scan", "f2 Look up", "f3 Inspect", "f4 Admin", "f9 中文", "^q Quit"],
+            }[lang]
+            for key in words:
+                assert key in footer, (key, footer)
+        await pilot.press("pagedown")
+        await settle(app, pilot)
+        assert screen.search_view.page_start == 20
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_at_80_columns_the_detail_keeps_numbers_whole(
+    make_app: Callable[..., YanzhaoApp], world: Path, lang: str
+) -> None:
+    """The detail panel is some 27 cells wide at 80 columns: each label goes over its value,
+    so a 15-digit certificate number and the masked ID number are each on one line."""
+    person = _person(world, lambda r: r["kind"] == "physician" and len(r["cert_no"]) >= 15)
+    app = make_app()
+    if lang == "en":
+        _english(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _to_lookup(app, pilot)
+        await _search(app, pilot, person["cert_no"])
+        detail = screen.query_one("#lookup-detail")
+        assert detail.region.width < 40
+        panel = [row.rsplit("│", 1)[1] for row in _rows(app) if "│" in row]  # its border
+        assert any(person["cert_no"] in row for row in panel), "\n".join(panel)
+        assert any(idnum.mask(person["id_number"]) in row for row in panel), "\n".join(panel)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_at_80_columns_the_table_headers_end_in_an_ellipsis_not_a_cut(
+    make_app: Callable[..., YanzhaoApp], world: Path, lang: str
+) -> None:
+    """The columns never add up to more than the table shows ("Instituti" was the table's
+    edge cutting it): a header too long for its column ends in "…"; the empty table's headers
+    are in the interface's language."""
+    surname, _ = _surname(world)
+    app = make_app()
+    if lang == "en":
+        _english(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _to_lookup(app, pilot)
+        table = screen.query_one(DataTable)
+        labels = [str(c.label) for c in table.columns.values()]
+        assert labels[0] == ("姓名" if lang == "zh" else "Name")
+        await _search(app, pilot, surname)
+        inside = table.scrollable_content_region.width
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= inside
+        header = _rows(app)[table.region.y][table.region.x : table.region.x + inside]
+        for column in table.columns.values():
+            label = str(column.label)
+            assert label in header or label[: column.width - 1] + "…" in header, header
+
+
+def test_the_look_up_wording_is_in_the_catalog() -> None:
+    """The look-up's own table of wording is gone: every key it used is in kiosk/messages.py,
+    in both languages."""
+    import screens.lookup_box as box
+    from kiosk.messages import TEXT
+
+    assert not hasattr(box, "TEXT")
+    keys = [k for k in TEXT if k.startswith(("lookup.col.", "lookup.kind.", "lookup.found"))]
+    assert len(keys) >= 12
+    for key in (*keys, "lookup.typing_cert", "lookup.truncated", "lookup.detail.status"):
+        zh, en = TEXT[key]
+        assert zh and en and zh != en, key

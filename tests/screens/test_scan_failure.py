@@ -166,7 +166,7 @@ async def test_a_late_failure_of_a_replaced_scan_does_not_wipe_the_newer_card(
 # -- A crash: nothing but a calm sentence on the terminal --------------------------------------
 
 
-def _raise_with_an_id_number() -> None:
+def _raise_with_an_id_number(lang: str = "") -> None:
     id_number = synthetic_id()  # a local variable that Textual's traceback would show
     raise RuntimeError(f"lookup failed for {id_number}")
 

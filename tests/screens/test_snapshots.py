@@ -16,7 +16,7 @@ from textual.widgets import Input
 
 from screens.app import YanzhaoApp
 from screens.messages import PayloadScanned
-from tests.screens.conftest import case_by, settle
+from tests.screens.conftest import ADMIN, case_by, settle
 
 SIZE = (120, 40)
 
@@ -122,3 +122,104 @@ def test_no_replica_banner(
 
     app = make_app(world / "demo" / "no-replica-home", demo=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+# Every screen at the kiosk's two sizes, in both languages (issue 21). The lead approves the
+# SVGs; here each shot is made deterministic: the fixed world, the frozen clock, no blink.
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+
+
+async def _to(pilot: Any, key: str) -> None:
+    await pilot.press(key)
+    await settle(pilot.app, pilot)
+
+
+async def _type(pilot: Any, selector: str, text: str) -> None:
+    box = pilot.app.screen.query_one(selector, Input)
+    box.value = text
+    box.focus()
+    await pilot.press("enter")
+    await settle(pilot.app, pilot)
+
+
+def _steps(name: str, cases: list[dict[str, Any]], world: Path) -> Callable[[Any], Any]:
+    """What to do before the shot of screen `name`."""
+    from tests.screens.id_helpers import id_of_case
+
+    async def run_before(pilot: Any) -> None:
+        app = pilot.app
+        await settle(app, pilot)
+        if name in ("scan-valid", "scan-warning"):
+            code = None if name == "scan-valid" else "INSTITUTION_INVALID"
+            app.post_message(PayloadScanned(case_by(cases, code)["payload"], "test"))
+            await settle(app, pilot)
+        elif name == "lookup-results":
+            await _to(pilot, "f2")
+            await _type(pilot, "#lookup-input", "王")
+        elif name in ("lookup-id-card", "purpose-picker"):
+            await _to(pilot, "f2")
+            if name == "lookup-id-card":
+                await _type(pilot, "#lookup-input", id_of_case(world, case_by(cases, None))[0])
+                app.screen.query_one("#lookup-input", Input).value = ""
+        elif name == "inspection":
+            multi = next(c for c in cases if c["label"].startswith("多机构"))
+            await _to(pilot, "f3")
+            await _type(pilot, "#inspect-search", multi["context"]["institution"])
+            await pilot.press("enter")
+            await settle(app, pilot)
+            app.post_message(PayloadScanned(multi["payload"], "test"))
+            await settle(app, pilot)
+        elif name.startswith("admin-"):
+            from textual.widgets import TabbedContent
+
+            await _to(pilot, "f4")
+            app.screen.query_one("#admin-tabs", TabbedContent).active = f"tab-{name[6:]}"
+            await settle(app, pilot)
+        elif name == "kiosk-exit":
+            await _to(pilot, "ctrl+q")
+        _still(app)
+        await pilot.pause()
+
+    return run_before
+
+
+SCREENS = [
+    "signin",
+    "scan-valid",
+    "scan-warning",
+    "lookup-results",
+    "lookup-id-card",
+    "inspection",
+    *(
+        f"admin-{tab}"
+        for tab in ("status", "sync", "trust", "stats", "settings", "alerts", "audit", "operators")
+    ),
+    "kiosk-exit",
+    "purpose-picker",
+]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("name", SCREENS)
+def test_every_screen(
+    snap_compare: Any,
+    make_app: Callable[..., YanzhaoApp],
+    cases: list[dict[str, Any]],
+    world: Path,
+    name: str,
+    size: str,
+    lang: str,
+) -> None:
+    """Each screen and state an officer meets, at 80×24 and 120×40, in Chinese and English:
+    nothing cut, nothing overlapping (read the SVG's text before approving)."""
+    import dataclasses
+
+    app = make_app(
+        demo=False,
+        kiosk=name == "kiosk-exit",
+        session=None if name == "signin" else ADMIN,
+        purpose=None if name == "purpose-picker" else "counter",
+    )
+    app.service.config = dataclasses.replace(app.service.config, language=lang)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=_steps(name, cases, world))

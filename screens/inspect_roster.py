@@ -1,0 +1,71 @@
+"""The inspection roster: one row per person checked on this screen, the latest result last,
+times in China time, the licence type named, a person checked again marked ×2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
+
+from domain.types import Verdict
+from kiosk.messages import VERDICT_LABELS
+from kiosk.report import Check, china_time, type_label
+from screens.inspect_text import say
+
+STYLE = {"valid": "bold green", "warning": "bold yellow", "invalid": "bold red"}
+COLUMNS = ("col.time", "col.name", "col.type", "col.no", "col.verdict", "col.reasons")
+
+
+class InspectRoster(DataTable[str | Text]):
+    """People checked, each row keyed by its check's serial (kiosk/report.py)."""
+
+    DEFAULT_CSS: ClassVar[str] = """
+    InspectRoster { height: 1fr; min-height: 4; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+
+    def add_check(self, check: Check, replaced: Check | None, lang: str) -> None:
+        """Show a check as the last row; the row of the check it replaced goes."""
+        if not self.columns:
+            self._add_columns(lang)
+        if replaced is not None and str(replaced.serial) in self.rows:
+            self.remove_row(str(replaced.serial))
+        self.add_row(*self._cells(check, lang), key=str(check.serial))
+        self.move_cursor(row=self.row_count - 1)
+
+    def redraw(self, checks: Iterable[Check], lang: str) -> None:
+        """Say the headings and the rows shown in `lang` (the language switched); no rows are
+        added or taken away."""
+        if not self.columns:
+            self._add_columns(lang)
+        for key in COLUMNS:
+            self.columns[ColumnKey(key)].label = Text(say(key, lang))
+        for check in checks:
+            if str(check.serial) in self.rows:
+                for key, cell in zip(COLUMNS, self._cells(check, lang), strict=True):
+                    self.update_cell(str(check.serial), key, cell, update_width=True)
+        self.refresh()
+
+    def _add_columns(self, lang: str) -> None:
+        for key in COLUMNS:
+            self.add_column(say(key, lang), key=key)
+
+    @staticmethod
+    def _cells(check: Check, lang: str) -> list[str | Text]:
+        zh, en = VERDICT_LABELS[Verdict(check.verdict)]
+        name = Text(check.name)  # data, never markup
+        if check.times > 1:
+            name.append(f"  {say('again', lang, n=check.times)}", style="bold yellow")
+        return [
+            china_time(check.at),
+            name,
+            type_label(check.type, lang) or "—",
+            Text(check.no),
+            Text(en if lang == "en" else zh, style=STYLE[check.verdict]),
+            Text("；".join(check.reasons) or "—"),
+        ]

@@ -1,0 +1,123 @@
+"""The inspection roster: China time, the licence type named, the officer, the photo of the
+last person, one line a person however often they are checked, and F9."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Static
+
+from screens.app import YanzhaoApp
+from screens.inspect_roster import InspectRoster
+from screens.verdict_card import VerdictCard
+from tests.screens.conftest import case_by, plain, settle
+from tests.screens.id_helpers import case_labelled, id_of_case, on_screen
+from tests.screens.inspect_helpers import confirm, inspecting, inspecting_at, scanned
+
+
+@pytest.fixture
+def utc_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The kiosk machine's own zone is UTC (as a container's or a fresh VM's is)."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def _row(roster: InspectRoster, index: int) -> list[str]:
+    return [str(cell) for cell in roster.get_row_at(index)]
+
+
+@pytest.mark.usefixtures("utc_machine")
+async def test_the_roster_says_china_time_the_type_and_the_officer(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """The clock is 02:30 UTC: the roster says 10:30, as the header and the reports do; the
+    type column names the licence; the signed-in operator is the officer; F9 re-words it."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await inspecting(app, pilot, cases)
+        await scanned(app, pilot, case_by(cases, None)["payload"])
+        await scanned(app, pilot, case_labelled(cases, "有效护士")["payload"])
+        roster = screen.query_one(InspectRoster)
+        first, second = _row(roster, 0), _row(roster, 1)
+        assert first[0] == second[0] == "10:30:00"
+        assert (first[2], second[2]) == ("医师", "护士")
+        title = plain(screen.query_one("#inspect-title", Static))
+        assert "检查人：admin1" in title and "已核验 2 人（2 次）" in title
+        await pilot.press("f9")
+        await pilot.pause()
+        assert [str(c.label) for c in roster.columns.values()][:3] == ["Time", "Name", "Type"]
+        assert roster.row_count == 2 and _row(roster, 1)[2] == "Nurse"
+        assert _row(roster, 0)[4] in ("Valid", "Warning", "Invalid")
+        title = plain(screen.query_one("#inspect-title", Static))
+        assert "Officer: admin1" in title and "People: 2 · Checks: 2" in title
+
+
+async def test_the_last_person_is_shown_with_their_photo(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]], world: Path
+) -> None:
+    """Scanned or entered by ID number, the last person's card carries their photo."""
+    case = case_by(cases, None)
+    id18, _ = id_of_case(world, case)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await inspecting(app, pilot, cases)
+        for how in ("scan", "id"):
+            if how == "scan":
+                await scanned(app, pilot, case["payload"])
+            else:
+                screen.scan(id18)  # an ID card reader's burst
+                await settle(app, pilot)
+            (card,) = screen.query_one("#inspect-last").query(VerdictCard)
+            photo = card.query_one("#verdict-photo")
+            assert photo.display and photo.region.width >= 10 and photo.region.height >= 4, how
+
+
+async def test_a_person_checked_again_is_one_line(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]], world: Path
+) -> None:
+    """Scanned twice and entered once by ID number: one roster line, the latest result,
+    marked ×3; counted once in the question before ending and in the report."""
+    multi = case_labelled(cases, "多机构")
+    id18, cert_no = id_of_case(world, multi)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await inspecting_at(app, pilot, multi["context"]["institution"])
+        await scanned(app, pilot, multi["payload"])
+        await scanned(app, pilot, case_by(cases, None)["payload"])
+        await scanned(app, pilot, multi["payload"])
+        screen.scan(id18)  # the same person, by ID number
+        await settle(app, pilot)
+        assert screen.inspection is not None
+        assert [(c.no, c.times) for c in screen.inspection.checks][-1] == (cert_no, 3)
+        assert len(screen.inspection.checks) == 2
+        roster = screen.query_one(InspectRoster)
+        assert roster.row_count == 2
+        last = _row(roster, 1)
+        assert last[3] == cert_no and "×3" in last[1]
+        assert "×" not in _row(roster, 0)[1]
+        await pilot.press("ctrl+e")
+        question = await confirm(app, pilot)
+        assert "已核验 2 人（4 次）" in question and "有效 1" in question and "无效 1" in question
+    (csv_path,) = (world / "reports").glob("*.csv")
+    text = csv_path.read_text("utf-8-sig")
+    assert "人数 people,2,核验次数 checks,4" in text
+    assert text.count(cert_no) == 1
+
+
+async def test_a_person_without_a_photo_is_said_to_have_none(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """The registry holds no photo: the card says so, rather than leaving a blank."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await inspecting(app, pilot, cases)
+        await scanned(app, pilot, case_by(cases, "NO_PHOTO")["payload"])
+        assert screen.query_one("#inspect-last").query(VerdictCard)
+        assert "无照片" in on_screen(app)

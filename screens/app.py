@@ -252,7 +252,7 @@ class YanzhaoApp(App[int], inherit_bindings=False):
     def _give_back(self, text: str) -> None:
         """Keys held back that were typing after all: into the focused box, in one piece, before
         the key that released them (queued on the box, behind the keys it has not handled)."""
-        box = self.focused
+        box = self.focused if self.screen_stack else None  # none while the app closes
         if text and isinstance(box, Input):
             box.call_later(box.insert_text_at_cursor, text)
 

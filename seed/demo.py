@@ -60,14 +60,14 @@ def _write(path: Path, rows: list[dict[str, Any]]) -> None:
             fh.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
-def _keys(folder: Path, now: dt.datetime) -> dict[str, Any]:
+def _keys(folder: Path, now: dt.datetime, key_seed: bytes | None) -> dict[str, Any]:
     from wire import trust
 
     def iso(d: dt.datetime) -> str:
         return d.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     made = {
-        name: keytool.generate(alg)
+        name: keytool.generate(alg, None if key_seed is None else key_seed + name.encode())
         for name, alg in [
             ("root", "Ed25519"),
             ("issuer-henan", "Ed25519"),
@@ -165,10 +165,13 @@ def build(
     seed: int = 2026,
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    key_seed: bytes | None = None,
 ) -> dict[str, Any]:
     """Build the demo world into `home` (replacing an older demo world there).
 
     `now` fixes the world's clock (tests and snapshots); by default it is the current time.
+    `key_seed` derives every key from it (snapshots show kids), for tests only: without it
+    the keys are fresh, so that nobody can sign for a demo kiosk's root.
     `progress`, if given, is called with one line per phase (for the terminal).
     """
     say = progress or (lambda _line: None)
@@ -182,7 +185,7 @@ def build(
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     exported_at = now - dt.timedelta(hours=1)
     say("[1/6] 密钥与信任列表 keys and trust list")
-    made = _keys(demo / "keys", now)
+    made = _keys(demo / "keys", now, key_seed)
     export = demo / "export"
     say(f"[2/6] 注册库 registry: {practitioners} 名执业人员 practitioners")
     generate(

@@ -424,7 +424,7 @@ def test_status_json(demo_world: Path, tmp_path: Path) -> None:
     assert replica["built_at"] and replica["exported_at"]
     assert replica["age_seconds"] >= 0 and replica["stale"] is False
     assert replica["counts"]["physicians"]["active"] > 0
-    assert doc["trust_list"]["sequence"] == 1 and doc["trust_list"]["keys"] == 5
+    assert doc["trust_list"]["sequence"] == 1 and doc["trust_list"]["keys"] == 6
     # an initialised home that has not synced yet: nothing to show, but no error
     keys = demo_world / "demo" / "keys"
     assert (

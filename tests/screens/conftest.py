@@ -28,7 +28,7 @@ def fixed_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from seed.demo import build
 
     home = tmp_path_factory.mktemp("fixed") / "home"
-    build(home, practitioners=2000, now=WORLD_TIME)
+    build(home, practitioners=2000, now=WORLD_TIME, key_seed=b"yanzhao-snapshots/")
     return home
 
 

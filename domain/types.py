@@ -190,11 +190,13 @@ class ReplicaInfo:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One reason behind a verdict: a stable code and a sentence for a person."""
+    """One reason behind a verdict: a stable code and a sentence for a person, and the values
+    the sentence was filled with, so that it can be worded again in another language."""
 
     code: str
     severity: ReasonClass
     message: str
+    params: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

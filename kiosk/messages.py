@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import re
+import string
 
-from domain.types import ReasonClass, Verdict
+from domain.types import Reason, ReasonClass, Verdict
 
 INV, WARN, INFO = ReasonClass.INVALID, ReasonClass.WARNING, ReasonClass.INFO
 
@@ -225,6 +226,20 @@ def reason_text(code: str, lang: str = "zh", **params: object) -> str:
 def reason_class(code: str) -> ReasonClass:
     """Whether a code makes a credential invalid, only warns, or informs."""
     return REASONS[code][0]
+
+
+def reworded(reason: Reason, lang: str) -> str:
+    """`reason`'s sentence in `lang`, from its code and the values it was filled with (F9 on a
+    card already shown); its own sentence for a code or values this catalog cannot word."""
+    entry = REASONS.get(reason.code)
+    if entry is None:
+        return reason.message
+    params = dict(reason.params)
+    template = entry[2] if lang == "en" else entry[1]
+    needed = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    if not needed - {"detail"} <= params.keys():  # a detail is optional (BAD_FORMAT)
+        return reason.message
+    return reason_text(reason.code, lang, **params)
 
 
 # Interface wording shared by the TUI and the reports: key → (Chinese, English).
@@ -493,6 +508,55 @@ TEXT: dict[str, tuple[str, str]] = {
         "请先选择查询事由（按身份证号或姓名查询须注明事由），再回车",
         "Pick the purpose of this look-up first (ID numbers and names need one), then press Enter",
     ),
+    # The inspection screens (issue 21).
+    "inspect.col.time": ("时间", "Time"),
+    "inspect.col.name": ("姓名", "Name"),
+    "inspect.col.type": ("类型", "Type"),
+    "inspect.col.no": ("证书编码", "Certificate no."),
+    "inspect.col.verdict": ("结论", "Verdict"),
+    "inspect.col.reasons": ("原因", "Reasons"),
+    "inspect.again": ("再次核验 ×{n}", "checked ×{n}"),
+    "inspect.details": (
+        "地址：{address}　检查人：{officer}　已核验 {people} 人（{scans} 次）",
+        "Address: {address} · Officer: {officer} · People: {people} · Checks: {scans}",
+    ),
+    "inspect.no_officer": ("未登录", "not signed in"),
+    "inspect.pick.line": ("登记号 {no} · {address}", "Reg. no. {no} · {address}"),
+    "inspect.pick.same_name": (
+        "⚠ 同名机构：请核对登记号和地址",
+        "⚠ Same name as another: check the reg. no. and address",
+    ),
+    "inspect.pick.none": ("没有找到匹配的机构", "No institution matches"),
+    "inspect.end.ask": (
+        "结束对“{name}”的检查并导出报告？\n"
+        "已核验 {people} 人（{scans} 次）：有效 {valid} · 注意 {warning} · 无效 {invalid}",
+        "End the inspection of {name} and export the report?\n"
+        "People: {people} · checks: {scans} · valid {valid} · warning {warning} · "
+        "invalid {invalid}",
+    ),
+    "inspect.end.yes": ("结束并导出", "End and export"),
+    "inspect.switch.ask": (
+        "扫到的是机构许可证：{name}\n登记号：{no}\n地址：{address}\n\n"
+        "改为检查该机构？当前检查（{people} 人）将结束并导出报告。",
+        "This is an institution's licence: {name}\nReg. no.: {no}\nAddress: {address}\n\n"
+        "Inspect this institution instead? The current inspection (people: {people}) ends "
+        "and its report is exported.",
+    ),
+    "inspect.switch.ask_empty": (
+        "扫到的是机构许可证：{name}\n登记号：{no}\n地址：{address}\n\n改为检查该机构？",
+        "This is an institution's licence: {name}\nReg. no.: {no}\nAddress: {address}\n\n"
+        "Inspect this institution instead?",
+    ),
+    "inspect.switch.yes": ("改为检查该机构", "Switch"),
+    "inspect.switch.same": (
+        "这是正在检查的机构的许可证，未加入名单",
+        "This is the licence of the institution being inspected: not added to the roster",
+    ),
+    "inspect.switch.unknown": (
+        "机构许可证：本机注册库中没有该机构，无法切换；未加入名单",
+        "An institution's licence the replica does not hold: cannot switch; not added",
+    ),
+    "inspect.reports": ("已保存的报告", "Saved reports"),
 }
 
 

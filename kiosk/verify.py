@@ -75,7 +75,12 @@ class _Reasons:
     def add(self, code: str, **params: object) -> None:
         if all(r.code != code for r in self.items):
             self.items.append(
-                Reason(code, reason_class(code), reason_text(code, self.lang, **params))
+                Reason(
+                    code,
+                    reason_class(code),
+                    reason_text(code, self.lang, **params),
+                    tuple(params.items()),
+                )
             )
 
     def codes(self) -> set[str]:

@@ -27,7 +27,6 @@ from screens.card_stack import CardStack
 from screens.inspect_ending import InspectEnding
 from screens.inspect_picker import InstitutionPicker
 from screens.inspect_roster import InspectRoster
-from screens.inspect_text import say
 from screens.photo_view import halfblock, no_photo
 from screens.status_header import StatusHeader
 
@@ -133,11 +132,11 @@ class InspectScreen(InspectEnding):
         else:
             inst = ins.institution
             title = Text(app.text("inspect.active", name=inst.name, no=inst.reg_no))
-            details = say(
-                "details",
+            details = t(
+                "inspect.details",
                 app.lang,
                 address=inst.address,
-                officer=ins.officer or say("no_officer", app.lang),
+                officer=ins.officer or t("inspect.no_officer", app.lang),
                 people=len(ins.checks),
                 scans=ins.scans(),
             )
@@ -150,7 +149,7 @@ class InspectScreen(InspectEnding):
         widget.display = self.inspection is None
         folder = self.kiosk_app.service.home.path / "reports"
         names = [p.name for p in report.listing(folder)[:5]]
-        heading = say("reports", self.kiosk_app.lang)
+        heading = t("inspect.reports", self.kiosk_app.lang)
         widget.update(Text(f"{heading}:\n  " + "\n  ".join(names)) if names else "")
 
     @on(Input.Submitted, "#inspect-search")
@@ -172,7 +171,7 @@ class InspectScreen(InspectEnding):
         if message.found:
             picker.focus()
         else:
-            self.notify(say("pick.none", self.kiosk_app.lang), markup=False)
+            self.notify(t("inspect.pick.none", self.kiosk_app.lang), markup=False)
 
     @on(OptionList.OptionSelected, "#inspect-institutions")
     def on_choose(self, event: OptionList.OptionSelected) -> None:

@@ -13,11 +13,11 @@ from textual.widgets import Input
 from domain.errors import KioskError
 from domain.types import Institution, Verification
 from kiosk import report
+from kiosk.messages import TEXT, t
 from screens.admin_confirm import ConfirmModal
 from screens.base import KioskScreen, both
 from screens.card_stack import CardStack
 from screens.inspect_roster import InspectRoster
-from screens.inspect_text import TEXT, say
 
 
 class InspectEnding(KioskScreen):
@@ -67,19 +67,19 @@ class InspectEnding(KioskScreen):
         await self.query_one(CardStack).show_results((message.result,), [None], lang)
         inst = message.institution
         if inst is None or inst.reg_no == ins.institution.reg_no:
-            note = say("switch.unknown" if inst is None else "switch.same", lang)
+            note = t("inspect.switch.unknown" if inst is None else "inspect.switch.same", lang)
             self.notify(note, severity="warning", markup=False)
             return
         people = len(ins.checks)
-        question = say(
-            "switch.ask" if people else "switch.ask_empty",
+        question = t(
+            "inspect.switch.ask" if people else "inspect.switch.ask_empty",
             lang,
             name=inst.name,
             no=inst.reg_no,
             address=inst.address,
             people=people,
         )
-        yes = " ".join(TEXT["switch.yes"])
+        yes = " ".join(TEXT["inspect.switch.yes"])
         self.app.push_screen(ConfirmModal(question, yes=yes), partial(self._switch, inst))
 
     def _switch(self, institution: Institution, confirmed: bool | None) -> None:
@@ -97,8 +97,8 @@ class InspectEnding(KioskScreen):
         if ins is None:
             return
         n = ins.counts()
-        question = say(
-            "end.ask",
+        question = t(
+            "inspect.end.ask",
             self.kiosk_app.lang,
             name=ins.institution.name,
             people=len(ins.checks),
@@ -107,7 +107,7 @@ class InspectEnding(KioskScreen):
             warning=n["warning"],
             invalid=n["invalid"],
         )
-        yes = " ".join(TEXT["end.yes"])
+        yes = " ".join(TEXT["inspect.end.yes"])
         self.app.push_screen(ConfirmModal(question, yes=yes), self._end)
 
     def _end(self, confirmed: bool | None) -> None:

@@ -14,7 +14,6 @@ from textual.widgets.option_list import Option
 
 from domain.types import Institution
 from kiosk.messages import t
-from screens.inspect_text import say
 
 STATUS_STYLE = {"active": "green", "cancelled": "bold red", "suspended": "bold red"}
 
@@ -43,7 +42,7 @@ class InstitutionPicker(OptionList):
         text = Text(inst.name, style="bold")
         text.append(f"  {inst.category}  ", style="dim")
         text.append(t(f"status.{inst.status}", lang), style=STATUS_STYLE.get(inst.status, "yellow"))
-        text.append("\n" + say("pick.line", lang, no=inst.reg_no, address=inst.address))
+        text.append("\n" + t("inspect.pick.line", lang, no=inst.reg_no, address=inst.address))
         if same_name:
-            text.append("\n" + say("pick.same_name", lang), style="bold yellow")
+            text.append("\n" + t("inspect.pick.same_name", lang), style="bold yellow")
         return text

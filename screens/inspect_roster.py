@@ -11,9 +11,8 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from domain.types import Verdict
-from kiosk.messages import VERDICT_LABELS
+from kiosk.messages import VERDICT_LABELS, t
 from kiosk.report import Check, china_time, type_label
-from screens.inspect_text import say
 
 STYLE = {"valid": "bold green", "warning": "bold yellow", "invalid": "bold red"}
 COLUMNS = ("col.time", "col.name", "col.type", "col.no", "col.verdict", "col.reasons")
@@ -44,7 +43,7 @@ class InspectRoster(DataTable[str | Text]):
         if not self.columns:
             self._add_columns(lang)
         for key in COLUMNS:
-            self.columns[ColumnKey(key)].label = Text(say(key, lang))
+            self.columns[ColumnKey(key)].label = Text(t(f"inspect.{key}", lang))
         for check in checks:
             if str(check.serial) in self.rows:
                 for key, cell in zip(COLUMNS, self._cells(check, lang), strict=True):
@@ -53,14 +52,14 @@ class InspectRoster(DataTable[str | Text]):
 
     def _add_columns(self, lang: str) -> None:
         for key in COLUMNS:
-            self.add_column(say(key, lang), key=key)
+            self.add_column(t(f"inspect.{key}", lang), key=key)
 
     @staticmethod
     def _cells(check: Check, lang: str) -> list[str | Text]:
         zh, en = VERDICT_LABELS[Verdict(check.verdict)]
         name = Text(check.name)  # data, never markup
         if check.times > 1:
-            name.append(f"  {say('again', lang, n=check.times)}", style="bold yellow")
+            name.append(f"  {t('inspect.again', lang, n=check.times)}", style="bold yellow")
         return [
             china_time(check.at),
             name,

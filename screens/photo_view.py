@@ -16,6 +16,7 @@ import math
 import os
 import sys
 import warnings
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from rich.style import Style
@@ -201,6 +202,8 @@ def detect_graphics(environ: dict[str, str] | None = None) -> Graphics:
     _graphics = "halfblock"
     if wanted == "halfblock" or not _on_terminal():
         return _graphics
+    if wanted == "auto" and _never_pixels(env):
+        return _graphics  # not asked: the question costs about 0.4 s of start-up there
     try:
         from textual_image.renderable import Image as Best
         from textual_image.renderable.sixel import Image as Sixel
@@ -213,6 +216,13 @@ def detect_graphics(environ: dict[str, str] | None = None) -> Graphics:
     _graphics = "sixel" if wanted == "sixel" else "tgp" if wanted == "tgp" else found
     log.info("photos: %s (terminal offers %s)", _graphics, found)
     return _graphics
+
+
+def _never_pixels(env: Mapping[str, str]) -> bool:
+    """A terminal that shows no pixels whatever it answers: the Linux console, and tmux or
+    screen, which do not pass Kitty graphics through (YANZHAO_PHOTO=sixel or tgp still asks)."""
+    term = env.get("TERM", "")
+    return bool(env.get("TMUX")) or term == "linux" or term.startswith(("screen", "tmux"))
 
 
 def _on_terminal() -> bool:

@@ -17,10 +17,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from domain.types import TYPE_OF_KIND, Reason, ReasonClass, Verdict, Verification
-from kiosk.messages import VERDICT_LABELS, t
+from kiosk.messages import VERDICT_LABELS, reworded, t
 from screens.card_fields import fields
 from screens.photo_view import PhotoView, no_photo
-from screens.reason_lang import reason_in
 
 ICONS = {Verdict.VALID: "✔", Verdict.WARNING: "!", Verdict.INVALID: "✘"}
 CLASSES = {Verdict.VALID: "is-valid", Verdict.WARNING: "is-warning", Verdict.INVALID: "is-invalid"}
@@ -179,11 +178,11 @@ def reasons_text(reasons: tuple[Reason, ...], lang: str) -> Text:
     notes = [r for r in reasons if r.severity is ReasonClass.INFO]
     for r in deciding:
         text.append(
-            f"• {reason_in(r, lang)}", style="bold" if r.severity is ReasonClass.INVALID else ""
+            f"• {reworded(r, lang)}", style="bold" if r.severity is ReasonClass.INVALID else ""
         )
         text.append(f"  {r.code}\n", style="dim")
     for r in notes:
-        text.append(f"ℹ {reason_in(r, lang)}", style="dim italic")
+        text.append(f"ℹ {reworded(r, lang)}", style="dim italic")
         text.append(f"  {r.code}\n", style="dim")
     text.rstrip()  # no blank line under the last: the margin parts reasons from fields
     return text

@@ -194,15 +194,17 @@ async def test_real_pixels_where_the_terminal_has_them(
         assert "无照片" in _shown(view)
 
 
-def _detect(stdin: Any, stdout: Any) -> tuple[str, float]:
+def _detect(stdin: Any, stdout: Any, **extra: str) -> tuple[str, float]:
     code = (
         "import sys, time\n"
         "t = time.perf_counter()\n"
         "from screens.photo_view import detect_graphics\n"
         "g = detect_graphics()\n"
-        "sys.stderr.write(f'{g} {time.perf_counter() - t:.3f}')\n"
+        "asked = 'textual_image' in sys.modules\n"
+        'sys.stderr.write(f\'{g}{"+asked" if asked else ""} {time.perf_counter() - t:.3f}\')\n'
     )
-    env = {**os.environ, "YANZHAO_PHOTO": "auto", "TERM": "xterm-256color"}
+    env = {k: v for k, v in os.environ.items() if k != "TMUX"}
+    env.update({"YANZHAO_PHOTO": "auto", "TERM": "xterm-256color", **extra})
     proc = subprocess.run(
         [sys.executable, "-c", code],
         stdin=stdin,
@@ -217,6 +219,18 @@ def _detect(stdin: Any, stdout: Any) -> tuple[str, float]:
     return mode, float(seconds)
 
 
+def test_tmux_and_the_linux_console_are_not_asked() -> None:
+    """They show no pixels whatever they answer, and asking costs start-up time."""
+    master, slave = pty.openpty()
+    try:
+        for extra in ({"TMUX": "socket,1,0"}, {"TERM": "linux"}):
+            mode, _ = _detect(slave, slave, **extra)
+            assert mode == "halfblock", extra
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
 def test_detection_asks_nothing_without_a_terminal() -> None:
     mode, _ = _detect(subprocess.DEVNULL, subprocess.PIPE)
     assert mode == "halfblock"
@@ -226,7 +240,7 @@ def test_detection_is_bounded_on_a_terminal_that_never_answers() -> None:
     master, slave = pty.openpty()
     try:
         mode, seconds = _detect(slave, slave)  # stdin and stdout a terminal, nobody answering
-        assert mode == "halfblock"
+        assert mode == "halfblock+asked"
         assert seconds < 5
         # a terminal on stdout only (stdin piped): termios would fail inside textual-image
         mode, _ = _detect(subprocess.DEVNULL, slave)

@@ -9,23 +9,12 @@ from typing import Any
 from textual import events
 from textual.widgets import Input, Static
 
+from bench._pilot import KEY_NAMES
 from screens.app import YanzhaoApp
 from screens.messages import PayloadScanned
 from screens.scan import ScanScreen
 from screens.verdict_card import VerdictCard
 from tests.screens.conftest import case_by, notified, plain, settle, until
-
-KEY_NAMES = {
-    " ": "space",
-    "$": "dollar_sign",
-    "%": "percent_sign",
-    "*": "asterisk",
-    "+": "plus",
-    "-": "minus",
-    ".": "full_stop",
-    "/": "slash",
-    ":": "colon",
-}
 
 
 def _banner(app: YanzhaoApp) -> str:

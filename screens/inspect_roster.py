@@ -8,7 +8,6 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
 
 from domain.types import Verdict
 from kiosk.messages import VERDICT_LABELS, t
@@ -40,15 +39,17 @@ class InspectRoster(DataTable[str | Text]):
     def redraw(self, checks: Iterable[Check], lang: str) -> None:
         """Say the headings and the rows shown in `lang` (the language switched); no rows are
         added or taken away."""
-        if not self.columns:
-            self._add_columns(lang)
-        for key in COLUMNS:
-            self.columns[ColumnKey(key)].label = Text(t(f"inspect.{key}", lang))
-        for check in checks:
-            if str(check.serial) in self.rows:
-                for key, cell in zip(COLUMNS, self._cells(check, lang), strict=True):
-                    self.update_cell(str(check.serial), key, cell, update_width=True)
-        self.refresh()
+        # Built again, not updated in place: DataTable kept drawing the old column widths
+        # ("Inva", "Nurs") after labels and cells changed width.
+        by_key = {str(check.serial): check for check in checks}
+        shown = [by_key[key.value] for key in self.rows if key.value in by_key]
+        row = self.cursor_row
+        self.clear(columns=True)
+        self._add_columns(lang)
+        for check in shown:
+            self.add_row(*self._cells(check, lang), key=str(check.serial))
+        if shown:
+            self.move_cursor(row=min(row, len(shown) - 1))
 
     def _add_columns(self, lang: str) -> None:
         for key in COLUMNS:

@@ -3,6 +3,7 @@ last person, one line a person however often they are checked, and F9."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -121,3 +122,25 @@ async def test_a_person_without_a_photo_is_said_to_have_none(
         await scanned(app, pilot, case_by(cases, "NO_PHOTO")["payload"])
         assert screen.query_one("#inspect-last").query(VerdictCard)
         assert "无照片" in on_screen(app)
+
+
+async def test_f9_redraws_the_roster_at_the_new_widths(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """After F9 the cells are drawn whole ("Physician", "Invalid"), not cut to the width the
+    Chinese headings had ("Phys", "Inva"), as seen in tmux at 80x24."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await inspecting(app, pilot, cases)
+        await scanned(app, pilot, case_by(cases, None)["payload"])
+        await settle(app, pilot)
+        await pilot.press("ctrl+e")  # asked, then kept on: as the officer did in tmux
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("f9")
+        await settle(app, pilot)
+        svg = app.export_screenshot()
+        text = re.sub(r"<[^>]+>", "", svg).replace("&#160;", " ")
+        row = next(line for line in text.splitlines() if "10:30:00" in line)  # CLOCK, China
+        assert "Physician" in row and "Invalid" in row, row

@@ -40,6 +40,11 @@ def parse_cli_time(text: str) -> dt.datetime:
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
+def china_time(at: dt.datetime, fmt: str = "%H:%M:%S") -> str:
+    """An instant as China's clocks show it (the header's and the reports' time)."""
+    return at.astimezone(CHINA).strftime(fmt)
+
+
 def china_date(at: dt.datetime) -> str:
     """The calendar date in China at an instant, as YYYY-MM-DD (licences are dated there)."""
     return at.astimezone(CHINA).date().isoformat()

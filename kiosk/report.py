@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from domain.timeutil import CHINA
+from domain.timeutil import CHINA, china_time
 from domain.types import TYPE_OF_KIND, IdCheck, Institution, Verification
 from kiosk.messages import VERDICT_LABELS
 from kiosk.verify import trusted
@@ -39,11 +39,6 @@ def type_label(code: str, lang: str | None = None) -> str:
         return code
     zh, en = TYPE_LABELS[code]
     return {"zh": zh, "en": en}.get(lang or "", f"{zh} {en}")
-
-
-def china_time(at: dt.datetime, fmt: str = "%H:%M:%S") -> str:
-    """An instant as China's clocks show it (the header's and the reports' time)."""
-    return at.astimezone(CHINA).strftime(fmt)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,10 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widgets import DataTable
 
+from domain.timeutil import china_time
 from domain.types import Verdict
 from kiosk.messages import VERDICT_LABELS, t
-from kiosk.report import Check, china_time, type_label
+from kiosk.report import Check, type_label
 
 STYLE = {"valid": "bold green", "warning": "bold yellow", "invalid": "bold red"}
 COLUMNS = ("col.time", "col.name", "col.type", "col.no", "col.verdict", "col.reasons")

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
-from domain.timeutil import CHINA
+from domain.timeutil import china_time
 from kiosk.operators import ROLE_NAMES
 from screens.base import NARROW_BELOW, kiosk_of
 
@@ -74,7 +74,7 @@ class StatusHeader(Vertical):
         title.append(f"  · {self.screen.sub_title}" if self.screen.sub_title else "")
         self.query_one("#header-title", Static).update(title)
         health = service.health()
-        now = service.clock().astimezone(CHINA).strftime("%H:%M" if narrow else "%Y-%m-%d %H:%M")
+        now = china_time(service.clock(), "%H:%M" if narrow else "%Y-%m-%d %H:%M")
         status = Text(now + "  ")
         if not narrow:
             status.append(f"{app.text('operator')} ", style="dim")

@@ -8,6 +8,7 @@ import io
 
 import pytest
 
+from domain import timeutil
 from domain.types import Credential, IdCheck, Institution, Licence, Reason, Verdict, Verification
 from kiosk import report
 from kiosk.messages import reason_class, reason_text
@@ -141,7 +142,7 @@ def test_times_are_china_time() -> None:
     """The roster, the CSV and the HTML say the time as China's clocks show it (UTC+8),
     whatever the kiosk machine's own zone."""
     ins = _inspection(_verification("张三"))
-    assert report.china_time(AT) == "10:30:00"  # 02:30 UTC
+    assert timeutil.china_time(AT) == "10:30:00"  # 02:30 UTC
     assert _cells(report.to_csv(ins))[-1][0] == "2026-11-20 10:30:00"
     assert "2026-11-20 10:30 – 10:30" in report.to_html(ins, AT)
 

@@ -15,7 +15,7 @@ from textual.widgets import Static
 from screens.app import YanzhaoApp
 from screens.inspect_roster import InspectRoster
 from screens.verdict_card import VerdictCard
-from tests.screens.conftest import case_by, plain, settle
+from tests.screens.conftest import case_by, plain, settle, until
 from tests.screens.id_helpers import case_labelled, id_of_case, on_screen
 from tests.screens.inspect_helpers import confirm, inspecting, inspecting_at, scanned
 
@@ -133,7 +133,8 @@ async def test_f9_redraws_the_roster_at_the_new_widths(
     async with app.run_test(size=(80, 24)) as pilot:
         await inspecting(app, pilot, cases)
         await scanned(app, pilot, case_by(cases, None)["payload"])
-        await settle(app, pilot)
+        roster = app.screen.query_one(InspectRoster)
+        assert await until(pilot, lambda: roster.row_count == 1)
         await pilot.press("ctrl+e")  # asked, then kept on: as the officer did in tmux
         await settle(app, pilot)
         await pilot.press("escape")
@@ -142,5 +143,7 @@ async def test_f9_redraws_the_roster_at_the_new_widths(
         await settle(app, pilot)
         svg = app.export_screenshot()
         text = re.sub(r"<[^>]+>", "", svg).replace("&#160;", " ")
-        row = next(line for line in text.splitlines() if "10:30:00" in line)  # CLOCK, China
+        lines = text.splitlines()
+        heading = next(i for i, line in enumerate(lines) if "Verdict" in line and "Reasons" in line)
+        row = lines[heading + 1]
         assert "Physician" in row and "Invalid" in row, row

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from domain.timeutil import china_time
 from domain.types import Verdict
@@ -34,23 +36,35 @@ class InspectRoster(DataTable[str | Text]):
             self._add_columns(lang)
         if replaced is not None and str(replaced.serial) in self.rows:
             self.remove_row(str(replaced.serial))
-        self.add_row(*self._cells(check, lang), key=str(check.serial))
+        self._put(check, lang)
         self.move_cursor(row=self.row_count - 1)
 
     def redraw(self, checks: Iterable[Check], lang: str) -> None:
         """Say the headings and the rows shown in `lang` (the language switched); no rows are
         added or taken away."""
-        # Built again, not updated in place: DataTable kept drawing the old column widths
-        # ("Inva", "Nurs") after labels and cells changed width.
+        # Built again, its widths fitted at once (see `_put`): updated in place, DataTable
+        # kept drawing the old column widths ("Inva", "Nurs").
         by_key = {str(check.serial): check for check in checks}
         shown = [by_key[key.value] for key in self.rows if key.value in by_key]
         row = self.cursor_row
         self.clear(columns=True)
         self._add_columns(lang)
         for check in shown:
-            self.add_row(*self._cells(check, lang), key=str(check.serial))
+            self._put(check, lang)
         if shown:
             self.move_cursor(row=min(row, len(shown) - 1))
+
+    def _put(self, check: Check, lang: str) -> None:
+        """Add a row and widen its columns now. DataTable measures new cells only when it
+        next goes idle, and a frame drawn before then (seen after F9) cuts every cell to its
+        heading's width until something else redraws the table."""
+        cells = self._cells(check, lang)
+        self.add_row(*cells, key=str(check.serial))
+        for key, cell in zip(COLUMNS, cells, strict=True):
+            column = self.columns[ColumnKey(key)]
+            width = cell_len(cell.plain if isinstance(cell, Text) else cell)
+            column.content_width = max(column.content_width, width)
+        self.refresh()
 
     def _add_columns(self, lang: str) -> None:
         for key in COLUMNS:

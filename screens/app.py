@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
@@ -24,13 +24,13 @@ from kiosk.service import KioskService
 from scanner.wedge import BurstConfig, BurstDetector
 from screens.base import NARROW_BELOW, SHORT_BELOW, both, worded_for
 from screens.crash import Crashed
-from screens.demo_guide import DemoGuide
 from screens.kiosk_exit import KioskExitScreen
 from screens.messages import PayloadScanned
-from screens.scan import ScanScreen
 from screens.session import MODE_PERMISSION, SessionGuard
 from screens.signin import SignInScreen
-from screens.verdict_card import VerdictCard
+
+if TYPE_CHECKING:
+    from screens.demo_guide import DemoGuide
 
 log = logging.getLogger("yanzhao.tui")
 BURST_MAX_GAP_MS = 400.0
@@ -39,6 +39,12 @@ BURST_MAX_GAP_MS = 400.0
 HOLD_CHECK_S = BURST_MAX_GAP_MS / 1000 + 0.05
 RECHECK_S = 15.0
 IDLE_CHECK_S = 1.0
+
+
+def _scan_screen() -> Screen[Any]:
+    from screens.scan import ScanScreen
+
+    return ScanScreen()
 
 
 def _lookup_screen() -> Screen[Any]:
@@ -68,11 +74,11 @@ class YanzhaoApp(App[int], inherit_bindings=False):
 
     CSS_PATH = "app.tcss"
     TITLE = "验照 Yanzhao"
-    # Look up, Inspect and Admin are imported when first opened (some 170 ms of imports the
-    # first screen does not wait for): check `current_mode`, not isinstance, before then.
+    # Every mode but sign-in is imported when first opened (the first screen, sign-in, does not
+    # wait for their imports): check `current_mode`, not isinstance, before then.
     MODES: ClassVar[dict[str, Any]] = {
         "signin": SignInScreen,
-        "scan": ScanScreen,
+        "scan": lambda: _scan_screen(),
         "lookup": lambda: _lookup_screen(),
         "inspect": lambda: _inspect_screen(),
         "admin": lambda: _admin_screen(),
@@ -306,11 +312,13 @@ class YanzhaoApp(App[int], inherit_bindings=False):
             if isinstance(screen, LookupScreen):  # an ID number is checked, anything else
                 screen.submit(message.payload)  # (a certificate number) searched
                 return
-        if not isinstance(screen, ScanScreen):
+        if self.current_mode != "scan":
             self.switch_mode("scan")
         self.call_later(lambda: self._to_scan_screen(message.payload, message.context))
 
     def _to_scan_screen(self, payload: str, context: dict[str, str]) -> None:
+        from screens.scan import ScanScreen  # imported by the switch to its mode
+
         if isinstance(self.screen, ScanScreen):
             self.screen.scan(payload, context)
 
@@ -343,6 +351,8 @@ class YanzhaoApp(App[int], inherit_bindings=False):
     def refresh_texts(self) -> None:
         """Ask every screen to redraw its texts in the current language, every verdict card
         shown included, and the footer its keys."""
+        from screens.verdict_card import VerdictCard  # with Scan, after the first screen
+
         self.title = t("app.title", self.lang)
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_texts", None)

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 from textual.screen import Screen
 
 from domain.errors import KioskError
-from kiosk.operators import Operator
-from kiosk.report import Inspection
-from screens.inspect import InspectScreen
 from screens.signin import SignInScreen
 
 if TYPE_CHECKING:
+    from kiosk.operators import Operator
+    from kiosk.report import Inspection
     from screens.app import YanzhaoApp
+    from screens.inspect import InspectScreen
 
 log = logging.getLogger("yanzhao.tui")
 # The permission each mode's screen needs (kiosk.operators.PERMISSIONS): Admin is an admin's.
@@ -97,12 +97,16 @@ class SessionGuard:
             stack = self.app.get_screen_stack("inspect")
         except KeyError:  # not opened this session
             return
+        from screens.inspect import InspectScreen  # imported when its mode was first opened
+
         for screen in stack:
             if isinstance(screen, InspectScreen) and screen.inspection is not None:
                 self.held[name] = screen.inspection
 
     def _inspect_screen(self) -> InspectScreen:
         """A new inspection screen, with the signed-in inspector's held inspection if any."""
+        from screens.inspect import InspectScreen  # not at start-up: the first screen waits less
+
         screen = InspectScreen()
         screen.inspection = self.held.pop(self.app.service.operator, None)
         return screen

@@ -53,6 +53,7 @@ def test_bench_tui_scan_quick(tmp_path: Path) -> None:
     assert doc["counts"]["scan"]["sql_replica"] >= 1 and doc["counts"]["scan"]["sql_local"] >= 1
     fresh = doc["fresh"]
     assert fresh["runs"] == 2 and fresh["first_scan"]["p50_ms"] > 0
+    assert fresh["signed_in"]["p50_ms"] > 0  # the sign-in screen gave way to Scan
     assert fresh["first_screen"]["p50_ms"] > 0 and fresh["bare_textual_first_screen"]["p50_ms"] > 0
     assert fresh["sql_before_first_screen"]["sql_replica"] >= 0
     assert "last char → verdict painted" in proc.stdout

@@ -175,11 +175,17 @@ async def test_a_paste_longer_than_any_code_is_refused_and_said(
 
 
 def test_the_first_screen_does_not_import_the_other_screens() -> None:
-    """Look up and Admin are imported when first opened, not before the first screen."""
-    code = (
-        "import sys, screens.app; "
-        "print(sorted(m for m in ('screens.lookup', 'screens.admin') if m in sys.modules))"
+    """The app starts on sign-in: Scan, Look up, Inspect and Admin (and what only they use)
+    are imported when their mode is first opened, not before the first screen."""
+    modes = (
+        "screens.scan",
+        "screens.verdict_card",
+        "screens.lookup",
+        "screens.inspect",
+        "screens.admin",
+        "kiosk.report",
     )
+    code = f"import sys, screens.app; print(sorted(m for m in {modes!r} if m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
     )

@@ -36,7 +36,8 @@ class BurstConfig:
     min_chars: int = 4
     """Shorter bursts are ignored (a few fast key presses are not a scan)."""
     max_chars: int = 8192
-    """A burst longer than this is not a credential; it is dropped."""
+    """A burst longer than this is not a credential: the rest of it, up to its Enter or a
+    pause, is marked `Step.overflow`, and its Enter gives no payload."""
     hold_after: int = 32
     """Keys of a burst that reach the focused text box before `step()` holds the rest back:
     short bursts (a PIN, an ID number from a card reader, a test typing) are never held, and a
@@ -58,6 +59,9 @@ class Step:
     typed: str = ""
     """The start of `payload` that reached the widget before holding began: take it back out
     of the widget when the payload is routed as a scan."""
+    overflow: bool = False
+    """This key (its Enter included) belongs to a burst longer than `max_chars`: no payload,
+    however it ends. `release` still holds the keys held back, for the UI to drop."""
 
 
 class BurstDetector:
@@ -70,6 +74,7 @@ class BurstDetector:
         self._slow = 0
         self._last: float | None = None
         self._held: list[str] = []
+        self._overflowed = False  # the burst under way ran past max_chars
 
     def reset(self) -> None:
         """Forget any partial burst (held keys stay until `release()` gives them back)."""
@@ -82,6 +87,7 @@ class BurstDetector:
         """The held keys, in order, and forget the burst (a key that is not a character
         arrived, or the burst went quiet without Enter)."""
         self.reset()
+        self._overflowed = False
         return self._take_held()
 
     @property
@@ -110,14 +116,19 @@ class BurstDetector:
             The Step: hold this key back, release held ones first, or a finished payload.
         """
         if char in ENTER:
+            over = self._overflowed
             held = self._take_held()
             payload = self.feed(char, at)
+            if over:
+                return Step(release=held, overflow=True)
             if payload is None:
                 return Step(release=held)
             return Step(payload=payload, typed=payload[: len(payload) - len(held)], release=held)
         if len(char) != 1:
             return Step(release=self.release())
         self.feed(char, at)  # a gap that ends the burst starts a new one: not in a burst yet
+        if self._overflowed:
+            return Step(hold=True, release=self._take_held(), overflow=True)
         if may_hold and len(self._chars) > self.config.hold_after and self.in_burst(at):
             self._held.append(char)  # joined only when given back: no O(n²) on a long burst
             return Step(hold=True)
@@ -141,14 +152,20 @@ class BurstDetector:
         cfg = self.config
         gap_ms = None if self._last is None else (at - self._last) * 1000
         if char in ENTER:
-            payload = self._finish(gap_ms)
+            payload = None if self._overflowed else self._finish(gap_ms)
             self.reset()
+            self._overflowed = False
             return payload
         if len(char) != 1:
             self.reset()
+            self._overflowed = False
             return None
-        if gap_ms is None or gap_ms > cfg.max_gap_ms or len(self._chars) >= cfg.max_chars:
+        if gap_ms is None or gap_ms > cfg.max_gap_ms:
             self.reset()
+            self._overflowed = False
+        elif len(self._chars) >= cfg.max_chars:
+            self.reset()  # counted afresh, bounded: the burst goes on, past any payload
+            self._overflowed = True
         elif self._chars:
             self._gaps.append(gap_ms)
             self._slow += gap_ms > cfg.max_median_gap_ms

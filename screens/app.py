@@ -127,6 +127,7 @@ class YanzhaoApp(App[int], inherit_bindings=False):
         self.guard = SessionGuard(self, {m: self.MODES[m] for m in MODE_PERMISSION})
         self.admin_exit = False  # kiosk mode ended by an admin's PIN (main.py does not restart)
         self._hold_timer: Timer | None = None  # looks at a burst held back from a text box
+        self._overflowing = False  # keys of a burst past the longest payload are dropped
 
     @property
     def lang(self) -> str:
@@ -243,6 +244,12 @@ class YanzhaoApp(App[int], inherit_bindings=False):
         box = self.focused if isinstance(self.focused, Input) else None
         # The event's own time (when the driver read it), not when it is handled here.
         step = self.burst.step(char, event.time, may_hold=box is not None)
+        if step.overflow:  # longer than any payload: dropped to its end, said once
+            if not self._overflowing:
+                self._overflowing = True
+                self._refuse_overflow(box)
+            return True
+        self._overflowing = False
         if step.payload is not None and self._is_scan(step.payload):
             self._strip_from_focused_input(step.typed)
             self.post_message(PayloadScanned(step.payload, "scanner"))
@@ -254,6 +261,15 @@ class YanzhaoApp(App[int], inherit_bindings=False):
                 self._hold_timer = self.set_timer(HOLD_CHECK_S, self._release_if_quiet)
             return True
         return False
+
+    def _refuse_overflow(self, box: Input | None) -> None:
+        """A burst ran past the longest payload: the keys held back go, the few that reached
+        the box are taken out of it, and the officer is told, as for a paste too long."""
+        from screens.scan_box import too_long
+
+        if box is not None:
+            box.call_later(box.clear)
+        self.notify(too_long(self.lang), severity="warning", markup=False)
 
     def _give_back(self, text: str) -> None:
         """Keys held back that were typing after all: into the focused box, in one piece, before

@@ -112,8 +112,18 @@ def test_nothing_is_held_where_nothing_could_take_it() -> None:
     assert box.payloads == [text] and box.keys == len(text) and box.text == ""
 
 
-def test_no_key_is_lost_when_a_burst_runs_past_the_longest_payload() -> None:
+def test_a_burst_past_the_longest_payload_is_no_payload_to_its_end() -> None:
+    """Past `max_chars` the rest of the burst, its Enter included, is marked overflow, so the
+    UI drops it whole (a 9,000-character run once left its last 808 keys in the box); the
+    keys held back are still handed over, for the UI to drop; the next burst is a scan again."""
     text = payload(43, 120)
     det = BurstDetector(BurstConfig(max_chars=50, hold_after=2))
-    box = Box().run(det, _scanner(text, np.random.default_rng(7)))
-    assert len(box.payloads) == 1 and box.text + box.payloads[0] == text
+    steps = [det.step(ch, at) for ch, at in _scanner(text, np.random.default_rng(7))]
+    first = next(i for i, s in enumerate(steps) if s.overflow)
+    assert first == 50 and all(s.overflow for s in steps[first:])  # Enter included
+    assert all(s.payload is None for s in steps)
+    assert len(steps[first].release) == 50 - 2  # what was held, handed over at once
+    assert all(s.hold for s in steps[first:-1])  # the rest never reaches the box
+    later = payload(44, 40)
+    box = Box().run(det, _scanner(later, np.random.default_rng(8), start=1000.0))
+    assert box.payloads == [later]

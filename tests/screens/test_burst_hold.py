@@ -174,6 +174,25 @@ async def test_a_paste_longer_than_any_code_is_refused_and_said(
         assert box.value == "" and notified(app, "not a licence's QR code")
 
 
+async def test_a_burst_longer_than_any_code_is_dropped_to_its_end(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """9,000 keys at scanner speed, then Enter: refused once, with the notice a paste too long
+    gets, and nothing of it stays in the box (its last 808 keys once did); the next scan is
+    verified as usual."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        box = app.screen.query_one("#scan-input", Input)
+        _burst(app, "YZ1:" + "A" * (9000 - 4))
+        await settle(app, pilot)
+        assert box.value == ""
+        assert sum(f"{MAX_PASTE:,}" in n.message for n in app._notifications) == 1  # noqa: SLF001
+        assert not app.screen.query_one(VerdictCard).has_class("is-valid")
+        _burst(app, case_by(cases, None)["payload"])
+        await settle(app, pilot)
+        assert app.screen.query_one(VerdictCard).has_class("is-valid") and box.value == ""
+
+
 def test_the_first_screen_does_not_import_the_other_screens() -> None:
     """The app starts on sign-in: Scan, Look up, Inspect and Admin (and what only they use)
     are imported when their mode is first opened, not before the first screen."""

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from domain.timeutil import CHINA, china_time
-from domain.types import TYPE_OF_KIND, IdCheck, Institution, Verification
-from kiosk.messages import VERDICT_LABELS
+from domain.types import TYPE_OF_KIND, IdCheck, Institution, Reason, Verification
+from kiosk.messages import VERDICT_LABELS, reworded
 from kiosk.verify import trusted
 
 UNVERIFIED = "未核验 (unverified)"
@@ -58,6 +58,11 @@ class Check:
     key: str = ""
     times: int = 1  # how often this person was checked during the inspection
     serial: int = 0  # the order checks were added to the inspection (1, 2, …)
+    causes: tuple[Reason, ...] = ()  # the reasons themselves, worded again on F9
+
+    def reasons_in(self, lang: str) -> tuple[str, ...]:
+        """The reasons worded in `lang` (the sentences they were checked in, if not kept)."""
+        return tuple(reworded(r, lang) for r in self.causes) if self.causes else self.reasons
 
     @classmethod
     def of(cls, at: dt.datetime, v: Verification) -> Check:
@@ -76,6 +81,7 @@ class Check:
                 v.codes,
                 reasons,
                 f"{kind}:{p.cert_no}",
+                causes=v.reasons,
             )
         lic = v.credential.licence if v.credential and trusted(v) else None
         return cls(
@@ -87,6 +93,7 @@ class Check:
             v.codes,
             tuple(r.message for r in v.reasons),
             f"{lic.type}:{lic.no}" if lic else "",
+            causes=v.reasons,
         )
 
 
@@ -100,7 +107,8 @@ def checks_of(
         return [Check.of(at, v) for v in result.results]
     codes = tuple(r.code for r in result.reasons)
     messages = tuple(r.message for r in result.reasons)
-    return [Check(at, not_found, "", mask, result.verdict.value, codes, messages, key)]
+    verdict = result.verdict.value
+    return [Check(at, not_found, "", mask, verdict, codes, messages, key, causes=result.reasons)]
 
 
 @dataclass

@@ -82,5 +82,5 @@ class InspectRoster(DataTable[str | Text]):
             type_label(check.type, lang) or "—",
             Text(check.no),
             Text(en if lang == "en" else zh, style=STYLE[check.verdict]),
-            Text("；".join(check.reasons) or "—"),
+            Text("；".join(check.reasons_in(lang)) or "—"),
         ]

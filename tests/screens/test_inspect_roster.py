@@ -147,3 +147,26 @@ async def test_f9_redraws_the_roster_at_the_new_widths(
         heading = next(i for i, line in enumerate(lines) if "Verdict" in line and "Reasons" in line)
         row = lines[heading + 1]
         assert "Physician" in row and "Invalid" in row, row
+
+
+async def test_f9_rewords_the_reasons_of_rows_already_checked(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """The reasons column follows F9 like the rest of the row: a person checked in Chinese
+    reads in English after the switch, and in Chinese again after the next."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await inspecting(app, pilot, cases)
+        await scanned(app, pilot, case_by(cases, None)["payload"])
+        roster = app.screen.query_one(InspectRoster)
+        assert await until(pilot, lambda: roster.row_count == 1)
+        cjk = re.compile(r"[\u4e00-\u9fff]")
+        zh = str(roster.get_row_at(0)[5])
+        assert cjk.search(zh), zh
+        await pilot.press("f9")
+        await settle(app, pilot)
+        en = str(roster.get_row_at(0)[5])
+        assert en not in ("", "—") and not cjk.search(en), en
+        await pilot.press("f9")
+        await settle(app, pilot)
+        assert str(roster.get_row_at(0)[5]) == zh

@@ -214,11 +214,23 @@ class Replica:
         return _institution(rows[0]) if rows else None
 
     def institutions_by_name(self, name: str, *, limit: int = PAGE) -> list[Institution]:
-        """Institutions whose name is or starts with `name`."""
+        """Institutions whose name starts with `name`, then those whose name holds it further
+        on ("人民医院" finds 郑州市第一人民医院), each group in name order.
+
+        The second group scans the name index (the names and keys only, never the rows): some
+        130 ms for 1.1 million institutions when nothing matches, so it runs only when the
+        prefix did not fill the page (and the screens call it in a worker)."""
         rows = self._all(
             f"SELECT {_I_COLS} FROM institution WHERE name >= ? AND name < ? ORDER BY name LIMIT ?",
             (name, name + "\U0010ffff", limit),
         )
+        if len(rows) < limit:
+            rows += self._all(
+                f"SELECT {_I_COLS} FROM institution WHERE reg_no IN ("
+                "SELECT reg_no FROM institution WHERE instr(name, ?) > 1 ORDER BY name LIMIT ?"
+                ") ORDER BY name",
+                (name, limit - len(rows)),
+            )
         return [_institution(r) for r in rows]
 
     def photo(self, kind: str, cert_no: str) -> bytes | None:

@@ -510,7 +510,8 @@ class KioskService:
         return self._replica().institution(reg_no)
 
     def find_institutions(self, query: str) -> list[Institution]:
-        """Institutions by registration number, or whose name starts with `query` (a page).
+        """Institutions by registration number, or whose name holds `query` (a page, the names
+        that start with it first).
 
         Raises:
             QueryError: nothing typed, too long, or control characters.

@@ -102,3 +102,26 @@ def test_the_replica_counts_a_name_and_the_service_asks_it(
     service.session = None
     with pytest.raises(NotAllowedError):
         service.count_name_matches(name)
+
+
+def test_an_institution_is_found_by_any_part_of_its_name(demo_world: Path) -> None:
+    """The inspector types "人民医院", not the city it starts with: names that start with what
+    was typed come first, then those that hold it further on, each in name order; a page is
+    never more than asked for, and a name nobody holds finds nothing."""
+    with (demo_world / "demo" / "export" / "institutions.ndjson").open(encoding="utf-8") as fh:
+        names = [json.loads(line)["name"] for line in fh]
+    target = next(n for n in names if len(n) > 6)
+    part = target[3:7]  # not the start of its own name
+    holders = sorted(n for n in names if part in n)
+    path = store.current(demo_world / "replica")
+    assert path is not None
+    replica = Replica(path)
+    try:
+        found = [i.name for i in replica.institutions_by_name(part, limit=1000)]
+        starts = [n for n in found if n.startswith(part)]
+        assert sorted(found) == holders and target in found
+        assert found == sorted(starts) + sorted(n for n in found if not n.startswith(part))
+        assert len(replica.institutions_by_name(part, limit=1)) == 1
+        assert replica.institutions_by_name("无此机构名称") == []
+    finally:
+        replica.close()

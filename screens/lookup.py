@@ -24,7 +24,7 @@ from domain.timeutil import parse_cli_time
 from kiosk.query import MAX_QUERY, typed_kind
 from kiosk.service import query_kind
 from screens.base import KioskScreen, both
-from screens.lookup_box import LookupBox, typed_hint
+from screens.lookup_box import LookupBox, Worded, fixed, said, typed_hint
 from screens.lookup_check import IdCheckStack
 from screens.lookup_results import ResultsTable
 from screens.lookup_search import SearchView
@@ -49,6 +49,7 @@ class LookupScreen(KioskScreen):
     # at once): done as soon as it is. `_ready` is set once the widgets are there.
     _ready = False
     _pending_check: tuple[str, dict[str, str] | None] | None = None
+    _said: tuple[Worded, bool] = (said("lookup.prompt"), False)  # the hint, redrawn on F9
     DEFAULT_CSS: ClassVar[str] = """
     LookupScreen #lookup-bar { height: auto; }
     LookupScreen #lookup-bar #lookup-input { width: 1fr; }
@@ -66,7 +67,7 @@ class LookupScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.sub_title = self.kiosk_app.text("mode.lookup")
-        self._hint(self.kiosk_app.text("lookup.prompt"))
+        self._hint(said("lookup.prompt"))
         self.box.focus()
         self._ready = True
         if self._pending_check is not None:
@@ -93,9 +94,11 @@ class LookupScreen(KioskScreen):
         """The table and detail of a search."""
         return self.query_one(SearchView)
 
-    def _hint(self, message: str | Text, error: bool = False) -> None:
+    def _hint(self, message: Worded, error: bool = False) -> None:
+        self._said = (message, error)
+        text = message(self.kiosk_app.lang)
         hint = self.query_one("#lookup-hint", Static)
-        hint.update(Text(message) if isinstance(message, str) else message)
+        hint.update(Text(text) if isinstance(text, str) else text)
         hint.set_class(error, "is-error")
 
     def refresh_texts(self) -> None:
@@ -105,15 +108,18 @@ class LookupScreen(KioskScreen):
         self.box.placeholder = self.kiosk_app.text("lookup.prompt")
         self.query_one(StatusHeader).update_status()
         self.search_view.relabel()
+        self._hint(*self._said)
         self.call_later(self.cards.relabel)
 
     @on(LookupBox.Changed, "#lookup-input")
     def on_typing(self, event: LookupBox.Changed) -> None:
-        self._hint(*typed_hint(event.value, self.kiosk_app.lang))
+        value = event.value
+        error = typed_hint(value, self.kiosk_app.lang)[1]
+        self._hint(lambda lang: typed_hint(value, lang)[0], error)
 
     def on_lookup_box_truncated(self) -> None:
         if typed_kind(self.box.value) != "code":  # a QR payload is cut, and verified on Scan
-            self._hint(self.kiosk_app.text("lookup.truncated", n=MAX_QUERY), True)
+            self._hint(said("lookup.truncated", n=MAX_QUERY), True)
 
     def on_screen_resume(self) -> None:
         """Back on this screen (after a sign-in, say): show the session's purpose, if any."""
@@ -139,7 +145,7 @@ class LookupScreen(KioskScreen):
             self.submit(self.box.value)
 
     def on_search_view_listed(self, message: SearchView.Listed) -> None:
-        self._hint(message.summary if message.summary else self.kiosk_app.text("lookup.prompt"))
+        self._hint(message.summary or said("lookup.prompt"))
 
     def on_id_check_stack_answered(self, message: IdCheckStack.Answered) -> None:
         self._hint(message.hint, message.error)
@@ -202,7 +208,7 @@ class LookupScreen(KioskScreen):
         why = pickers[0].problem() if pickers else self.kiosk_app.text("lookup.need_purpose")
         if why is None:
             return False
-        self._hint(why, True)
+        self._hint(fixed(why), True)
         self.notify(why, title="查询事由 Purpose", severity="warning", markup=False)
         for picker in pickers:
             picker.ask()
@@ -218,7 +224,7 @@ class LookupScreen(KioskScreen):
         self._clear_results()
         why = idnum.problem(idnum.fold(id_number))
         if why:
-            self._hint(why, True)  # the message never repeats the number
+            self._hint(fixed(why), True)  # the message never repeats the number
             self._show_cards(True)  # no earlier card stays beside a number that was refused
             self.call_later(self.cards.show_message, why, error=True)
             return
@@ -230,7 +236,7 @@ class LookupScreen(KioskScreen):
         inspected = self.kiosk_app.inspected
         here = context.get("institution") or (inspected.reg_no if inspected else None)
         mask = idnum.mask(idnum.fold(id_number))
-        self._hint(self.kiosk_app.text("lookup.checking", mask=mask))
+        self._hint(said("lookup.checking", mask=mask))
         self._show_cards(True)
         at = parse_cli_time(context["at"]) if "at" in context else None
         self.cards.start(id_number, mask, here, at)
@@ -249,5 +255,5 @@ class LookupScreen(KioskScreen):
             return  # never shown: nothing on it
         self._clear_results()
         self.box.value = ""
-        self._hint(self.kiosk_app.text("lookup.prompt"))
+        self._hint(said("lookup.prompt"))
         self._show_cards(False)

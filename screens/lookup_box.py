@@ -3,6 +3,8 @@ number, a name, a licence's QR code) and what Enter will do with it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import events
 from textual.message import Message
@@ -12,6 +14,20 @@ from domain import idnum
 from kiosk.messages import t
 from kiosk.query import MAX_NAME, MAX_QUERY, typed_kind
 from screens.messages import PayloadScanned
+
+# A text given as what it says in each language: the hint under the box is kept this way, so
+# that F9 redraws it in the other language.
+Worded = Callable[[str], str | Text]
+
+
+def said(key: str, **params: object) -> Worded:
+    """An interface text (kiosk.messages) in whichever language is asked for."""
+    return lambda lang: t(key, lang, **params)
+
+
+def fixed(text: str | Text) -> Worded:
+    """A text that reads the same in both languages (it carries both already)."""
+    return lambda _lang: text
 
 
 def id_hint(text: str, lang: str) -> tuple[str, bool]:

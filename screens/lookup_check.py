@@ -13,8 +13,10 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from domain.errors import KioskError
 from domain.types import IdCheck, Verdict
+from kiosk.messages import t
 from screens.base import kiosk_of
 from screens.card_stack import CardStack
+from screens.lookup_box import Worded, said
 from screens.photo_view import halfblock
 
 
@@ -49,7 +51,7 @@ class IdCheckStack(CardStack):
     class Answered(Message):
         """A check's answer is shown (or taken down): what the hint under the box says."""
 
-        def __init__(self, hint: str, error: bool = False) -> None:
+        def __init__(self, hint: Worded, error: bool = False) -> None:
             super().__init__()
             self.hint = hint
             self.error = error
@@ -97,15 +99,21 @@ class IdCheckStack(CardStack):
         app, check = kiosk_of(self), message.check
         self.shown = message
         self._restart_clear_timer()
-        n = len(check.results)
-        hint = (
-            app.text("lookup.checked", mask=message.mask, n=n)
-            if n
-            else app.text("lookup.not_found", mask=message.mask)
-        )
+        n, mask = len(check.results), message.mask
         inspected = next((v.inspected for v in check.results if v.inspected), None)
-        if inspected is not None:
-            hint += "  ·  " + app.text("lookup.context", name=inspected.name, no=inspected.reg_no)
+
+        def hint(lang: str) -> str:
+            line = (
+                t("lookup.checked", lang, mask=mask, n=n)
+                if n
+                else t("lookup.not_found", lang, mask=mask)
+            )
+            if inspected is not None:
+                line += "  ·  " + t(
+                    "lookup.context", lang, name=inspected.name, no=inspected.reg_no
+                )
+            return line
+
         self.post_message(self.Answered(hint))
         await self.show_check(check, message.photos, app.lang)
         if check.verdict is Verdict.INVALID:
@@ -115,7 +123,7 @@ class IdCheckStack(CardStack):
         if message.epoch != self.epoch:
             return
         app = kiosk_of(self)
-        self.post_message(self.Answered(app.text("lookup.refused"), True))
+        self.post_message(self.Answered(said("lookup.refused"), True))
         await self.show_message(
             app.text("lookup.cannot_check", message=message.message), error=True
         )
@@ -147,4 +155,4 @@ class IdCheckStack(CardStack):
         if self.shown is None:
             return
         self.forget()
-        self.post_message(self.Answered(kiosk_of(self).text("lookup.prompt")))
+        self.post_message(self.Answered(said("lookup.prompt")))

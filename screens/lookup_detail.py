@@ -15,6 +15,7 @@ from textual.widgets import Static
 from domain.types import Practitioner
 from kiosk.messages import t
 from screens.card_fields import practitioner_fields
+from screens.photo_view import PhotoView, no_photo
 from screens.verdict_card import LABEL_MAX, VALUE_MIN
 
 GAP = 2  # cells between a label and its value (or a value's indent under its label)
@@ -62,19 +63,21 @@ class DetailPanel(VerticalScroll):
     """One person's record and photo, or nothing: a new search empties it first."""
 
     def compose(self) -> ComposeResult:
+        # The face first: at 80x24 the fields run past the panel's foot, and the face is what
+        # the officer compares with the person at the counter.
+        yield PhotoView(id="lookup-photo")  # sized to compare a face, pixels where possible
         yield Static(id="lookup-detail-text")
-        yield Static(id="lookup-photo")
 
     def show(self, person: Practitioner | None, photo: Text | None, lang: str) -> None:
-        """Show a person (None: nobody) and the photo (None: none)."""
+        """Show a person (None: nobody) and the photo (None: none, and the panel says so)."""
         if person is None:
             self.clear()
             return
         self.query_one("#lookup-detail-text", Static).update(detail_grid(person, lang))
-        self.query_one("#lookup-photo", Static).update(photo or "")
+        self.query_one("#lookup-photo", PhotoView).update(photo or no_photo())
         self.scroll_home(animate=False)
 
     def clear(self) -> None:
         """Show nobody."""
         self.query_one("#lookup-detail-text", Static).update("")
-        self.query_one("#lookup-photo", Static).update("")
+        self.query_one("#lookup-photo", PhotoView).update("")

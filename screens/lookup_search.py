@@ -14,7 +14,7 @@ from domain.types import Practitioner
 from kiosk.query import MAX_NAME_RESULTS, NAME_RESULTS
 from kiosk.service import query_kind
 from screens.base import kiosk_of
-from screens.lookup_box import count_hint
+from screens.lookup_box import Worded, count_hint
 from screens.lookup_detail import DetailPanel
 from screens.lookup_results import ResultsTable
 from screens.photo_view import halfblock
@@ -51,7 +51,7 @@ class SearchView(Horizontal):
     class Listed(Message):
         """A page is shown (or none found): what the hint says of it."""
 
-        def __init__(self, summary: Text) -> None:
+        def __init__(self, summary: Worded | None) -> None:
             super().__init__()
             self.summary = summary
 
@@ -108,8 +108,8 @@ class SearchView(Horizontal):
         lang = kiosk_of(self).lang
         self.query_one(ResultsTable).show(message.people, lang)
         cap = MAX_NAME_RESULTS if query_kind(self.query_text) == "name" else 0
-        summary = count_hint(message.total, message.offset, len(message.people), cap, lang)
-        self.post_message(self.Listed(summary))
+        total, offset, shown = message.total, message.offset, len(message.people)
+        self.post_message(self.Listed(lambda lang: count_hint(total, offset, shown, cap, lang)))
         if message.people:
             self._detail(message.people[0], self.epoch)
         else:
@@ -139,5 +139,5 @@ class SearchView(Horizontal):
             return
         if event.worker.name == "search" and not self.results:
             self.clear()
-            self.post_message(self.Listed(Text("")))
+            self.post_message(self.Listed(None))
         kiosk_of(self).on_worker_state_changed(event)

@@ -3,6 +3,7 @@ it is typed, never left on screen); a certificate number or a name stays a searc
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from rich.text import Text
 from textual import events
 from textual.widgets import DataTable, Input, Static
@@ -18,6 +20,7 @@ from domain import idnum
 from screens.app import YanzhaoApp
 from screens.card_stack import CardStack
 from screens.lookup import LookupScreen
+from screens.photo_view import PhotoView
 from screens.verdict_card import VerdictCard
 from tests.screens.conftest import case_by, notified, plain, settle, until
 from tests.screens.id_helpers import (
@@ -51,6 +54,12 @@ async def _to_lookup(app: YanzhaoApp, pilot: Any) -> LookupScreen:
     screen = app.screen
     assert isinstance(screen, LookupScreen)
     return screen
+
+
+def _face(screen: Any) -> bool:
+    """True when the detail panel shows a face (not 无照片, not blank)."""
+    view = screen.query_one("#lookup-photo", PhotoView)
+    return view.photo is not None and view.photo.image is not None
 
 
 @pytest.mark.parametrize(
@@ -119,8 +128,6 @@ async def test_the_card_shows_the_licence_style_fields(
             assert value in fields, value
         assert "主要执业机构" in fields and "多机构执业备案" in fields and " 至 " in fields
         assert person["authority_name"] in fields and person["issued_on"] in fields
-        from screens.photo_view import PhotoView
-
         photo = card.query_one("#verdict-photo", PhotoView).photo  # drawn at the view's size
         assert photo is not None and photo.image is not None  # the photo, not NO_PHOTO
         assert person["id_number"] not in on_screen(app)
@@ -448,13 +455,13 @@ async def test_clear_personal_leaves_nobody_on_screen(
         await _search(app, pilot, person["name"])
         assert screen.query_one(DataTable).row_count >= 1
         assert person["cert_no"] in on_screen(app)
-        assert plain(screen.query_one("#lookup-photo", Static)).strip()
+        assert _face(screen)
         screen.clear_personal()
         await pilot.pause()
         shown = on_screen(app)
         assert person["name"] not in shown and person["cert_no"] not in shown
         assert screen.query_one(DataTable).row_count == 0
-        assert not plain(screen.query_one("#lookup-photo", Static)).strip()
+        assert not _face(screen) and not plain(screen.query_one("#lookup-photo", Static)).strip()
 
         screen.query_one("#lookup-input", Input).focus()
         await _search(app, pilot, id18)
@@ -553,6 +560,61 @@ async def test_page_keys_page_from_the_box_and_the_table(
         assert f"{total} found, showing 1–20" in plain(hint)
 
 
+async def test_f9_rewords_the_hint_already_shown(
+    make_app: Callable[..., YanzhaoApp], world: Path, cases: list[dict[str, Any]]
+) -> None:
+    """The hint under the box follows F9 as the cards do: a search's count, an ID check's
+    answer and the typing hint are redrawn in the other language, not left as they were."""
+    surname, total = _surname(world)
+    id18, _ = id_of_case(world, case_labelled(cases, "有效医师（河南省卫健委"))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _to_lookup(app, pilot)
+        hint = screen.query_one("#lookup-hint", Static)
+        await _search(app, pilot, surname)
+        await pilot.press("f9")
+        await pilot.pause()
+        assert f"{total} found, showing 1–20" in plain(hint)
+        await pilot.press("f9")
+        await pilot.pause()
+        assert f"找到 {total} 条，显示前 20 条" in plain(hint)
+        await _search(app, pilot, id18)
+        assert "份执业证书" in plain(hint)
+        await pilot.press("f9")
+        await pilot.pause()
+        assert not re.search(r"[\u4e00-\u9fff]", plain(hint)), plain(hint)
+        assert id18 not in plain(hint)
+        box = screen.query_one("#lookup-input", Input)
+        box.value = id18[:10]
+        await pilot.pause()
+        assert "10 of 18" in plain(hint)
+        await pilot.press("f9")
+        await pilot.pause()
+        assert "已输入 10/18 位" in plain(hint)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_detail_shows_a_face_to_compare_or_says_there_is_none(
+    make_app: Callable[..., YanzhaoApp], world: Path, size: tuple[int, int]
+) -> None:
+    """The detail panel's photo is the card's PhotoView: as large as the panel allows (not the
+    14-column thumbnail it was), and 无照片 NO_PHOTO for a person the registry has no photo of."""
+    pictured = _person(world, lambda r: len(r["name"]) == 3 and bool(r.get("photo")))
+    bare = _person(world, lambda r: len(r["name"]) == 3 and not r.get("photo"))
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        screen = await _to_lookup(app, pilot)
+        view = screen.query_one("#lookup-photo", PhotoView)
+        await _search(app, pilot, pictured["cert_no"])
+        assert await until(pilot, lambda: _face(screen))
+        await pilot.pause()
+        assert view.region.width >= (20 if size[0] >= 120 else 14), view.region
+        assert view.region.height >= 8, view.region
+        await _search(app, pilot, bare["cert_no"])
+        assert await until(pilot, lambda: view.photo is not None and view.photo.image is None)
+        assert view.has_class("-no-photo") and "无照片" in str(view.render())
+
+
 async def test_a_failed_or_empty_search_leaves_nobody_on_screen(
     make_app: Callable[..., YanzhaoApp], world: Path, cases: list[dict[str, Any]]
 ) -> None:
@@ -564,13 +626,13 @@ async def test_a_failed_or_empty_search_leaves_nobody_on_screen(
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _to_lookup(app, pilot)
-        photo = screen.query_one("#lookup-photo", Static)
+        photo = screen.query_one("#lookup-photo", PhotoView)
         detail = screen.query_one("#lookup-detail-text", Static)
         for after in ("无此人名", wrong):
             await _search(app, pilot, person["name"])
-            assert plain(photo).strip() and person["cert_no"] in plain(detail)
+            assert _face(screen) and person["cert_no"] in plain(detail)
             await _search(app, pilot, after)
-            assert not plain(photo).strip() and not plain(detail).strip(), after
+            assert photo.photo is None and not plain(detail).strip(), after
             assert screen.query_one(DataTable).row_count == 0
             assert person["cert_no"] not in on_screen(app)
         await _search(app, pilot, id18)
@@ -760,7 +822,11 @@ async def test_at_80_columns_the_detail_keeps_numbers_whole(
         await _search(app, pilot, person["cert_no"])
         detail = screen.query_one("#lookup-detail")
         assert detail.region.width < 40
-        panel = [row.rsplit("│", 1)[1] for row in _rows(app) if "│" in row]  # its border
+        # The fields as drawn at the panel's width (below the face: part of them scrolls).
+        fields = screen.query_one("#lookup-detail-text", Static)
+        console = Console(width=fields.content_region.width, record=True, file=io.StringIO())
+        console.print(fields.content)
+        panel = console.export_text().splitlines()
         assert any(person["cert_no"] in row for row in panel), "\n".join(panel)
         assert any(idnum.mask(person["id_number"]) in row for row in panel), "\n".join(panel)
 

@@ -370,13 +370,24 @@ class YanzhaoApp(App[int], inherit_bindings=False):
         from screens.verdict_card import VerdictCard  # with Scan, after the first screen
 
         self.title = t("app.title", self.lang)
-        for screen in self.screen_stack:
+        for screen in self._every_screen():
             refresh = getattr(screen, "refresh_texts", None)
             if refresh:
                 refresh()
             for card in screen.query(VerdictCard):
                 card.relabel(self.lang)
         self.refresh_bindings()
+
+    def _every_screen(self) -> list[Screen[Any]]:
+        """The screens of every mode opened, not only the one shown: a mode left before F9
+        (an inspection's card and roster, say) is in the new language when it comes back."""
+        screens: list[Screen[Any]] = []
+        for mode in self.MODES:
+            try:
+                screens += self.get_screen_stack(mode)
+            except KeyError:  # not opened yet: it is built in the language current then
+                continue
+        return screens + [s for s in self.screen_stack if s not in screens]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Any worker that fails unexpectedly ends in a calm message, never a traceback."""

@@ -208,7 +208,8 @@ class LookupScreen(KioskScreen):
         why = pickers[0].problem() if pickers else self.kiosk_app.text("lookup.need_purpose")
         if why is None:
             return False
-        self._hint(fixed(why), True)
+        # Asked again on F9: the picker words it in the language then current.
+        self._hint(lambda _lang: (pickers[0].problem() if pickers else None) or why, True)
         self.notify(why, title="查询事由 Purpose", severity="warning", markup=False)
         for picker in pickers:
             picker.ask()

@@ -170,3 +170,27 @@ async def test_f9_rewords_the_reasons_of_rows_already_checked(
         await pilot.press("f9")
         await settle(app, pilot)
         assert str(roster.get_row_at(0)[5]) == zh
+
+
+async def test_f9_on_another_screen_reaches_the_inspection(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """F9 pressed on Look up: back on Inspect, its headings, roster and card are in the new
+    language too (only the screen shown used to be redrawn, as seen in tmux)."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await inspecting(app, pilot, cases)
+        await scanned(app, pilot, case_by(cases, None)["payload"])
+        roster = app.screen.query_one(InspectRoster)
+        assert await until(pilot, lambda: roster.row_count == 1)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        await pilot.press("f9")
+        await settle(app, pilot)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert app.screen is roster.screen
+        assert [str(c.label) for c in roster.columns.values()][4:] == ["Verdict", "Reasons"]
+        assert not re.search(r"[\u4e00-\u9fff]", str(roster.get_row_at(0)[5]))
+        banner = app.screen.query_one("#verdict-banner", Static)
+        assert plain(banner).strip().startswith("✘  INVALID"), plain(banner)

@@ -615,6 +615,22 @@ async def test_the_detail_shows_a_face_to_compare_or_says_there_is_none(
         assert view.has_class("-no-photo") and "无照片" in str(view.render())
 
 
+async def test_f9_rewords_the_call_for_a_purpose(
+    make_app: Callable[..., YanzhaoApp], world: Path
+) -> None:
+    """A name searched before a purpose is picked asks for one; F9 asks in English."""
+    surname, _total = _surname(world)
+    app = make_app(purpose=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _to_lookup(app, pilot)
+        hint = screen.query_one("#lookup-hint", Static)
+        await _search(app, pilot, surname)
+        assert "请先选择查询事由" in plain(hint)
+        await pilot.press("f9")
+        await pilot.pause()
+        assert "Pick the purpose" in plain(hint) and hint.has_class("is-error")
+
+
 async def test_a_failed_or_empty_search_leaves_nobody_on_screen(
     make_app: Callable[..., YanzhaoApp], world: Path, cases: list[dict[str, Any]]
 ) -> None:

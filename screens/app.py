@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Input
 from textual.worker import Worker, WorkerFailed, WorkerState
 
 from domain.errors import KioskError
@@ -21,22 +18,18 @@ from domain.types import Institution
 from kiosk.messages import t
 from kiosk.query import typed_kind
 from kiosk.service import KioskService
-from scanner.wedge import BurstConfig, BurstDetector
 from screens.base import NARROW_BELOW, SHORT_BELOW, both, worded_for
 from screens.crash import Crashed
 from screens.kiosk_exit import KioskExitScreen
 from screens.messages import PayloadScanned
 from screens.session import MODE_PERMISSION, SessionGuard
 from screens.signin import SignInScreen
+from screens.wedge_keys import WedgeKeys
 
 if TYPE_CHECKING:
     from screens.demo_guide import DemoGuide
 
 log = logging.getLogger("yanzhao.tui")
-BURST_MAX_GAP_MS = 400.0
-# How often a burst held back from a text box is looked at: once it has been quiet this long,
-# it was typing after all and the box gets it.
-HOLD_CHECK_S = BURST_MAX_GAP_MS / 1000 + 0.05
 RECHECK_S = 15.0
 IDLE_CHECK_S = 1.0
 
@@ -118,16 +111,12 @@ class YanzhaoApp(App[int], inherit_bindings=False):
         self.kiosk = kiosk
         self.camera = camera
         self.use_command_palette = not kiosk  # Textual's public switch: ctrl+p opens nothing
-        # A terminal can deliver a burst in uneven chunks while the app is busy redrawing, so
-        # pauses are tolerated up to BURST_MAX_GAP_MS; the median gap still tells a scanner.
-        self.burst = BurstDetector(BurstConfig(max_gap_ms=BURST_MAX_GAP_MS))
+        self.wedge = WedgeKeys(self)  # a keyboard-wedge scanner's keys, told from typing
         # The institution being inspected (Inspection, F3), if any: the context of every
         # check by ID number on Look up too.
         self.inspected: Institution | None = None
         self.guard = SessionGuard(self, {m: self.MODES[m] for m in MODE_PERMISSION})
         self.admin_exit = False  # kiosk mode ended by an admin's PIN (main.py does not restart)
-        self._hold_timer: Timer | None = None  # looks at a burst held back from a text box
-        self._overflowing = False  # keys of a burst past the longest payload are dropped
 
     @property
     def lang(self) -> str:
@@ -224,90 +213,11 @@ class YanzhaoApp(App[int], inherit_bindings=False):
         # overrides App.on_event (public API).
         if isinstance(event, (events.Key, events.MouseEvent)) and not event.is_forwarded:
             self.guard.touch()
-        if isinstance(event, events.Key) and not event.is_forwarded and self._burst_key(event):
+        if isinstance(event, events.Key) and not event.is_forwarded and self.wedge.take(event):
             event.prevent_default()
             event.stop()
             return
         await super().on_event(event)
-
-    def _burst_key(self, event: events.Key) -> bool:
-        """Feed one key to the burst detector; True when the key is taken (a scan's Enter, or a
-        key held back from the focused text box while a burst arrives).
-
-        A text box redraws and re-validates its whole text on every key (over 1 ms for a long
-        payload), more than a fast wedge scanner leaves between keys: past its first few keys
-        a burst is held back, and given to the box in one piece if it turns out to be typing.
-        """
-        char = "enter" if event.key == "enter" else (event.character or "")
-        if char != "enter" and not (len(char) == 1 and char.isprintable()):
-            char = ""  # Tab, arrows, function keys: never part of a scan
-        box = self.focused if isinstance(self.focused, Input) else None
-        # The event's own time (when the driver read it), not when it is handled here.
-        step = self.burst.step(char, event.time, may_hold=box is not None)
-        if step.overflow:  # longer than any payload: dropped to its end, said once
-            if not self._overflowing:
-                self._overflowing = True
-                self._refuse_overflow(box)
-            return True
-        self._overflowing = False
-        if step.payload is not None and self._is_scan(step.payload):
-            self._strip_from_focused_input(step.typed)
-            self.post_message(PayloadScanned(step.payload, "scanner"))
-            return True
-        if step.release:
-            self._give_back(step.release)
-        if step.hold:
-            if self._hold_timer is None:
-                self._hold_timer = self.set_timer(HOLD_CHECK_S, self._release_if_quiet)
-            return True
-        return False
-
-    def _refuse_overflow(self, box: Input | None) -> None:
-        """A burst ran past the longest payload: the keys held back go, the few that reached
-        the box are taken out of it, and the officer is told, as for a paste too long."""
-        from screens.scan_box import too_long
-
-        if box is not None:
-            box.call_later(box.clear)
-        self.notify(too_long(self.lang), severity="warning", markup=False)
-
-    def _give_back(self, text: str) -> None:
-        """Keys held back that were typing after all: into the focused box, in one piece, before
-        the key that released them (queued on the box, behind the keys it has not handled)."""
-        box = self.focused if self.screen_stack else None  # none while the app closes
-        if text and isinstance(box, Input):
-            box.call_later(box.insert_text_at_cursor, text)
-
-    def _release_if_quiet(self) -> None:
-        """A held burst that stopped without Enter was typing: give it back; else look again."""
-        self._hold_timer = None
-        # event.time is Textual's monotonic clock: the same one here.
-        self._give_back(self.burst.release_if_quiet(time.monotonic()))
-        if self.burst.holding:
-            self._hold_timer = self.set_timer(HOLD_CHECK_S, self._release_if_quiet)
-
-    def _is_scan(self, burst: str) -> bool:
-        """A credential always counts as a scan; any other burst (an ID card reader typing an
-        ID number into the look-up box, say) is typing when an input has focus."""
-        return burst.startswith("YZ1:") or not isinstance(self.focused, Input)
-
-    def _strip_from_focused_input(self, typed: str) -> None:
-        """Take the keys of a scan that reached the input back out of it (the rest was held).
-
-        The input may not have handled all of them yet, so this is queued on the input itself,
-        behind them. An input holding only the start of the payload is cleared.
-        """
-        widget = self.focused
-        if not isinstance(widget, Input) or not typed:
-            return
-
-        def strip() -> None:
-            if widget.value.endswith(typed):
-                widget.value = widget.value[: -len(typed)]
-            elif typed.startswith(widget.value):
-                widget.value = ""
-
-        widget.call_later(strip)
 
     def on_payload_scanned(self, message: PayloadScanned) -> None:
         """Route a scan: the inspection screen takes it during an inspection; an ID number

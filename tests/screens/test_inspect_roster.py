@@ -124,6 +124,15 @@ async def test_a_person_without_a_photo_is_said_to_have_none(
         assert "无照片" in on_screen(app)
 
 
+async def _one_checked(app: YanzhaoApp, pilot: Any, cases: list[dict[str, Any]]) -> InspectRoster:
+    """An inspection with one person checked (an invalid case, so it has reasons): its roster."""
+    await inspecting(app, pilot, cases)
+    await scanned(app, pilot, case_by(cases, None)["payload"])
+    roster = app.screen.query_one(InspectRoster)
+    assert await until(pilot, lambda: roster.row_count == 1)
+    return roster
+
+
 async def test_f9_redraws_the_roster_at_the_new_widths(
     make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
 ) -> None:
@@ -131,10 +140,7 @@ async def test_f9_redraws_the_roster_at_the_new_widths(
     Chinese headings had ("Phys", "Inva"), as seen in tmux at 80x24."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await inspecting(app, pilot, cases)
-        await scanned(app, pilot, case_by(cases, None)["payload"])
-        roster = app.screen.query_one(InspectRoster)
-        assert await until(pilot, lambda: roster.row_count == 1)
+        await _one_checked(app, pilot, cases)
         await pilot.press("ctrl+e")  # asked, then kept on: as the officer did in tmux
         await settle(app, pilot)
         await pilot.press("escape")
@@ -156,10 +162,7 @@ async def test_f9_rewords_the_reasons_of_rows_already_checked(
     reads in English after the switch, and in Chinese again after the next."""
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await inspecting(app, pilot, cases)
-        await scanned(app, pilot, case_by(cases, None)["payload"])
-        roster = app.screen.query_one(InspectRoster)
-        assert await until(pilot, lambda: roster.row_count == 1)
+        roster = await _one_checked(app, pilot, cases)
         cjk = re.compile(r"[\u4e00-\u9fff]")
         zh = str(roster.get_row_at(0)[5])
         assert cjk.search(zh), zh
@@ -179,10 +182,7 @@ async def test_f9_on_another_screen_reaches_the_inspection(
     language too (only the screen shown used to be redrawn, as seen in tmux)."""
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await inspecting(app, pilot, cases)
-        await scanned(app, pilot, case_by(cases, None)["payload"])
-        roster = app.screen.query_one(InspectRoster)
-        assert await until(pilot, lambda: roster.row_count == 1)
+        roster = await _one_checked(app, pilot, cases)
         await pilot.press("f2")
         await settle(app, pilot)
         await pilot.press("f9")

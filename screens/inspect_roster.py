@@ -18,6 +18,8 @@ from kiosk.report import Check, type_label
 
 STYLE = {"valid": "bold green", "warning": "bold yellow", "invalid": "bold red"}
 COLUMNS = ("col.time", "col.name", "col.type", "col.no", "col.verdict", "col.reasons")
+MIN_REASONS = 12  # cells: the reasons column never gets less (the table scrolls then)
+SCROLLBAR = 2
 
 
 class InspectRoster(DataTable[str | Text]):
@@ -64,6 +66,26 @@ class InspectRoster(DataTable[str | Text]):
             column = self.columns[ColumnKey(key)]
             width = cell_len(cell.plain if isinstance(cell, Text) else cell)
             column.content_width = max(column.content_width, width)
+        self._fit_reasons()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._fit_reasons()
+
+    def _fit_reasons(self) -> None:
+        """The reasons take what the other columns leave and end in "…" there (the last-scan
+        card has them whole), not cut by the table's edge mid-word."""
+        reasons = self.columns.get(ColumnKey("col.reasons"))
+        if reasons is None or not self.size.width:
+            return
+        others = sum(c.get_render_width(self) for c in self.columns.values() if c is not reasons)
+        room = self.size.width - others - 2 * self.cell_padding - SCROLLBAR
+        longest = max(
+            [cell_len(reasons.label.plain)]
+            + [cell_len(str(cell)) for cell in self.get_column(reasons.key)]
+        )
+        reasons.auto_width = False
+        reasons.width = min(longest, max(room, MIN_REASONS))
         self.refresh()
 
     def _add_columns(self, lang: str) -> None:
@@ -82,5 +104,5 @@ class InspectRoster(DataTable[str | Text]):
             type_label(check.type, lang) or "—",
             Text(check.no),
             Text(en if lang == "en" else zh, style=STYLE[check.verdict]),
-            Text("；".join(check.reasons_in(lang)) or "—"),
+            Text("；".join(check.reasons_in(lang)) or "—", no_wrap=True, overflow="ellipsis"),
         ]

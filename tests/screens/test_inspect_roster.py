@@ -194,3 +194,28 @@ async def test_f9_on_another_screen_reaches_the_inspection(
         assert not re.search(r"[\u4e00-\u9fff]", str(roster.get_row_at(0)[5]))
         banner = app.screen.query_one("#verdict-banner", Static)
         assert plain(banner).strip().startswith("✘  INVALID"), plain(banner)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_long_reasons_end_in_an_ellipsis_within_the_roster(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]], size: tuple[int, int]
+) -> None:
+    """A reason longer than the room left ends in "…" inside the roster, in both languages,
+    instead of running past its edge (seen in tmux at 80x24: "…and no current filing for i")."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        roster = await _one_checked(app, pilot, cases)
+        for _lang in ("zh", "en"):
+            await settle(app, pilot)
+            assert roster.virtual_size.width <= roster.size.width, (
+                roster.virtual_size,
+                roster.size,
+            )
+            text = re.sub(r"<[^>]+>", "", app.export_screenshot()).replace("&#160;", " ")
+            no = str(roster.get_row_at(0)[3])
+            row = [line for line in text.splitlines() if no in line][
+                -1
+            ]  # the roster, under the card
+            if size[0] == 80:
+                assert row.rstrip().endswith("…"), row
+            await pilot.press("f9")

@@ -24,7 +24,7 @@ from textual.widgets import (
     TabPane,
 )
 
-from kiosk.messages import t
+from kiosk.messages import TEXT, t
 from kiosk.progress import SyncMeter, Transfer, done_text, transfer_text
 from kiosk.stats import Stats
 from screens.admin_alerts import AlertsPane
@@ -46,6 +46,20 @@ TABS = (
     "audit",
     "operators",
 )
+
+
+# The replica's record counts (its `meta`), labelled as the pane's other rows are.
+COUNTED = {
+    "institutions": "机构 institutions",
+    "physicians": "医师 physicians",
+    "nurses": "护士 nurses",
+    "filings": "多机构执业备案 filings",
+}
+
+
+def _status(status: str, lang: str) -> str:
+    """A record status in the interface language ("正常", "active"); unknown ones as they are."""
+    return t(f"status.{status}", lang) if f"status.{status}" in TEXT else status
 
 
 class AdminScreen(KioskScreen):
@@ -182,11 +196,14 @@ class AdminScreen(KioskScreen):
             if health.age is not None:
                 out.add_row("库龄 age", Text(age_text(health.age), style=style))
             out.add_row("辖区 jurisdiction", info.jurisdiction)
-            for kind, statuses in info.counts.items():
+            lang = self.kiosk_app.lang
+            for kind, statuses in info.counts.items():  # the replica's data: Text, not markup
+                label = Text(COUNTED.get(kind, str(kind)))
                 if isinstance(statuses, dict):
-                    out.add_row(kind, "  ".join(f"{s} {n:,}" for s, n in sorted(statuses.items())))
+                    said = (f"{_status(str(s), lang)} {n:,}" for s, n in sorted(statuses.items()))
+                    out.add_row(label, Text("  ".join(said)))
                 else:
-                    out.add_row(kind, f"{statuses:,}")
+                    out.add_row(label, Text(f"{statuses:,}"))
         out.add_row("信任列表 trust list", str(health.trust_sequence or "—"))
         self.query_one("#admin-status", Static).update(out)
 

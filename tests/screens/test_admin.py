@@ -36,7 +36,15 @@ async def test_status_trust_and_statistics(make_app: Callable[..., YanzhaoApp]) 
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _admin(app, pilot, "tab-status")
         status = plain(screen.query_one("#admin-status", Static))
-        assert "sequence" in status and "physicians" in status
+        assert "sequence" in status and "医师 physicians" in status
+        # Record statuses in the interface's language, as everywhere else (not "active 795").
+        assert "正常" in status and "active" not in status, status
+        await pilot.press("f9")
+        await pilot.pause()
+        status = plain(screen.query_one("#admin-status", Static))
+        assert "active" in status and "正常" not in status, status
+        await pilot.press("f9")
+        await pilot.pause()
         trust = screen.query_one("#trust-table", DataTable)
         states = {str(trust.get_row_at(i)[-1]) for i in range(trust.row_count)}
         assert app.service.trust is not None and trust.row_count == len(app.service.trust.keys)

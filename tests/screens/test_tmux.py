@@ -34,6 +34,20 @@ def _wait_for(session: str, text: str, timeout: float = 20.0) -> str:
     raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
 
 
+def _settled(session: str, timeout: float = 10.0) -> str:
+    """The screen once two captures 0.3 s apart agree (the app has drawn, the terminal has
+    taken all of it)."""
+    deadline = time.monotonic() + timeout
+    last = _tmux("capture-pane", "-p", "-t", session)
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        screen = _tmux("capture-pane", "-p", "-t", session)
+        if screen == last:
+            return screen
+        last = screen
+    return last
+
+
 def _operator(home: Path, role: str) -> tuple[str, str]:
     """The demo guide's operator for a role: (name, PIN)."""
     listed = json.loads((home / "demo" / "operators.json").read_text("utf-8"))
@@ -49,8 +63,10 @@ def _type(session: str, text: str) -> None:
 
 
 def _sign_in(session: str, name: str, pin: str) -> None:
-    screen = _wait_for(session, "请登录")
-    assert "演示操作员" in screen and pin in screen  # the demo guide's PINs, to sign in with
+    # The body, not the header's "请登录": a capture under load can catch the first frame
+    # half written to the terminal, header and footer before the box.
+    screen = _wait_for(session, "演示操作员")
+    assert "请登录" in screen and pin in screen  # the demo guide's PINs, to sign in with
     _type(session, name)
     _type(session, pin)
 
@@ -95,7 +111,10 @@ def test_person_scans_and_looks_up(demo_copy: Path) -> None:
         screen = _wait_for(session, "1 份执业证书")  # an ID number gives the verdict card
         assert person["name"] in screen and person["id_number"] not in screen
         _tmux("send-keys", "-t", session, "C-l")  # sign out: nothing of the person stays
-        screen = _wait_for(session, "已退出登录")
+        _wait_for(session, "已退出登录")
+        # Until the terminal has taken the whole frame (a capture can land mid-write): then
+        # nothing of the person is left anywhere on it.
+        screen = _settled(session)
         assert person["name"] not in screen and "请登录" in screen
         _tmux("send-keys", "-t", session, "C-q")
         assert _ended(session)

@@ -116,7 +116,8 @@ class BurstDetector:
             The Step: hold this key back, release held ones first, or a finished payload.
         """
         if char in ENTER:
-            over = self._overflowed
+            # Past max_chars only while that burst goes on: an Enter after a pause is a key.
+            over = self._overflowed and self._fresh(at)
             held = self._take_held()
             payload = self.feed(char, at)
             if over:
@@ -172,6 +173,10 @@ class BurstDetector:
         self._chars.append(char)
         self._last = at
         return None
+
+    def _fresh(self, now: float) -> bool:
+        """True when the last key came within `max_gap_ms` of `now`."""
+        return self._last is not None and (now - self._last) * 1000 <= self.config.max_gap_ms
 
     def in_burst(self, now: float) -> bool:
         """True while keys are arriving at scanner speed (so the UI can hold them back)."""

@@ -195,7 +195,7 @@ class AdminScreen(KioskScreen):
             out.add_row("导出时间 exported", info.exported_at.isoformat())
             if health.age is not None:
                 out.add_row("库龄 age", Text(age_text(health.age), style=style))
-            out.add_row("辖区 jurisdiction", info.jurisdiction)
+            out.add_row("辖区 jurisdiction", Text(info.jurisdiction))
             lang = self.kiosk_app.lang
             for kind, statuses in info.counts.items():  # the replica's data: Text, not markup
                 label = Text(COUNTED.get(kind, str(kind)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
@@ -277,14 +278,15 @@ class YanzhaoApp(App[int], inherit_bindings=False):
     def refresh_texts(self) -> None:
         """Ask every screen to redraw its texts in the current language, every verdict card
         shown included, and the footer its keys."""
-        from screens.verdict_card import VerdictCard  # with Scan, after the first screen
-
+        # Cards exist only once their module is loaded (with Scan, Look up or Inspect): it is
+        # not imported here, before the first of them, to keep the sign-in screen light.
+        cards = sys.modules.get("screens.verdict_card")
         self.title = t("app.title", self.lang)
         for screen in self._every_screen():
             refresh = getattr(screen, "refresh_texts", None)
             if refresh:
                 refresh()
-            for card in screen.query(VerdictCard):
+            for card in screen.query(cards.VerdictCard) if cards is not None else ():
                 card.relabel(self.lang)
         self.refresh_bindings()
 

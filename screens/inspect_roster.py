@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.geometry import Size
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
@@ -86,6 +87,9 @@ class InspectRoster(DataTable[str | Text]):
         )
         reasons.auto_width = False
         reasons.width = min(longest, max(room, MIN_REASONS))
+        # DataTable recomputes its scrollable width only when cells change, not on a resize.
+        width = sum(c.get_render_width(self) for c in self.columns.values())
+        self.virtual_size = Size(width, self.virtual_size.height)
         self.refresh()
 
     def _add_columns(self, lang: str) -> None:

@@ -21,6 +21,7 @@ from textual.widgets.input import Selection
 
 from domain import idnum
 from domain.timeutil import parse_cli_time
+from kiosk.messages import t
 from kiosk.query import MAX_QUERY, typed_kind
 from kiosk.service import query_kind
 from screens.base import KioskScreen, both
@@ -209,7 +210,13 @@ class LookupScreen(KioskScreen):
         if why is None:
             return False
         # Asked again on F9: the picker words it in the language then current.
-        self._hint(lambda _lang: (pickers[0].problem() if pickers else None) or why, True)
+        self._hint(
+            lambda lang: (
+                (pickers[0].problem() if pickers else t("lookup.need_purpose", lang))
+                or t("lookup.prompt", lang)
+            ),
+            True,
+        )
         self.notify(why, title="查询事由 Purpose", severity="warning", markup=False)
         for picker in pickers:
             picker.ask()

@@ -127,3 +127,15 @@ def test_a_burst_past_the_longest_payload_is_no_payload_to_its_end() -> None:
     later = payload(44, 40)
     box = Box().run(det, _scanner(later, np.random.default_rng(8), start=1000.0))
     assert box.payloads == [later]
+
+
+def test_an_enter_after_an_overflow_that_went_quiet_is_a_key_again() -> None:
+    """A burst past `max_chars` that stops without Enter: an Enter pressed after the pause is
+    an ordinary key (it once came back as part of the overflow, and was swallowed)."""
+    det = BurstDetector(BurstConfig(max_chars=50, hold_after=2))
+    text = payload(45, 80)
+    keys = _scanner(text, np.random.default_rng(9))[:-1]  # no Enter
+    steps = [det.step(ch, at) for ch, at in keys]
+    assert steps[-1].overflow
+    enter = det.step("\r", keys[-1][1] + 1.0)
+    assert not enter.overflow and enter.payload is None

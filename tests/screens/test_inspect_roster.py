@@ -219,3 +219,17 @@ async def test_long_reasons_end_in_an_ellipsis_within_the_roster(
             if size[0] == 80:
                 assert row.rstrip().endswith("…"), row
             await pilot.press("f9")
+
+
+async def test_the_roster_fits_again_when_the_terminal_narrows(
+    make_app: Callable[..., YanzhaoApp], cases: list[dict[str, Any]]
+) -> None:
+    """From 120 to 80 columns the reasons column gives up the room, and the roster's
+    scrollable width follows (no horizontal scrollbar over blank space)."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        roster = await _one_checked(app, pilot, cases)
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        assert roster.virtual_size.width <= roster.size.width, (roster.virtual_size, roster.size)
+        assert roster.max_scroll_x == 0

@@ -81,12 +81,8 @@ class InspectRoster(DataTable[str | Text]):
             return
         others = sum(c.get_render_width(self) for c in self.columns.values() if c is not reasons)
         room = self.size.width - others - 2 * self.cell_padding - SCROLLBAR
-        longest = max(
-            [cell_len(reasons.label.plain)]
-            + [cell_len(str(cell)) for cell in self.get_column(reasons.key)]
-        )
-        reasons.auto_width = False
-        reasons.width = min(longest, max(room, MIN_REASONS))
+        reasons.auto_width = False  # content_width: the widest of heading and cells (`_put`)
+        reasons.width = min(reasons.content_width, max(room, MIN_REASONS))
         # DataTable recomputes its scrollable width only when cells change, not on a resize.
         width = sum(c.get_render_width(self) for c in self.columns.values())
         self.virtual_size = Size(width, self.virtual_size.height)
